@@ -1,0 +1,331 @@
+/**
+ * Operations on the world that mirror what the kernel does when iproute2 asks: each
+ * returns a new world, or throws a NetError carrying the message the real tool prints
+ * ("RTNETLINK answers: File exists"). Automatic side effects follow the kernel: an address
+ * on an up link adds its prefix route, a link going down removes the routes through it.
+ */
+import { isIpv4, macFromSeed, networkOf, parsePrefix, formatPrefix } from '../wire/addr.ts'
+import type { Ip, Mac } from '../wire/addr.ts'
+import { EMPTY_RULESET } from '../netfilter/types.ts'
+import type { Ruleset } from '../netfilter/types.ts'
+import { DEFAULT_SYSCTLS } from './types.ts'
+import type { Addr, FdbEntry, Link, NeighEntry, Netns, NetnsKind, Route, Sysctls, World } from './types.ts'
+
+/** An error the real tool would print, word for word where we know it. */
+export class NetError extends Error {
+  constructor(message: string, readonly code: 'EEXIST' | 'ENODEV' | 'ENOENT' | 'EINVAL' | 'ENETUNREACH' | 'EBUSY' = 'EINVAL') {
+    super(message)
+    this.name = 'NetError'
+  }
+}
+
+export function emptyWorld(): World {
+  return { netns: {}, segments: {}, nodes: [] }
+}
+
+export function newNetns(name: string, kind: NetnsKind, opts: { node?: string; sysctl?: Partial<Sysctls>; ruleset?: Ruleset } = {}): Netns {
+  const lo: Link = { kind: 'loopback', ifindex: 1, name: 'lo', mtu: 65536, mac: '00:00:00:00:00:00', up: true, addrs: [{ ip: '127.0.0.1', len: 8, scope: 'host' }], noarp: true }
+  return {
+    name,
+    kind,
+    ...(opts.node !== undefined && { node: opts.node }),
+    links: [lo],
+    routes: [],
+    neigh: [],
+    fdb: [],
+    sysctl: { ...DEFAULT_SYSCTLS, ...opts.sysctl },
+    netfilter: opts.ruleset ?? EMPTY_RULESET,
+    ipsets: {},
+    conntrack: [],
+    recent: {},
+    counters: {},
+    listeners: [],
+    nextIfindex: 2,
+  }
+}
+
+export function addNetns(w: World, ns: Netns): World {
+  if (w.netns[ns.name]) throw new NetError(`Cannot create namespace file "/run/netns/${ns.name}": File exists`, 'EEXIST')
+  return { ...w, netns: { ...w.netns, [ns.name]: ns } }
+}
+
+export function delNetns(w: World, name: string): World {
+  const ns = getNetns(w, name)
+  // Deleting a netns destroys its veths; the peers go with them.
+  let out: World = { ...w, netns: { ...w.netns } }
+  for (const l of ns.links) if (l.kind === 'veth' && l.peer && out.netns[l.peer.netns]) out = removeLinkOnly(out, l.peer.netns, l.peer.name)
+  const { [name]: _gone, ...rest } = out.netns
+  return { ...out, netns: rest }
+}
+
+export function getNetns(w: World, name: string): Netns {
+  const ns = w.netns[name]
+  if (!ns) throw new NetError(`Cannot open network namespace "${name}": No such file or directory`, 'ENOENT')
+  return ns
+}
+
+export function findLink(ns: Netns, dev: string): Link | undefined {
+  return ns.links.find((l) => l.name === dev || l.altnames?.includes(dev))
+}
+
+export function getLink(ns: Netns, dev: string): Link {
+  const l = findLink(ns, dev)
+  if (!l) throw new NetError(`Cannot find device "${dev}"`, 'ENODEV')
+  return l
+}
+
+export function putNetns(w: World, ns: Netns): World {
+  return { ...w, netns: { ...w.netns, [ns.name]: ns } }
+}
+
+export function updateNetns(w: World, name: string, f: (ns: Netns) => Netns): World {
+  return putNetns(w, f(getNetns(w, name)))
+}
+
+function replaceLink(ns: Netns, link: Link): Netns {
+  return { ...ns, links: ns.links.map((l) => (l.ifindex === link.ifindex ? link : l)) }
+}
+
+type Optional = 'ifindex' | 'mac' | 'addrs' | 'up' | 'mtu'
+/** A link to create: the kernel fills in what is not given. */
+export type NewLink = Link extends infer L ? (L extends Link ? Omit<L, Optional> & Partial<Pick<L, Optional>> : never) : never
+
+/** `ip link add`: a new link in a netns, with the next ifindex and a stable MAC. */
+export function addLink(w: World, netns: string, spec: NewLink): World {
+  const ns = getNetns(w, netns)
+  if (findLink(ns, spec.name)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  if (!/^[^\s/:]{1,15}$/.test(spec.name)) throw new NetError(`Error: argument "${spec.name}" is wrong: "name" not a valid ifname`)
+  const ifindex = spec.ifindex ?? ns.nextIfindex
+  const defaultMtu = spec.kind === 'vxlan' ? 1450 : spec.kind === 'ipip' ? 1480 : 1500
+  const link = { mtu: defaultMtu, up: false, addrs: [], mac: macFromSeed(`${netns}/${spec.name}`), ...spec, ifindex } as Link
+  return putNetns(w, { ...ns, links: [...ns.links, link], nextIfindex: Math.max(ns.nextIfindex, ifindex + 1) })
+}
+
+/** `ip link add A type veth peer name B [netns N]`: both ends, peered. */
+export function addVethPair(w: World, a: { netns: string; name: string; mac?: Mac; mtu?: number }, b: { netns: string; name: string; mac?: Mac; mtu?: number }): World {
+  const nsA = getNetns(w, a.netns)
+  const nsB = getNetns(w, b.netns)
+  if (findLink(nsA, a.name) || findLink(nsB, b.name) || (a.netns === b.netns && a.name === b.name)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  let out = addLink(w, a.netns, { kind: 'veth', name: a.name, peer: { netns: b.netns, name: b.name }, ...(a.mac && { mac: a.mac }), ...(a.mtu && { mtu: a.mtu }) })
+  out = addLink(out, b.netns, { kind: 'veth', name: b.name, peer: { netns: a.netns, name: a.name }, ...(b.mac && { mac: b.mac }), ...(b.mtu && { mtu: b.mtu }) })
+  return out
+}
+
+function removeLinkOnly(w: World, netns: string, dev: string): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  return putNetns(w, {
+    ...ns,
+    links: ns.links.filter((l) => l.ifindex !== link.ifindex).map((l) => (l.master === link.name ? withoutMaster(l) : l)),
+    routes: ns.routes.filter((r) => r.dev !== link.name),
+    neigh: ns.neigh.filter((n) => n.dev !== link.name),
+    fdb: ns.fdb.filter((f) => f.dev !== link.name && f.master !== link.name),
+  })
+}
+
+function withoutMaster(l: Link): Link {
+  const { master: _m, ...rest } = l
+  return rest
+}
+
+/** `ip link del DEV`: a veth takes its peer with it. */
+export function delLink(w: World, netns: string, dev: string): World {
+  const link = getLink(getNetns(w, netns), dev)
+  if (link.kind === 'loopback') throw new NetError('RTNETLINK answers: Operation not supported')
+  let out = removeLinkOnly(w, netns, dev)
+  if (link.kind === 'veth' && link.peer && out.netns[link.peer.netns] && findLink(out.netns[link.peer.netns]!, link.peer.name)) out = removeLinkOnly(out, link.peer.netns, link.peer.name)
+  return out
+}
+
+/** `ip link set DEV up|down`. Up adds the prefix routes of its addresses; down flushes routes through it. */
+export function setLinkUp(w: World, netns: string, dev: string, up: boolean): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  if (link.up === up) return w
+  let next = replaceLink(ns, { ...link, up })
+  if (up) {
+    for (const a of link.addrs) next = addPrefixRoute(next, link.name, a)
+  } else {
+    next = { ...next, routes: next.routes.filter((r) => r.dev !== link.name), neigh: next.neigh.filter((n) => n.dev !== link.name || n.state === 'PERMANENT') }
+  }
+  return putNetns(w, next)
+}
+
+export function setLinkMtu(w: World, netns: string, dev: string, mtu: number): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new NetError(`Error: mtu less than device minimum.`)
+  return putNetns(w, replaceLink(ns, { ...link, mtu }))
+}
+
+/** `ip link set DEV master BR` (or nomaster with `bridge` undefined). */
+export function setMaster(w: World, netns: string, dev: string, bridge: string | undefined): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  if (bridge === undefined) return putNetns(w, replaceLink(ns, withoutMaster(link)))
+  const br = getLink(ns, bridge)
+  if (br.kind !== 'bridge') throw new NetError('Error: Device is not a bridge.')
+  if (br.name === link.name) throw new NetError('Error: Device can not be enslaved to itself.')
+  // Enslaving adds the port's own MAC to the bridge FDB as a local permanent entry.
+  const own: FdbEntry = { mac: link.mac, dev: link.name, master: br.name, permanent: true, local: true }
+  const fdb = [...ns.fdb.filter((f) => !(f.dev === link.name && f.master === br.name)), own]
+  return putNetns(w, { ...replaceLink(ns, { ...link, master: br.name, hairpin: link.hairpin ?? false }), fdb })
+}
+
+/** `ip link set DEV netns OTHER`: the link moves (down, addresses dropped, as the kernel does). */
+export function moveLink(w: World, netns: string, dev: string, target: string, newName?: string): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  const dest = getNetns(w, target)
+  const name = newName ?? link.name
+  if (findLink(dest, name)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  let out = removeLinkOnly(w, netns, dev)
+  const moved = { ...withoutMaster(link), name, up: false, addrs: [], ifindex: dest.nextIfindex } as Link
+  out = putNetns(out, { ...getNetns(out, target), links: [...getNetns(out, target).links, moved], nextIfindex: dest.nextIfindex + 1 })
+  // The peer now points at the new location.
+  if (link.kind === 'veth' && link.peer) {
+    const peerNs = out.netns[link.peer.netns]
+    const peer = peerNs && findLink(peerNs, link.peer.name)
+    if (peerNs && peer && peer.kind === 'veth') out = putNetns(out, replaceLink(peerNs, { ...peer, peer: { netns: target, name } }))
+  }
+  return out
+}
+
+export function renameLink(w: World, netns: string, dev: string, name: string): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  if (findLink(ns, name)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  let out = putNetns(w, {
+    ...replaceLink(ns, { ...link, name }),
+    routes: ns.routes.map((r) => (r.dev === dev ? { ...r, dev: name } : r)),
+  })
+  if (link.kind === 'veth' && link.peer) {
+    const peerNs = out.netns[link.peer.netns]
+    const peer = peerNs && findLink(peerNs, link.peer.name)
+    if (peerNs && peer && peer.kind === 'veth') out = putNetns(out, replaceLink(peerNs, { ...peer, peer: { netns, name } }))
+  }
+  return out
+}
+
+function addPrefixRoute(ns: Netns, dev: string, a: Addr): Netns {
+  if (a.len === 32 || a.noprefixroute || a.scope === 'host') return ns
+  const dst = `${networkOf(a.ip, a.len)}/${a.len}`
+  if (ns.routes.some((r) => r.dst === dst && r.dev === dev && r.proto === 'kernel')) return ns
+  const route: Route = { dst, type: 'unicast', table: 'main', dev, scope: 'link', src: a.ip, proto: 'kernel' }
+  return { ...ns, routes: [...ns.routes, route] }
+}
+
+/** `ip addr add IP/LEN dev DEV`. */
+export function addAddr(w: World, netns: string, dev: string, cidr: string, extra: Partial<Addr> = {}): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  const slash = cidr.indexOf('/')
+  const ip = slash < 0 ? cidr : cidr.slice(0, slash)
+  const len = slash < 0 ? 32 : Number(cidr.slice(slash + 1))
+  if (!isIpv4(ip) || !Number.isInteger(len) || len < 0 || len > 32) throw new NetError(`Error: inet prefix is expected rather than "${cidr}".`)
+  if (link.addrs.some((a) => a.ip === ip)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  const addr: Addr = { ip, len, scope: link.kind === 'loopback' || ip.startsWith('127.') ? 'host' : 'global', ...extra }
+  let next = replaceLink(ns, { ...link, addrs: [...link.addrs, addr] })
+  if (link.up) next = addPrefixRoute(next, link.name, addr)
+  return putNetns(w, next)
+}
+
+export function delAddr(w: World, netns: string, dev: string, cidr: string): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  const ip = cidr.split('/')[0]!
+  const addr = link.addrs.find((a) => a.ip === ip)
+  if (!addr) throw new NetError('RTNETLINK answers: Cannot assign requested address', 'ENOENT')
+  const prefix = `${networkOf(addr.ip, addr.len)}/${addr.len}`
+  return putNetns(w, {
+    ...replaceLink(ns, { ...link, addrs: link.addrs.filter((a) => a !== addr) }),
+    routes: ns.routes.filter((r) => !(r.proto === 'kernel' && r.dev === dev && r.dst === prefix && r.src === addr.ip)),
+  })
+}
+
+/** Normalise a route destination the way `ip route` prints it (`default`, `a.b.c.d/len`, host routes bare). */
+export function canonicalDst(dst: string): string {
+  if (dst === 'default' || dst === '0.0.0.0/0') return 'default'
+  const p = parsePrefix(dst)
+  return p.len === 32 ? formatPrefix(p).slice(0, -3) : formatPrefix(p)
+}
+
+/** `ip route add|append|replace`. Validates the way the kernel does for the cases that matter. */
+export function addRoute(w: World, netns: string, route: Route, mode: 'add' | 'replace' | 'append' = 'add'): World {
+  const ns = getNetns(w, netns)
+  const r: Route = { ...route, dst: canonicalDst(route.dst) }
+  if (r.dev) {
+    const link = findLink(ns, r.dev)
+    if (!link) throw new NetError(`Cannot find device "${r.dev}"`, 'ENODEV')
+    if (!link.up && r.type === 'unicast') throw new NetError('Error: Device for nexthop is not up.', 'ENETUNREACH')
+  }
+  if (r.via && !r.onlink && r.type === 'unicast') {
+    // The gateway must be reachable on-link through a connected route (else "Nexthop has invalid gateway").
+    const ok = ns.routes.some((x) => x.type === 'unicast' && x.scope === 'link' && (!r.dev || x.dev === r.dev) && matchesDst(x.dst, r.via!))
+    if (!ok) throw new NetError('Error: Nexthop has invalid gateway.', 'ENETUNREACH')
+  }
+  const same = (x: Route) => x.dst === r.dst && x.table === r.table && (x.metric ?? 0) === (r.metric ?? 0)
+  if (mode === 'add' && ns.routes.some(same)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  const routes = mode === 'replace' ? [...ns.routes.filter((x) => !same(x)), r] : [...ns.routes, r]
+  return putNetns(w, { ...ns, routes })
+}
+
+function matchesDst(dst: string, ip: Ip): boolean {
+  const p = parsePrefix(dst)
+  return p.len === 0 ? true : (ipIntOf(ip) & p.mask) >>> 0 === p.net
+}
+
+function ipIntOf(ip: Ip): number {
+  return parsePrefix(ip).net
+}
+
+export function delRoute(w: World, netns: string, match: { dst: string; dev?: string; via?: Ip; table?: Route['table'] }): World {
+  const ns = getNetns(w, netns)
+  const dst = canonicalDst(match.dst)
+  const idx = ns.routes.findIndex((r) => r.dst === dst && (!match.dev || r.dev === match.dev) && (!match.via || r.via === match.via) && (match.table === undefined || r.table === match.table))
+  if (idx < 0) throw new NetError('RTNETLINK answers: No such process', 'ENOENT')
+  return putNetns(w, { ...ns, routes: ns.routes.filter((_, i) => i !== idx) })
+}
+
+/** `ip neigh add|replace`. */
+export function putNeigh(w: World, netns: string, entry: NeighEntry, mode: 'add' | 'replace' = 'replace'): World {
+  const ns = getNetns(w, netns)
+  getLink(ns, entry.dev)
+  const exists = ns.neigh.some((n) => n.ip === entry.ip && n.dev === entry.dev)
+  if (exists && mode === 'add') throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  return putNetns(w, { ...ns, neigh: [...ns.neigh.filter((n) => !(n.ip === entry.ip && n.dev === entry.dev)), entry] })
+}
+
+/** `bridge fdb add|append|replace`. `append` allows several entries for one MAC (VXLAN flood lists). */
+export function putFdb(w: World, netns: string, entry: FdbEntry, mode: 'add' | 'append' | 'replace' = 'replace'): World {
+  const ns = getNetns(w, netns)
+  getLink(ns, entry.dev)
+  const same = (f: FdbEntry) => f.mac === entry.mac && f.dev === entry.dev && f.master === entry.master
+  if (mode === 'append') {
+    if (ns.fdb.some((f) => same(f) && f.dst === entry.dst)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+    return putNetns(w, { ...ns, fdb: [...ns.fdb, entry] })
+  }
+  if (mode === 'add' && ns.fdb.some(same)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  return putNetns(w, { ...ns, fdb: [...ns.fdb.filter((f) => !same(f)), entry] })
+}
+
+export function setSysctl(w: World, netns: string, key: keyof Sysctls, value: Sysctls[keyof Sysctls]): World {
+  const ns = getNetns(w, netns)
+  return putNetns(w, { ...ns, sysctl: { ...ns.sysctl, [key]: value } })
+}
+
+export function setLinkFlag(w: World, netns: string, dev: string, patch: Partial<Pick<Link, 'hairpin' | 'proxyArp' | 'noarp' | 'mac'>>): World {
+  const ns = getNetns(w, netns)
+  const link = getLink(ns, dev)
+  return putNetns(w, replaceLink(ns, { ...link, ...patch }))
+}
+
+export function allAddrs(ns: Netns): { dev: string; addr: Addr }[] {
+  return ns.links.flatMap((l) => l.addrs.map((addr) => ({ dev: l.name, addr })))
+}
+
+/** Which netns owns an address (first match), for `--from IP`. */
+export function netnsOwning(w: World, ip: Ip): Netns | undefined {
+  for (const ns of Object.values(w.netns)) if (ns.links.some((l) => l.addrs.some((a) => a.ip === ip) && l.kind !== 'loopback')) return ns
+  return undefined
+}
