@@ -4,7 +4,7 @@
  */
 import type { Ip, Mac } from './addr.ts'
 
-export type L4Proto = 'tcp' | 'udp' | 'icmp'
+export type L4Proto = 'tcp' | 'udp' | 'icmp' | 'ipip'
 
 export interface EthernetHeader {
   readonly kind: 'eth'
@@ -59,7 +59,7 @@ export interface IcmpHeader {
   /** Next-hop MTU for type 3 code 4 (fragmentation needed). */
   readonly mtu?: number
   /** For errors: addresses and ports of the packet that caused it (the quoted header). */
-  readonly quoted?: { readonly src: Ip; readonly dst: Ip; readonly proto: L4Proto; readonly sport?: number; readonly dport?: number }
+  readonly quoted?: { readonly src: Ip; readonly dst: Ip; readonly proto: 'tcp' | 'udp' | 'icmp'; readonly sport?: number; readonly dport?: number }
 }
 
 export interface VxlanHeader {

@@ -1,0 +1,58 @@
+/**
+ * VXLAN (RFC 7348) as the Linux vxlan driver does it: the device's FDB maps an inner
+ * destination MAC to a remote VTEP; an all-zeros entry is the default for unknown and
+ * broadcast frames. Encapsulation wraps the inner Ethernet frame in outer IPv4/UDP/VXLAN.
+ */
+import { ZERO_MAC } from '../wire/addr.ts'
+import type { Ip, Mac } from '../wire/addr.ts'
+import { HEADER_BYTES } from '../wire/packet.ts'
+import type { Ipv4Header, Packet } from '../wire/packet.ts'
+import type { FdbEntry, Netns, VxlanLink } from '../model/types.ts'
+
+/** The remote VTEPs a frame for `dst` is sent to (several for an all-zeros flood list). */
+export function lookupVxlanFdb(ns: Netns, dev: VxlanLink, dst: Mac): { entries: FdbEntry[]; defaulted: boolean } {
+  const own = ns.fdb.filter((e) => e.dev === dev.name && e.master === undefined && e.dst)
+  const exact = own.filter((e) => e.mac === dst)
+  if (exact.length > 0) return { entries: exact, defaulted: false }
+  const dflt = own.filter((e) => e.mac === ZERO_MAC)
+  if (dflt.length > 0) return { entries: dflt, defaulted: true }
+  if (dev.remote) return { entries: [{ mac: ZERO_MAC, dev: dev.name, dst: dev.remote, self: true, permanent: true }], defaulted: true }
+  return { entries: [], defaulted: false }
+}
+
+/** Outer headers for an inner Ethernet frame. The UDP source port is a flow hash in the kernel; the caller picks it. */
+export function encapsulate(inner: Packet, outer: { src: Ip; dst: Ip; sport: number; dport: number; vni: number; id: number; ttl?: number }): Packet {
+  const innerLen = inner.headers[0]?.kind === 'eth' ? innerIpLength(inner) + HEADER_BYTES.eth : innerIpLength(inner)
+  const length = HEADER_BYTES.ipv4 + HEADER_BYTES.udp + HEADER_BYTES.vxlan + innerLen
+  const ipH: Ipv4Header = { kind: 'ipv4', src: outer.src, dst: outer.dst, ttl: outer.ttl ?? 64, df: false, id: outer.id, proto: 'udp', length }
+  return { headers: [ipH, { kind: 'udp', sport: outer.sport, dport: outer.dport }, { kind: 'vxlan', vni: outer.vni }, ...inner.headers] }
+}
+
+function innerIpLength(p: Packet): number {
+  const ipH = p.headers.find((h) => h.kind === 'ipv4')
+  if (ipH) return ipH.length
+  return 28 // an ARP body
+}
+
+/** The inner frame of an outer IPv4/UDP/VXLAN packet (outer Ethernet already removed). */
+export function decapsulate(outer: Packet): Packet | undefined {
+  const i = outer.headers.findIndex((h) => h.kind === 'vxlan')
+  if (i < 0) return undefined
+  return { headers: outer.headers.slice(i + 1) }
+}
+
+/** Linux picks the outer UDP source port from a hash of the inner flow, in the ephemeral range. */
+export function vxlanSourcePort(inner: Packet): number {
+  let h = 2166136261
+  for (const hd of inner.headers) {
+    if (hd.kind === 'ipv4') h = mix(mix(h, hd.src), hd.dst)
+    if (hd.kind === 'tcp' || hd.kind === 'udp') h = mix(h, `${hd.sport}:${hd.dport}`)
+  }
+  return 32768 + (h % (60999 - 32768 + 1))
+}
+
+function mix(h: number, s: string): number {
+  let x = h
+  for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s.charCodeAt(i), 16777619) >>> 0
+  return x
+}

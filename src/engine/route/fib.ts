@@ -1,0 +1,125 @@
+/**
+ * Route lookup as the kernel's FIB does it for one netns: the local table first (addresses
+ * of this netns, 127.0.0.0/8 on lo), then the main table by longest prefix, lowest metric.
+ * Simplification: no policy routing (`ip rule`): only the local and main tables are consulted.
+ */
+import { ipToInt, parsePrefix, isLoopbackIp } from '../wire/addr.ts'
+import type { Ip, Prefix } from '../wire/addr.ts'
+import type { Addr, Link, Netns, Route } from '../model/types.ts'
+
+export type RouteResult =
+  | { readonly kind: 'local'; readonly dev: string; readonly addr: Addr; readonly explain: string }
+  | { readonly kind: 'route'; readonly route: Route; readonly index: number; readonly explain: string; readonly considered: number }
+  | { readonly kind: 'none'; readonly explain: string }
+
+const prefixCache = new WeakMap<Route, Prefix>()
+
+export function routePrefix(r: Route): Prefix {
+  let p = prefixCache.get(r)
+  if (!p) {
+    p = parsePrefix(r.dst)
+    prefixCache.set(r, p)
+  }
+  return p
+}
+
+/** The link and address in this netns that own `ip`, if any (the local table). */
+export function findLocalAddr(ns: Netns, ip: Ip): { link: Link; addr: Addr } | undefined {
+  for (const link of ns.links) {
+    for (const addr of link.addrs) if (addr.ip === ip) return { link, addr }
+  }
+  if (isLoopbackIp(ip)) {
+    const lo = ns.links.find((l) => l.kind === 'loopback' && l.up)
+    if (lo) return { link: lo, addr: { ip, len: 8, scope: 'host' } }
+  }
+  return undefined
+}
+
+function isBroadcastFor(ns: Netns, ip: Ip): boolean {
+  if (ip === '255.255.255.255') return true
+  const v = ipToInt(ip)
+  return ns.links.some((l) => l.addrs.some((a) => a.len < 31 && ((ipToInt(a.ip) | ~(a.len === 0 ? 0 : (0xffffffff << (32 - a.len)) >>> 0)) >>> 0) === v))
+}
+
+/**
+ * Look up `dst` in a netns. `oif` restricts to routes through that device (as `ip route get
+ * … oif`). Routes through a down device are skipped, as the kernel flushes them.
+ */
+export function lookupRoute(ns: Netns, dst: Ip, opts: { oif?: string; skipLocal?: boolean } = {}): RouteResult {
+  if (!opts.skipLocal) {
+    const local = findLocalAddr(ns, dst)
+    if (local) return { kind: 'local', dev: local.link.name, addr: local.addr, explain: `${dst} is a local address (on ${local.link.name}): local table` }
+  }
+  const v = ipToInt(dst)
+  let best: { route: Route; index: number; p: Prefix } | undefined
+  let considered = 0
+  ns.routes.forEach((route, index) => {
+    if (route.table !== 'main') return
+    if (opts.oif && route.dev !== opts.oif) return
+    if (route.dev) {
+      const link = ns.links.find((l) => l.name === route.dev)
+      if (!link || !link.up) return
+    }
+    const p = routePrefix(route)
+    if (((v & p.mask) >>> 0) !== p.net) return
+    considered++
+    if (!best || p.len > best.p.len || (p.len === best.p.len && (route.metric ?? 0) < (best.route.metric ?? 0))) best = { route, index, p }
+  })
+  if (!best) return { kind: 'none', explain: `no route to ${dst} in the main table` }
+  const { route, index, p } = best
+  const why = considered > 1 ? `longest prefix /${p.len} of ${considered} matching routes` : `only matching route (/${p.len})`
+  return { kind: 'route', route, index, considered, explain: `${describeRoute(route)}: ${why}` }
+}
+
+/** One line in `ip route` form. */
+export function describeRoute(r: Route): string {
+  const parts: string[] = []
+  if (r.type !== 'unicast') parts.push(r.type)
+  parts.push(r.dst)
+  if (r.via) parts.push('via', r.via)
+  if (r.dev) parts.push('dev', r.dev)
+  if (r.proto !== 'boot' && r.proto !== 'static' && r.proto) parts.push('proto', r.proto)
+  if (r.scope !== 'global' && r.type === 'unicast') parts.push('scope', r.scope)
+  if (r.src) parts.push('src', r.src)
+  if (r.metric !== undefined) parts.push('metric', String(r.metric))
+  if (r.onlink) parts.push('onlink')
+  return parts.join(' ')
+}
+
+/**
+ * The source address the kernel picks for a packet sent along `route` (inet_select_addr):
+ * the route's `src`, else the first address of the out device in the same subnet as the
+ * next hop, else its first global address, else any global address of the netns.
+ */
+export function selectSource(ns: Netns, dev: string | undefined, nexthop: Ip | undefined, routeSrc?: Ip): Ip | undefined {
+  if (routeSrc) return routeSrc
+  const link = dev ? ns.links.find((l) => l.name === dev) : undefined
+  const addrs = link?.addrs.filter((a) => a.scope !== 'host') ?? []
+  if (nexthop) {
+    const v = ipToInt(nexthop)
+    const same = addrs.find((a) => a.len > 0 && ((ipToInt(a.ip) ^ v) >>> (32 - a.len)) === 0)
+    if (same) return same.ip
+  }
+  if (addrs[0]) return addrs[0].ip
+  for (const l of ns.links) for (const a of l.addrs) if (a.scope !== 'host' && l.kind !== 'loopback') return a.ip
+  return undefined
+}
+
+/**
+ * `-m addrtype` classification of an address in a netns (LOCAL, BROADCAST, MULTICAST,
+ * BLACKHOLE, UNREACHABLE, PROHIBIT, UNICAST). With `iface`, LOCAL only counts on that device
+ * (`--limit-iface-in`).
+ */
+export function addrType(ns: Netns, ip: Ip, iface?: string): string {
+  const local = findLocalAddr(ns, ip)
+  if (local && (!iface || local.link.name === iface || local.link.kind === 'loopback')) return 'LOCAL'
+  const v = ipToInt(ip)
+  if (v >>> 28 === 0xe) return 'MULTICAST'
+  if (isBroadcastFor(ns, ip)) return 'BROADCAST'
+  const r = lookupRoute(ns, ip, { skipLocal: true })
+  if (r.kind === 'route' && r.route.type !== 'unicast') {
+    const t = r.route.type.toUpperCase()
+    if (t === 'BLACKHOLE' || t === 'UNREACHABLE' || t === 'PROHIBIT') return t
+  }
+  return 'UNICAST'
+}

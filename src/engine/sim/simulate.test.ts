@@ -1,0 +1,149 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { simulate } from './simulate.ts'
+import { renderTrace, renderOutcome } from './render.ts'
+import { worldAtStep } from './effects.ts'
+import { bridgeWorld, vxlanWorld } from './testWorlds.ts'
+import type { World } from '../model/types.ts'
+import type { SendSpec, TraceStep } from './trace.ts'
+import { setSysctl } from '../model/ops.ts'
+
+const GOLDEN = new URL('./golden/', import.meta.url).pathname
+
+/** Compare a rendered trace with its golden file (UPDATE_GOLDEN=1 rewrites them). */
+function golden(name: string, text: string): void {
+  const path = `${GOLDEN}${name}.txt`
+  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, text)
+  expect(text).toBe(readFileSync(path, 'utf8'))
+}
+
+function run(w: World, send: SendSpec, seed = 7) {
+  const r = simulate(w, send, { seed, now: 1000 })
+  return { ...r, text: `${renderTrace(r.steps)}\n== ${renderOutcome({ ...r.outcome, probability: 1 })}\n` }
+}
+
+const kinds = (steps: readonly TraceStep[]) => steps.map((s) => s.kind)
+
+describe('Exercise 1: two netns on one bridge', () => {
+  it('pod-a pings pod-b: ARP, FDB learning, L2 switching, echo reply', () => {
+    const r = run(bridgeWorld(), { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' })
+    expect(r.outcome.verdict).toBe('delivered')
+    expect(r.outcome.deliveredNetns).toBe('pod-b')
+    expect(r.outcome.reply).toEqual({ verdict: 'delivered', dropReason: null, matchesRequest: true })
+    // Same subnet: no router involved, so no TTL decrement and no route lookup in host.
+    expect(r.steps.some((s) => s.kind === 'forward')).toBe(false)
+    expect(kinds(r.steps)).toContain('arp-request')
+    expect(kinds(r.steps)).toContain('fdb-learn')
+    golden('bridge-ping', r.text)
+  })
+
+  it('the second ping finds ARP and FDB entries already learned', () => {
+    const first = simulate(bridgeWorld(), { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 1, now: 0 })
+    const second = simulate(first.world, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 2, now: 1000 })
+    expect(kinds(second.steps)).not.toContain('arp-request')
+    expect(kinds(second.steps)).not.toContain('flood')
+    expect(kinds(second.steps)).toContain('fdb-hit')
+  })
+
+  it('FDB entries age out after ageing_time (300 s): the bridge floods again', () => {
+    const first = simulate(bridgeWorld(), { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 1, now: 0 })
+    const later = simulate(first.world, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 2, now: 301_000 })
+    expect(kinds(later.steps)).toContain('flood')
+  })
+
+  it('TCP to a listening port gets SYN-ACK; a closed port gets RST (rejected)', () => {
+    const ok = run(bridgeWorld(), { from: 'pod-a', to: '10.244.1.3', proto: 'tcp', dport: 80 })
+    expect(ok.outcome.verdict).toBe('delivered')
+    expect(ok.outcome.deliveredTo).toBe('10.244.1.3:80')
+    const closed = run(bridgeWorld(), { from: 'pod-a', to: '10.244.1.3', proto: 'tcp', dport: 81 })
+    expect(closed.outcome.verdict).toBe('rejected')
+    expect(closed.outcome.dropReason).toMatch(/nothing listens on tcp\/81/)
+  })
+
+  it('state after any step can be rebuilt from the starting world and the effects', () => {
+    const start = bridgeWorld()
+    const r = simulate(start, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 3 })
+    const rebuilt = worldAtStep(start, r.steps, r.steps.length - 1)
+    expect(rebuilt.netns.host!.fdb).toEqual(r.world.netns.host!.fdb)
+    expect(rebuilt.netns['pod-a']!.neigh).toEqual(r.world.netns['pod-a']!.neigh)
+    // Before the first step nothing was learned yet.
+    expect(worldAtStep(start, r.steps, -1).netns.host!.fdb).toEqual(start.netns.host!.fdb)
+  })
+
+  it('the same inputs always give the same trace', () => {
+    const a = simulate(bridgeWorld(), { from: 'pod-a', to: '10.244.1.3', proto: 'tcp', dport: 80 }, { seed: 42, now: 5 })
+    const b = simulate(bridgeWorld(), { from: 'pod-a', to: '10.244.1.3', proto: 'tcp', dport: 80 }, { seed: 42, now: 5 })
+    expect(JSON.stringify(a.steps)).toBe(JSON.stringify(b.steps))
+  })
+})
+
+describe('Exercise 2: VXLAN between two nodes', () => {
+  it('pod on node1 reaches pod on node2: route onlink → neighbour → FDB → UDP 8472 VNI 1 → decap', () => {
+    const r = run(vxlanWorld(), { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp' })
+    expect(r.outcome.verdict).toBe('delivered')
+    expect(r.outcome.encapsulated).toBe(true)
+    expect(r.outcome.reply?.verdict).toBe('delivered')
+    const encap = r.steps.find((s) => s.kind === 'encap')!
+    const outerIp = encap.packet.headers[0]
+    const outerUdp = encap.packet.headers[1]
+    expect(outerIp).toMatchObject({ kind: 'ipv4', src: '192.168.1.10', dst: '192.168.1.20' })
+    expect(outerUdp).toMatchObject({ kind: 'udp', dport: 8472 })
+    expect(encap.packet.headers[2]).toEqual({ kind: 'vxlan', vni: 1 })
+    // The route used on node1 is the flannel onlink route.
+    const route = r.steps.find((s) => s.kind === 'route' && s.netns === 'node1')!
+    expect(route.ref).toMatchObject({ table: 'route', route: { dst: '10.244.2.0/24', via: '10.244.2.0', onlink: true } })
+    // The VTEP MAC comes from a permanent neighbour entry, not ARP.
+    expect(r.steps.find((s) => s.kind === 'neigh-hit' && s.dev === 'flannel.1')?.ref).toMatchObject({ table: 'neigh', entry: { state: 'PERMANENT' } })
+    expect(kinds(r.steps)).toContain('decap')
+    golden('vxlan-ping', r.text)
+  })
+
+  it('ip_forward off on node1: the pod packet is dropped at the node', () => {
+    const r = run(vxlanWorld({ ipForward: false }), { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp' })
+    expect(r.outcome.verdict).toBe('dropped')
+    expect(r.outcome.dropReason).toMatch(/ip_forward is off in node1/)
+    expect(r.steps.at(-1)?.ref).toEqual({ table: 'sysctl', netns: 'node1', key: 'net.ipv4.ip_forward', value: '0' })
+    golden('ip-forward-off', r.text)
+  })
+
+  it('a 1500-byte DF packet on the 1450-MTU VXLAN path gets "fragmentation needed"', () => {
+    // Pod MTU 1500 (misconfigured) so the packet leaves the pod and hits flannel.1's 1450.
+    const r = run(vxlanWorld({ podMtu: 1500 }), { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp', size: 1500, df: true })
+    expect(r.outcome.verdict).toBe('dropped')
+    expect(r.outcome.dropReason).toMatch(/fragmentation needed: 1500 > MTU 1450 of flannel.1/)
+    const err = r.steps.find((s) => s.kind === 'icmp-error')!
+    expect(err.packet.headers[1]).toMatchObject({ kind: 'icmp', type: 3, code: 4, mtu: 1450 })
+    golden('vxlan-mtu', r.text)
+  })
+
+  it('with the pod MTU at 1450 the same ping fails inside the pod (message too long)', () => {
+    const r = run(vxlanWorld(), { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp', size: 1500, df: true })
+    expect(r.outcome.dropReason).toMatch(/message too long/)
+  })
+
+  it('TTL 1 is exceeded at the first router', () => {
+    const r = run(vxlanWorld(), { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp', ttl: 1 })
+    expect(r.outcome.dropReason).toMatch(/TTL exceeded in node1/)
+    expect(r.steps.find((s) => s.kind === 'icmp-error')?.packet.headers[1]).toMatchObject({ type: 11 })
+  })
+
+  it('no route: a pod with no default route cannot send off-link', () => {
+    let w = vxlanWorld()
+    const pod = w.netns['node1-pod']!
+    w = { ...w, netns: { ...w.netns, 'node1-pod': { ...pod, routes: pod.routes.filter((r) => r.dst !== 'default') } } }
+    const r = run(w, { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp' })
+    expect(r.outcome.dropReason).toMatch(/no route to 10.244.2.5/)
+  })
+
+  it('the node answers ARP for its bridge address; the host can ping a pod directly', () => {
+    const r = run(vxlanWorld(), { from: 'node1', to: '10.244.1.5', proto: 'icmp' })
+    expect(r.outcome.verdict).toBe('delivered')
+    expect(r.outcome.encapsulated).toBe(false)
+  })
+
+  it('sysctl changes are honoured per netns', () => {
+    const w = setSysctl(vxlanWorld(), 'node2-pod', 'net.ipv4.icmp_echo_ignore_all', true)
+    const r = run(w, { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp' })
+    expect(r.outcome.verdict).toBe('dropped')
+  })
+})

@@ -1,0 +1,1159 @@
+/**
+ * The tracer: walks one packet (and, by default, its answer) through the world, hop by hop,
+ * the way the Linux stack would, and records every step as plain data.
+ *
+ * Pure: the world is never mutated; the clock (`now`) and randomness (`rng`, `decide`) come
+ * from the caller, so the same inputs always give the same trace. Netfilter runs through
+ * `processHook` at the kernel's hook points (PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING,
+ * and the bridge path when net.bridge.bridge-nf-call-iptables is on).
+ *
+ * Simplifications (also stated in traces where they matter): main routing table only (no
+ * `ip rule`), no rp_filter, no IP fragmentation (an oversized packet without DF is noted and
+ * travels whole), no STP or VLANs on bridges, TCP is a SYN / SYN-ACK exchange.
+ */
+import { BROADCAST_MAC, ZERO_MAC, isMulticastMac } from '../wire/addr.ts'
+import type { Ip, Mac } from '../wire/addr.ts'
+import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
+import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader } from '../wire/packet.ts'
+import type { BridgeLink, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
+import { findLink } from '../model/ops.ts'
+import { addrType, describeRoute, findLocalAddr, lookupRoute, selectSource } from '../route/fib.ts'
+import type { RouteResult } from '../route/fib.ts'
+import { bridgePorts, decideBridge, learnFdb } from '../link/bridge.ts'
+import { decapsulate, encapsulate, lookupVxlanFdb, vxlanSourcePort } from '../link/vxlan.ts'
+import { processHook } from '../netfilter/hooks.ts'
+import type { CtRef, HookOutcome, NfEnv, NfPacket } from '../netfilter/hooks.ts'
+import type { Hook } from '../netfilter/types.ts'
+import { applyEffect } from './effects.ts'
+import { createRng, randomInt } from './rng.ts'
+import type { Rng } from './rng.ts'
+import type { Effect, Flow, Outcome, ReplyOutcome, SendSpec, StepKind, TableRef, TraceStep, Verdict } from './trace.ts'
+
+/** Answers DNS questions for a netns that runs a DNS server (CoreDNS). Injected by the caller. */
+export type DnsResponder = (serverNetns: string, question: { name: string; type: string }) => {
+  rcode: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED'
+  answers: { name: string; type: 'A' | 'AAAA' | 'SRV' | 'PTR' | 'CNAME' | 'TXT'; ttl: number; data: string }[]
+  explain: string
+}
+
+export interface SimOptions {
+  /** Simulated start time, ms. Default 0. */
+  readonly now?: number
+  readonly seed?: number
+  readonly rng?: Rng
+  /** Probabilistic branch chooser (`-m statistic`); default: the RNG. Enumeration passes its own. */
+  readonly decide?: (probability: number, label: string) => boolean
+  readonly dns?: DnsResponder
+  /** Guard against forwarding loops. Default 4000 steps. */
+  readonly maxSteps?: number
+}
+
+export interface SimResult {
+  readonly steps: readonly TraceStep[]
+  readonly world: World
+  readonly outcome: Omit<Outcome, 'probability' | 'steps'>
+}
+
+/** Per-packet metadata that lives only inside one netns (the kernel's skb fields). */
+interface Skb {
+  readonly pkt: Packet
+  readonly mark: number
+  readonly ct?: CtRef
+  /** br_netfilter already ran PREROUTING for this packet. */
+  readonly preroutingDone?: boolean
+}
+
+interface Expectation {
+  /** The netns whose socket waits for the answer. */
+  readonly netns: string
+  /** What the reply must carry to match the socket: the addresses the client talked to. */
+  readonly src: Ip
+  readonly dst: Ip
+  readonly proto: 'tcp' | 'udp' | 'icmp'
+  readonly sport?: number
+  readonly dport?: number
+  readonly icmpId?: number
+}
+
+class Halt extends Error {}
+
+interface Ctx {
+  w: World
+  readonly steps: TraceStep[]
+  t: number
+  readonly rng: Rng
+  readonly decide: (p: number, label: string) => boolean
+  readonly dns?: DnsResponder
+  readonly maxSteps: number
+  flow: Flow
+  copy?: string
+  ipId: number
+  // outcome bookkeeping
+  request: { verdict?: Verdict; deliveredTo?: string; deliveredNetns?: string | null; dropReason?: string; dnat?: string; snat?: string; masquerade: boolean; encapsulated: boolean }
+  reply: ReplyOutcome | null
+  phase: 'request' | 'reply'
+  expect?: Expectation
+  roundTrip: boolean
+}
+
+const DEFAULT_TTL = 64
+
+// ---------------------------------------------------------------------------------------------
+// Public entry points
+
+/**
+ * Trace a packet. Returns the steps, the world after them (conntrack, FDB, ARP, counters
+ * updated) and the outcome.
+ *
+ * @example
+ * const { steps, outcome } = simulate(world, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 1 })
+ */
+export function simulate(world: World, send: SendSpec, opts: SimOptions = {}): SimResult {
+  const rng = opts.rng ?? createRng(opts.seed ?? 1)
+  const ctx: Ctx = {
+    w: world,
+    steps: [],
+    t: opts.now ?? 0,
+    rng,
+    decide: opts.decide ?? ((p) => rng.next() < p),
+    ...(opts.dns && { dns: opts.dns }),
+    maxSteps: opts.maxSteps ?? 4000,
+    flow: send.dns ? 'dns-query' : 'request',
+    ipId: randomInt(rng, 1, 65000),
+    request: { masquerade: false, encapsulated: false },
+    reply: null,
+    phase: 'request',
+    roundTrip: send.roundTrip ?? true,
+  }
+  try {
+    start(ctx, send)
+  } catch (e) {
+    if (!(e instanceof Halt)) throw e
+  }
+  const r = ctx.request
+  const outcome: Omit<Outcome, 'probability' | 'steps'> = {
+    verdict: r.verdict ?? 'dropped',
+    deliveredTo: r.deliveredTo ?? null,
+    deliveredNetns: r.deliveredNetns ?? null,
+    dnat: r.dnat ?? null,
+    snat: r.snat ?? null,
+    masquerade: r.masquerade,
+    encapsulated: r.encapsulated,
+    dropReason: r.verdict === 'delivered' ? null : (r.dropReason ?? 'the packet went nowhere'),
+    reply: ctx.roundTrip ? (ctx.reply ?? (r.verdict === 'delivered' ? { verdict: 'dropped', dropReason: 'no answer came back', matchesRequest: false } : null)) : null,
+  }
+  return { steps: ctx.steps, world: ctx.w, outcome }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording
+
+function record(ctx: Ctx, s: Omit<TraceStep, 't' | 'flow'> & { flow?: Flow }): void {
+  if (ctx.steps.length >= ctx.maxSteps) {
+    ctx.steps.push({ kind: 'drop', flow: ctx.flow, netns: s.netns, packet: s.packet, explain: `stopped after ${ctx.maxSteps} steps: the packet is looping`, t: ctx.t })
+    setFailure(ctx, 'dropped', 'forwarding loop (step limit reached)')
+    throw new Halt()
+  }
+  ctx.t += 0.001
+  const step: TraceStep = { ...s, flow: s.flow ?? ctx.flow, t: Math.round(ctx.t * 1000) / 1000, ...(ctx.copy && !s.copy && { copy: ctx.copy }) }
+  ctx.steps.push(step)
+  for (const e of s.effects ?? []) ctx.w = applyEffect(ctx.w, e)
+}
+
+function setFailure(ctx: Ctx, verdict: Verdict, reason: string): void {
+  if (ctx.phase === 'request') {
+    if (ctx.request.verdict === undefined) {
+      ctx.request.verdict = verdict
+      ctx.request.dropReason = reason
+    }
+  } else if (ctx.reply === null) {
+    ctx.reply = { verdict, dropReason: reason, matchesRequest: false }
+  }
+}
+
+function drop(ctx: Ctx, ns: string, pkt: Packet, explain: string, extra: { dev?: string; ref?: TableRef; verdict?: Verdict; minor?: boolean; reason?: string } = {}): void {
+  record(ctx, { kind: 'drop', netns: ns, packet: pkt, explain, ...(extra.dev && { dev: extra.dev }), ...(extra.ref && { ref: extra.ref }), ...(extra.minor && { minor: true }) })
+  // Ignored flooded copies and ARP failures don't decide the outcome by themselves.
+  if (!extra.minor && ctx.flow !== 'arp') setFailure(ctx, extra.verdict ?? 'dropped', extra.reason ?? explain)
+}
+
+function ns(ctx: Ctx, name: string): Netns {
+  const n = ctx.w.netns[name]
+  if (!n) throw new Error(`internal: netns ${name} vanished`)
+  return n
+}
+
+function link(ctx: Ctx, nsName: string, dev: string): Link | undefined {
+  return findLink(ns(ctx, nsName), dev)
+}
+
+function nextId(ctx: Ctx): number {
+  ctx.ipId = (ctx.ipId + 1) & 0xffff
+  return ctx.ipId
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start: build the first packet and hand it to the sender's stack
+
+function start(ctx: Ctx, send: SendSpec): void {
+  const source = resolveSource(ctx.w, send.from)
+  const sport = send.sport ?? (send.proto === 'icmp' ? undefined : randomInt(ctx.rng, 32768, 60999))
+  const icmpId = send.proto === 'icmp' ? randomInt(ctx.rng, 1, 65535) : undefined
+  const l4h: Header =
+    send.proto === 'tcp'
+      ? { kind: 'tcp', sport: sport!, dport: send.dport ?? 80, flags: ['SYN'] }
+      : send.proto === 'udp'
+        ? { kind: 'udp', sport: sport!, dport: send.dport ?? 53 }
+        : { kind: 'icmp', type: 8, code: 0, id: icmpId!, seq: 1 }
+  const payload: Header[] = send.dns ? [{ kind: 'dns', id: randomInt(ctx.rng, 1, 65535), qr: 'query', rcode: 'NOERROR', question: { name: send.dns.name, type: send.dns.type }, answers: [] }] : []
+  const l4Bytes = send.proto === 'tcp' ? HEADER_BYTES.tcp : send.proto === 'udp' ? HEADER_BYTES.udp : HEADER_BYTES.icmp
+  const length = send.size ?? HEADER_BYTES.ipv4 + l4Bytes + (send.dns ? 40 : send.proto === 'icmp' ? 56 : 0)
+  const srcIp = source.kind === 'netns' ? (source.ip ?? '') : source.ip
+  const ipH: Ipv4Header = { kind: 'ipv4', src: srcIp, dst: send.to, ttl: send.ttl ?? DEFAULT_TTL, df: send.df ?? send.proto === 'tcp', id: nextId(ctx), proto: send.proto, length }
+  const pkt: Packet = { headers: [ipH, l4h, ...payload] }
+
+  if (source.kind === 'netns') {
+    originate(ctx, source.netns, pkt, { socket: true, send })
+    return
+  }
+  // A packet from outside the model (rules-only input, or an address no netns owns).
+  const target = source.entry
+  if (!target) {
+    record(ctx, { kind: 'drop', netns: '', packet: pkt, explain: `no netns owns ${source.ip} and there is no node it could arrive at` })
+    setFailure(ctx, 'dropped', `unknown source ${source.ip}`)
+    return
+  }
+  const tns = ns(ctx, target)
+  const inDev = send.inIface ?? entryInterface(tns, source.ip)
+  ctx.expect = undefined
+  record(ctx, {
+    kind: 'rx',
+    netns: target,
+    dev: inDev,
+    packet: pkt,
+    explain: `${summarize(pkt)} arrives from outside on ${inDev}`,
+    notSimulated: [`the sender ${source.ip} is outside the model: the packet is shown from the moment it reaches ${target}`],
+  })
+  receiveIp(ctx, target, inDev, { pkt, mark: 0 })
+}
+
+type Source = { kind: 'netns'; netns: string; ip?: Ip } | { kind: 'outside'; ip: Ip; entry?: string }
+
+function resolveSource(w: World, from: string): Source {
+  if (w.netns[from]) return { kind: 'netns', netns: from }
+  for (const n of Object.values(w.netns)) {
+    const local = n.links.some((l) => l.kind !== 'loopback' && l.addrs.some((a) => a.ip === from))
+    if (local) return { kind: 'netns', netns: n.name, ip: from }
+  }
+  // Not owned: it arrives from outside at the only host netns (rules-only worlds, imported nodes).
+  const hosts = Object.values(w.netns).filter((n) => n.kind === 'host')
+  const entry = hosts.length === 1 ? hosts[0]!.name : Object.keys(w.netns).length === 1 ? Object.keys(w.netns)[0] : undefined
+  return { kind: 'outside', ip: from, ...(entry !== undefined && { entry }) }
+}
+
+/** The interface a packet from `src` would arrive on: where the route back to it points. */
+function entryInterface(n: Netns, src: Ip): string {
+  const r = lookupRoute(n, src, { skipLocal: true })
+  if (r.kind === 'route' && r.route.dev) return r.route.dev
+  return n.links.find((l) => l.kind !== 'loopback')?.name ?? 'eth0'
+}
+
+// ---------------------------------------------------------------------------------------------
+// Netfilter glue
+
+function nfView(pkt: Packet, skb: Skb, inIface?: string, outIface?: string, phys?: { in?: string; out?: string }): NfPacket {
+  const h = ipOf(pkt)!
+  const t = l4(pkt)
+  const base = {
+    src: h.src,
+    dst: h.dst,
+    proto: (h.proto === 'ipip' ? 'icmp' : h.proto) as NfPacket['proto'],
+    len: h.length,
+    mark: skb.mark,
+    ...(inIface !== undefined && { inIface }),
+    ...(outIface !== undefined && { outIface }),
+    ...(phys?.in !== undefined && { physIn: phys.in }),
+    ...(phys?.out !== undefined && { physOut: phys.out }),
+    ...(skb.ct && { ct: skb.ct }),
+  }
+  if (t?.kind === 'tcp') return { ...base, sport: t.sport, dport: t.dport, tcpFlags: t.flags }
+  if (t?.kind === 'udp') return { ...base, sport: t.sport, dport: t.dport }
+  if (t?.kind === 'icmp') {
+    return { ...base, icmpType: t.type, icmpCode: t.code, ...(t.id !== undefined && { icmpId: t.id }), ...(t.quoted && { icmpQuoted: t.quoted }) }
+  }
+  return base
+}
+
+function nfEnv(ctx: Ctx, nsName: string): NfEnv {
+  return {
+    now: ctx.t,
+    decide: (p, label) => ctx.decide(p, label),
+    random: () => ctx.rng.next(),
+    addrType: (ip, iface) => addrType(ns(ctx, nsName), ip, iface),
+    masqueradeSource: (outIface, dst) => {
+      const n = ns(ctx, nsName)
+      const r = lookupRoute(n, dst, { skipLocal: true })
+      const via = r.kind === 'route' ? r.route.via : undefined
+      return selectSource(n, outIface, via ?? dst)
+    },
+  }
+}
+
+function hasRules(n: Netns): boolean {
+  return Object.keys(n.netfilter.tables).length > 0
+}
+
+/**
+ * Run a netfilter hook and record it. Returns the packet after NAT/MARK, or undefined when
+ * the packet was dropped or rejected (already recorded, ICMP/RST already sent).
+ */
+function hook(ctx: Ctx, nsName: string, h: Hook, skb: Skb, ifaces: { in?: string; out?: string; physIn?: string; physOut?: string }, path: 'routed' | 'bridge' = 'routed'): Skb | undefined {
+  const n = ns(ctx, nsName)
+  if (!hasRules(n)) return skb
+  const view = nfView(skb.pkt, skb, ifaces.in, ifaces.out, { ...(ifaces.physIn !== undefined && { in: ifaces.physIn }), ...(ifaces.physOut !== undefined && { out: ifaces.physOut }) })
+  const res: HookOutcome = processHook(n, h, view, nfEnv(ctx, nsName), path)
+  ctx.w = { ...ctx.w, netns: { ...ctx.w.netns, [nsName]: res.netns } }
+  const after = applyNf(skb.pkt, res.packet)
+  const decider = decidingRule(nsName, res)
+  const changed = res.nat.length > 0
+  if (res.step.chains.length > 0 || changed || res.verdict !== 'ACCEPT') {
+    const where = path === 'bridge' ? `${h} (bridged frame, br_netfilter)` : h
+    // Effects were already applied by processHook to the netns it returned; record them for replay only.
+    ctx.t += 0.001
+    ctx.steps.push({
+      kind: 'netfilter',
+      flow: ctx.flow,
+      netns: nsName,
+      ...(ifaces.in ?? ifaces.out ? { dev: (ifaces.in ?? ifaces.out)! } : {}),
+      packet: after,
+      explain: `${where}: ${res.verdict}${changed ? `, ${res.nat.map((c) => `${c.kind} ${c.field} ${c.from} → ${c.to}`).join(', ')}` : ''}`,
+      netfilter: res.step,
+      ...(decider && { ref: decider }),
+      effects: res.effects,
+      ...(res.notSimulated.length > 0 && { notSimulated: res.notSimulated }),
+      t: Math.round(ctx.t * 1000) / 1000,
+      ...(ctx.copy && { copy: ctx.copy }),
+    })
+  }
+  for (const c of res.nat) noteNat(ctx, c.kind, c.to)
+  if (res.verdict === 'DROP') {
+    drop(ctx, nsName, after, `dropped by netfilter in ${h}${decider?.table === 'rule' ? ` (rule ${decider.ruleId})` : ''}`, { ...(decider && { ref: decider }) })
+    return undefined
+  }
+  if (res.verdict === 'REJECT') {
+    const withTcpReset = res.rejectWith === 'tcp-reset' && l4(skb.pkt)?.kind === 'tcp'
+    record(ctx, { kind: 'drop', netns: nsName, packet: after, explain: `rejected in ${h} with ${res.rejectWith ?? 'icmp-port-unreachable'}`, ...(decider && { ref: decider }) })
+    setFailure(ctx, 'rejected', `rejected by ${decider?.table === 'rule' ? decider.ruleId : h} (${res.rejectWith ?? 'icmp-port-unreachable'})`)
+    if (withTcpReset) sendTcpReset(ctx, nsName, skb.pkt)
+    else sendIcmpError(ctx, nsName, skb.pkt, 3, rejectCode(res.rejectWith))
+    return undefined
+  }
+  return { ...skb, pkt: after, mark: res.packet.mark, ...(res.packet.ct && { ct: res.packet.ct }) }
+}
+
+function rejectCode(w: string | undefined): number {
+  switch (w) {
+    case 'icmp-net-unreachable':
+      return 0
+    case 'icmp-host-unreachable':
+      return 1
+    case 'icmp-proto-unreachable':
+      return 2
+    case 'icmp-net-prohibited':
+      return 9
+    case 'icmp-host-prohibited':
+      return 10
+    case 'icmp-admin-prohibited':
+      return 13
+    default:
+      return 3
+  }
+}
+
+function noteNat(ctx: Ctx, kind: string, to: string): void {
+  if (ctx.phase !== 'request') return
+  if (kind === 'DNAT' && !ctx.request.dnat) ctx.request.dnat = to
+  if ((kind === 'SNAT' || kind === 'MASQUERADE') && !ctx.request.snat) ctx.request.snat = to
+  if (kind === 'MASQUERADE' || kind === 'SNAT') ctx.request.masquerade = ctx.request.masquerade || kind === 'MASQUERADE'
+}
+
+function decidingRule(nsName: string, res: HookOutcome): TableRef | undefined {
+  for (let c = res.step.chains.length - 1; c >= 0; c--) {
+    const walk = res.step.chains[c]!
+    for (let i = walk.rules.length - 1; i >= 0; i--) {
+      const r = walk.rules[i]!
+      if (r.result === 'matched' && r.action && !/^(jump|goto|MARK|LOG|RETURN)/.test(r.action)) {
+        return { table: 'rule', netns: nsName, ruleId: r.ruleId, raw: r.raw, chain: walk.chain, tableName: walk.table, ...(r.line !== undefined && { line: r.line }) }
+      }
+    }
+  }
+  const last = res.step.chains.at(-1)
+  if (last && res.verdict !== 'ACCEPT') return { table: 'policy', netns: nsName, tableName: last.table, chain: last.chain, policy: res.verdict }
+  return undefined
+}
+
+function applyNf(pkt: Packet, v: NfPacket): Packet {
+  const h = ipOf(pkt)
+  if (!h) return pkt
+  const t = l4(pkt)
+  let out = pkt
+  const ports = t && t.kind !== 'icmp' ? { sport: t.sport, dport: t.dport } : {}
+  if (h.src !== v.src || h.dst !== v.dst || (v.sport !== undefined && v.sport !== ports.sport) || (v.dport !== undefined && v.dport !== ports.dport)) {
+    out = rewriteL3(pkt, { src: v.src, dst: v.dst, ...(v.sport !== undefined && { sport: v.sport }), ...(v.dport !== undefined && { dport: v.dport }) })
+  }
+  if (t?.kind === 'icmp' && t.quoted && v.icmpQuoted && JSON.stringify(t.quoted) !== JSON.stringify(v.icmpQuoted)) {
+    const i = findHeader(out, 'icmp')
+    const headers = out.headers.slice()
+    headers[i] = { ...t, quoted: v.icmpQuoted }
+    out = { headers }
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output path: a socket (or the kernel) sends an IP packet
+
+interface OriginateOpts {
+  /** Sent by a socket (so a reply is awaited), not by the kernel (ICMP errors, tunnels). */
+  readonly socket?: boolean
+  readonly send?: SendSpec
+  /** Output device forced by a tunnel (`dev eth0` of a VXLAN device). */
+  readonly oif?: string
+  readonly explain?: string
+}
+
+function originate(ctx: Ctx, nsName: string, pkt0: Packet, o: OriginateOpts = {}): void {
+  const n = ns(ctx, nsName)
+  const h0 = ipOf(pkt0)!
+  const r = lookupRoute(n, h0.dst, o.oif ? { oif: o.oif } : {})
+  if (r.kind === 'none') {
+    record(ctx, { kind: 'route', netns: nsName, packet: pkt0, explain: `route lookup for ${h0.dst}: ${r.explain}` })
+    if (isRulesOnly(n)) return rulesOnlyOutput(ctx, nsName, fillSource(n, pkt0, undefined, undefined), o)
+    drop(ctx, nsName, pkt0, `sendmsg fails: Network is unreachable (no route to ${h0.dst})`, { reason: `no route to ${h0.dst} in ${nsName}` })
+    return
+  }
+  let pkt = fillSource(n, pkt0, r.kind === 'route' ? r.route.dev : r.dev, r.kind === 'route' ? (r.route.via ?? h0.dst) : h0.dst, r.kind === 'route' ? r.route.src : undefined)
+  if (r.kind === 'local') pkt = h0.src ? pkt : rewriteL3(pkt, { src: h0.dst })
+  const first = ipOf(pkt)!
+  if (o.socket) {
+    const t = l4(pkt)
+    ctx.expect = { netns: nsName, src: first.dst, dst: first.src, proto: first.proto === 'ipip' ? 'icmp' : first.proto, ...(t && t.kind !== 'icmp' && { sport: t.dport, dport: t.sport }), ...(t?.kind === 'icmp' && t.id !== undefined && { icmpId: t.id }) }
+    record(ctx, { kind: 'send', netns: nsName, packet: pkt, explain: o.explain ?? `a socket in ${nsName} sends ${summarize(pkt)}` })
+  }
+  recordRoute(ctx, nsName, pkt, r)
+  if (r.kind === 'route' && r.route.type !== 'unicast') return routeTypeFailure(ctx, nsName, pkt, r, true)
+
+  let skb: Skb | undefined = { pkt, mark: 0 }
+  skb = hook(ctx, nsName, 'OUTPUT', skb, { out: r.kind === 'route' ? r.route.dev : 'lo' })
+  if (!skb) return
+  // A DNAT in OUTPUT changes the destination: the kernel routes again (ip_route_me_harder).
+  let route: RouteResult = r
+  if (ipOf(skb.pkt)!.dst !== first.dst) {
+    route = lookupRoute(ns(ctx, nsName), ipOf(skb.pkt)!.dst)
+    record(ctx, { kind: 'route', netns: nsName, packet: skb.pkt, explain: `rerouted after DNAT: ${route.explain}`, ...(routeRef(nsName, route) && { ref: routeRef(nsName, route)! }) })
+    if (route.kind === 'none') {
+      if (isRulesOnly(ns(ctx, nsName))) return rulesOnlyOutput(ctx, nsName, skb.pkt, o, skb)
+      drop(ctx, nsName, skb.pkt, `no route to ${ipOf(skb.pkt)!.dst} after DNAT`)
+      return
+    }
+  }
+  if (route.kind === 'local') {
+    skb = hook(ctx, nsName, 'POSTROUTING', skb, { out: 'lo' })
+    if (!skb) return
+    record(ctx, { kind: 'tx', netns: nsName, dev: 'lo', packet: skb.pkt, explain: 'looped back through lo to this netns' })
+    return receiveIp(ctx, nsName, 'lo', { pkt: skb.pkt, mark: skb.mark, ...(skb.ct && { ct: skb.ct }) })
+  }
+  if (route.kind === 'route' && route.route.type !== 'unicast') return routeTypeFailure(ctx, nsName, skb.pkt, route, true)
+  const rt = (route as Extract<RouteResult, { kind: 'route' }>).route
+  if (!checkMtuLocal(ctx, nsName, skb.pkt, rt)) return
+  skb = hook(ctx, nsName, 'POSTROUTING', skb, { out: rt.dev! })
+  if (!skb) return
+  l3Output(ctx, nsName, skb, rt)
+}
+
+function isRulesOnly(n: Netns): boolean {
+  return n.routes.length === 0 && hasRules(n)
+}
+
+/** A rules-only node (a bare iptables-save): there is no routing table, so the packet leaves "somewhere". */
+function rulesOnlyOutput(ctx: Ctx, nsName: string, pkt: Packet, o: OriginateOpts, skb0?: Skb): void {
+  const n = ns(ctx, nsName)
+  if (o.socket && !skb0) {
+    const first = ipOf(pkt)!
+    record(ctx, { kind: 'send', netns: nsName, packet: pkt, explain: `a local process on ${nsName} sends ${summarize(pkt)}` })
+    ctx.expect = { netns: nsName, src: first.dst, dst: first.src, proto: first.proto === 'ipip' ? 'icmp' : first.proto }
+  }
+  let skb: Skb | undefined = skb0 ?? { pkt, mark: 0 }
+  if (!skb0) {
+    skb = hook(ctx, nsName, 'OUTPUT', skb, {})
+    if (!skb) return
+  }
+  const dst = ipOf(skb.pkt)!.dst
+  if (addrType(n, dst) === 'LOCAL') {
+    skb = hook(ctx, nsName, 'POSTROUTING', skb, { out: 'lo' })
+    if (!skb) return
+    record(ctx, { kind: 'tx', netns: nsName, dev: 'lo', packet: skb.pkt, explain: 'looped back through lo (the destination is a local address)' })
+    return receiveIp(ctx, nsName, 'lo', skb)
+  }
+  skb = hook(ctx, nsName, 'POSTROUTING', skb, {})
+  if (!skb) return
+  leaveModel(ctx, nsName, skb.pkt)
+}
+
+/** The packet leaves the modelled part of the world (rules-only input): count it as delivered onward. */
+function leaveModel(ctx: Ctx, nsName: string, pkt: Packet): void {
+  const h = ipOf(pkt)!
+  const t = l4(pkt)
+  record(ctx, {
+    kind: 'deliver',
+    netns: nsName,
+    packet: pkt,
+    explain: `leaves ${nsName} towards ${h.dst}${t && t.kind !== 'icmp' ? `:${t.dport}` : ''}`,
+    notSimulated: ['no routing table or interfaces in the input: the route out and the rest of the path are not simulated'],
+  })
+  if (ctx.phase === 'request' && ctx.request.verdict === undefined) {
+    ctx.request.verdict = 'delivered'
+    ctx.request.deliveredTo = t && t.kind !== 'icmp' ? `${h.dst}:${t.dport}` : h.dst
+    ctx.request.deliveredNetns = null
+  }
+}
+
+function fillSource(n: Netns, pkt: Packet, dev: string | undefined, nexthop: Ip | undefined, routeSrc?: Ip): Packet {
+  const h = ipOf(pkt)!
+  if (h.src) return pkt
+  const src = selectSource(n, dev, nexthop, routeSrc) ?? '0.0.0.0'
+  return rewriteL3(pkt, { src })
+}
+
+function routeRef(nsName: string, r: RouteResult): TableRef | undefined {
+  if (r.kind === 'route') return { table: 'route', netns: nsName, route: r.route, reason: r.explain, index: r.index }
+  if (r.kind === 'local') return { table: 'addr', netns: nsName, dev: r.dev, addr: r.addr }
+  return undefined
+}
+
+function recordRoute(ctx: Ctx, nsName: string, pkt: Packet, r: RouteResult, prefix = 'route lookup'): void {
+  const ref = routeRef(nsName, r)
+  record(ctx, { kind: 'route', netns: nsName, packet: pkt, explain: `${prefix} for ${ipOf(pkt)!.dst}: ${r.explain}`, ...(ref && { ref }) })
+}
+
+function routeTypeFailure(ctx: Ctx, nsName: string, pkt: Packet, r: Extract<RouteResult, { kind: 'route' }>, local: boolean): void {
+  const ref = routeRef(nsName, r)!
+  const t = r.route.type
+  if (t === 'blackhole') return drop(ctx, nsName, pkt, `blackhole route ${r.route.dst}: silently discarded`, { ref })
+  if (local) return drop(ctx, nsName, pkt, `${t} route ${r.route.dst}: sendmsg fails (${t === 'prohibit' ? 'Permission denied' : 'No route to host'})`, { ref })
+  drop(ctx, nsName, pkt, `${t} route ${r.route.dst}: discarded with an ICMP error to the sender`, { ref })
+  sendIcmpError(ctx, nsName, pkt, 3, t === 'prohibit' ? 13 : 1)
+}
+
+function checkMtuLocal(ctx: Ctx, nsName: string, pkt: Packet, rt: Route): boolean {
+  const dev = rt.dev ? link(ctx, nsName, rt.dev) : undefined
+  const mtu = Math.min(rt.mtu ?? Infinity, dev?.mtu ?? Infinity)
+  const h = ipOf(pkt)!
+  if (h.length <= mtu) return true
+  if (h.df) {
+    drop(ctx, nsName, pkt, `${h.length}-byte packet with DF set is larger than the ${mtu}-byte MTU of ${rt.dev}: sendmsg fails (Message too long)`, { reason: `message too long: ${h.length} > MTU ${mtu} of ${rt.dev} in ${nsName}` })
+    return false
+  }
+  record(ctx, { kind: 'note', netns: nsName, packet: pkt, explain: `${h.length} bytes exceed the ${mtu}-byte MTU of ${rt.dev}: the kernel fragments it`, notSimulated: ['IP fragmentation: the fragments are shown as one packet'] })
+  return true
+}
+
+// ---------------------------------------------------------------------------------------------
+// L3 → L2: neighbour resolution and transmission
+
+function l3Output(ctx: Ctx, nsName: string, skb: Skb, rt: Route): void {
+  const n = ns(ctx, nsName)
+  const dev = rt.dev ? findLink(n, rt.dev) : undefined
+  const h = ipOf(skb.pkt)!
+  if (!dev) return drop(ctx, nsName, skb.pkt, `route has no usable device`)
+  if (dev.kind === 'ipip') return ipipOutput(ctx, nsName, skb, rt, dev)
+  if (dev.kind === 'loopback') return receiveIp(ctx, nsName, 'lo', skb)
+  if (dev.kind === 'dummy') return drop(ctx, nsName, skb.pkt, `${dev.name} is a dummy device: it discards everything sent through it`)
+  const nexthop = rt.via ?? h.dst
+  const mac = dev.noarp ? ZERO_MAC : resolveNeigh(ctx, nsName, dev, nexthop, skb.pkt)
+  if (mac === undefined) {
+    drop(ctx, nsName, skb.pkt, `no ARP answer for ${nexthop} on ${dev.name}: neighbour FAILED`, { reason: `no neighbour: ${nexthop} did not answer ARP on ${dev.name} in ${nsName}` })
+    if (!ipOf(skb.pkt) || !isLocallyOwned(n, h.src)) sendIcmpError(ctx, nsName, skb.pkt, 3, 1)
+    return
+  }
+  const frame = withEthernet(skb.pkt, dev.mac, mac)
+  record(ctx, { kind: 'tx', netns: nsName, dev: dev.name, packet: frame, explain: `sent on ${dev.name} to ${mac}${rt.via ? ` (next hop ${rt.via})` : ''}` })
+  transmit(ctx, nsName, dev.name, frame)
+}
+
+function isLocallyOwned(n: Netns, ipAddr: Ip): boolean {
+  return findLocalAddr(n, ipAddr) !== undefined
+}
+
+/** The neighbour table, then ARP on the wire. Returns the MAC, or undefined when resolution failed. */
+function resolveNeigh(ctx: Ctx, nsName: string, dev: Link, target: Ip, waiting: Packet): Mac | undefined {
+  const n = ns(ctx, nsName)
+  const entry = n.neigh.find((e) => e.ip === target && e.dev === dev.name && e.mac && e.state !== 'FAILED' && e.state !== 'INCOMPLETE')
+  if (entry?.mac) {
+    record(ctx, { kind: 'neigh-hit', netns: nsName, dev: dev.name, packet: waiting, explain: `neighbour ${target} is ${entry.mac} (${entry.state}) on ${dev.name}`, ref: { table: 'neigh', netns: nsName, entry } })
+    return entry.mac
+  }
+  const srcIp = selectSource(n, dev.name, target) ?? '0.0.0.0'
+  const arp: ArpHeader = { kind: 'arp', op: 'request', senderMac: dev.mac, senderIp: srcIp, targetMac: ZERO_MAC, targetIp: target }
+  const frame: Packet = { headers: [{ kind: 'eth', src: dev.mac, dst: BROADCAST_MAC, type: 'arp' }, arp] }
+  const outerFlow = ctx.flow
+  const outerCopy = ctx.copy
+  ctx.flow = 'arp'
+  const incomplete: NeighEntry = { ip: target, dev: dev.name, state: 'INCOMPLETE', updated: ctx.t }
+  record(ctx, { kind: 'arp-request', netns: nsName, dev: dev.name, packet: frame, explain: `no neighbour entry for ${target} on ${dev.name}: ARP who-has ${target}, broadcast`, effects: [{ kind: 'neigh', netns: nsName, entry: incomplete }] })
+  transmit(ctx, nsName, dev.name, frame)
+  ctx.flow = outerFlow
+  ctx.copy = outerCopy
+  const learned = ns(ctx, nsName).neigh.find((e) => e.ip === target && e.dev === dev.name && e.mac && e.state !== 'INCOMPLETE' && e.state !== 'FAILED')
+  if (learned?.mac) return learned.mac
+  record(ctx, { kind: 'note', netns: nsName, dev: dev.name, packet: waiting, explain: `no ARP reply for ${target}: the neighbour entry fails`, effects: [{ kind: 'neigh', netns: nsName, entry: { ...incomplete, state: 'FAILED', updated: ctx.t } }] })
+  return undefined
+}
+
+/** Put a frame on a device: what happens next depends on what the device is. */
+function transmit(ctx: Ctx, nsName: string, devName: string, frame: Packet): void {
+  const dev = link(ctx, nsName, devName)
+  if (!dev) return drop(ctx, nsName, frame, `device ${devName} does not exist`)
+  if (!dev.up) return drop(ctx, nsName, frame, `${devName} is down`, { dev: devName, ref: { table: 'link', netns: nsName, dev: devName, field: 'state', value: 'DOWN' } })
+  switch (dev.kind) {
+    case 'veth': {
+      if (!dev.peer || !ctx.w.netns[dev.peer.netns] || !link(ctx, dev.peer.netns, dev.peer.name)) {
+        return drop(ctx, nsName, frame, `the other end of ${devName} is not in the model`, { dev: devName })
+      }
+      const peer = link(ctx, dev.peer.netns, dev.peer.name)!
+      record(ctx, { kind: 'veth', netns: nsName, dev: devName, to: { netns: dev.peer.netns, dev: peer.name }, packet: frame, explain: `crosses the veth pair ${devName} → ${peer.name}${dev.peer.netns !== nsName ? ` into ${dev.peer.netns}` : ''}` })
+      return receiveFrame(ctx, dev.peer.netns, peer.name, frame)
+    }
+    case 'bridge':
+      return bridgeTransmit(ctx, nsName, dev, frame)
+    case 'vxlan':
+      return vxlanTransmit(ctx, nsName, dev, frame)
+    case 'phys':
+      return segmentTransmit(ctx, nsName, dev, frame)
+    case 'loopback':
+      return receiveFrame(ctx, nsName, devName, frame)
+    case 'dummy':
+      return drop(ctx, nsName, frame, `${devName} is a dummy device: frames sent to it are discarded`)
+    case 'ipip':
+      return drop(ctx, nsName, frame, `${devName} carries IP packets, not Ethernet frames`)
+  }
+}
+
+function segmentTransmit(ctx: Ctx, nsName: string, dev: Link & { kind: 'phys' }, frame: Packet): void {
+  const eth = frame.headers[0]
+  if (!dev.segment || eth?.kind !== 'eth') return drop(ctx, nsName, frame, `${dev.name} is not connected to any network in the model`, { dev: dev.name })
+  const members: { ns: string; dev: Link }[] = []
+  for (const other of Object.values(ctx.w.netns)) {
+    for (const l of other.links) if (l.kind === 'phys' && l.segment === dev.segment && !(other.name === nsName && l.name === dev.name)) members.push({ ns: other.name, dev: l })
+  }
+  const targets = eth.dst === BROADCAST_MAC || isMulticastMac(eth.dst) ? members : members.filter((m) => m.dev.mac === eth.dst)
+  if (targets.length === 0) return drop(ctx, nsName, frame, `no host on ${dev.segment} has MAC ${eth.dst}`, { dev: dev.name })
+  const outerCopy = ctx.copy
+  for (const m of targets) {
+    if (targets.length > 1) ctx.copy = `${m.ns}/${m.dev.name}`
+    record(ctx, { kind: 'segment', netns: nsName, dev: dev.name, to: { netns: m.ns, dev: m.dev.name }, packet: frame, explain: `crosses the ${dev.segment} network to ${m.ns} ${m.dev.name}` })
+    receiveFrame(ctx, m.ns, m.dev.name, frame)
+  }
+  ctx.copy = outerCopy
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bridges
+
+/** The host stack sends through the bridge device itself (a route via cni0). */
+function bridgeTransmit(ctx: Ctx, nsName: string, br: BridgeLink, frame: Packet): void {
+  const eth = frame.headers[0]
+  if (eth?.kind !== 'eth') return drop(ctx, nsName, frame, 'not an Ethernet frame')
+  const d = decideBridge(ns(ctx, nsName), br, eth.dst, undefined, ctx.t)
+  bridgeDeliver(ctx, nsName, br, frame, d, undefined)
+}
+
+function bridgeDeliver(ctx: Ctx, nsName: string, br: BridgeLink, frame: Packet, d: ReturnType<typeof decideBridge>, ingress: string | undefined, skb?: Skb): void {
+  switch (d.kind) {
+    case 'drop':
+      return drop(ctx, nsName, frame, `bridge ${br.name}: ${d.reason}`, { dev: br.name, ...(d.entry && { ref: { table: 'fdb', netns: nsName, entry: d.entry } }) })
+    case 'local':
+      record(ctx, { kind: 'bridge-local', netns: nsName, dev: br.name, packet: frame, explain: `bridge ${br.name}: the frame is for the bridge's own address; handed up to ${nsName}'s IP stack` })
+      return receiveUp(ctx, nsName, br.name, frame, skb)
+    case 'forward': {
+      record(ctx, { kind: 'fdb-hit', netns: nsName, dev: br.name, packet: frame, explain: `bridge ${br.name}: ${d.entry.mac} is on port ${d.port}`, ref: { table: 'fdb', netns: nsName, entry: d.entry } })
+      return bridgePortOut(ctx, nsName, br, d.port, frame, ingress, skb)
+    }
+    case 'flood': {
+      record(ctx, { kind: 'flood', netns: nsName, dev: br.name, packet: frame, explain: `bridge ${br.name}: ${d.reason}, flooded to ${d.ports.length ? d.ports.join(', ') : 'no other port'}` })
+      const outerCopy = ctx.copy
+      for (const port of d.ports) {
+        ctx.copy = `${nsName}/${port}`
+        bridgePortOut(ctx, nsName, br, port, frame, ingress, skb)
+      }
+      ctx.copy = outerCopy
+      if (d.alsoLocal) receiveUp(ctx, nsName, br.name, frame, skb)
+      return
+    }
+  }
+}
+
+function brNfOn(n: Netns, frame: Packet): boolean {
+  return n.sysctl['net.bridge.bridge-nf-call-iptables'] && findHeader(frame, 'ipv4') >= 0 && hasRules(n)
+}
+
+function bridgePortOut(ctx: Ctx, nsName: string, br: BridgeLink, port: string, frame: Packet, ingress: string | undefined, skb?: Skb): void {
+  let out = frame
+  if (ingress !== undefined && brNfOn(ns(ctx, nsName), frame)) {
+    // br_netfilter: a bridged IPv4 frame traverses FORWARD and POSTROUTING with in/out = the bridge.
+    let s: Skb | undefined = { pkt: stripL2(frame), mark: skb?.mark ?? 0, ...(skb?.ct && { ct: skb.ct }) }
+    s = hook(ctx, nsName, 'FORWARD', s, { in: br.name, out: br.name, physIn: ingress, physOut: port }, 'bridge')
+    if (!s) return
+    s = hook(ctx, nsName, 'POSTROUTING', s, { out: br.name, physIn: ingress, physOut: port }, 'bridge')
+    if (!s) return
+    const eth = frame.headers[0] as Header & { kind: 'eth' }
+    out = withEthernet(s.pkt, eth.src, eth.dst)
+  }
+  record(ctx, { kind: 'tx', netns: nsName, dev: port, packet: out, explain: `bridge ${br.name} sends it out of port ${port}` })
+  transmit(ctx, nsName, port, out)
+}
+
+/** A frame arrives on a device. */
+function receiveFrame(ctx: Ctx, nsName: string, devName: string, frame: Packet): void {
+  const dev = link(ctx, nsName, devName)
+  if (!dev) return drop(ctx, nsName, frame, `device ${devName} does not exist`)
+  if (!dev.up) return drop(ctx, nsName, frame, `${devName} is down: the frame is lost`, { dev: devName, ref: { table: 'link', netns: nsName, dev: devName, field: 'state', value: 'DOWN' } })
+  const eth = frame.headers[0]
+  if (eth?.kind !== 'eth') return receiveUp(ctx, nsName, devName, frame)
+  if (dev.master) {
+    const br = link(ctx, nsName, dev.master)
+    if (br?.kind === 'bridge') return bridgeIngress(ctx, nsName, br, dev, frame)
+  }
+  const forUs = eth.dst === dev.mac || eth.dst === BROADCAST_MAC || isMulticastMac(eth.dst) || dev.kind === 'loopback'
+  if (!forUs) {
+    record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: `${devName} ignores a frame for ${eth.dst} (its MAC is ${dev.mac})`, minor: true })
+    return
+  }
+  record(ctx, { kind: 'rx', netns: nsName, dev: devName, packet: frame, explain: `received on ${devName}` })
+  receiveUp(ctx, nsName, devName, frame)
+}
+
+function bridgeIngress(ctx: Ctx, nsName: string, br: BridgeLink, port: Link, frame: Packet): void {
+  const eth = frame.headers[0] as Header & { kind: 'eth' }
+  if (!br.up) return drop(ctx, nsName, frame, `bridge ${br.name} is down`, { dev: br.name })
+  const n = ns(ctx, nsName)
+  const learned = learnFdb(n, br, eth.src, port.name, ctx.t)
+  record(ctx, {
+    kind: learned ? 'fdb-learn' : 'rx',
+    netns: nsName,
+    dev: port.name,
+    packet: frame,
+    explain: learned ? `bridge ${br.name} learns ${eth.src} is on port ${port.name}` : `bridge ${br.name} receives it on port ${port.name}`,
+    ...(learned && { effects: [{ kind: 'fdb', netns: nsName, entry: learned } as Effect], ref: { table: 'fdb', netns: nsName, entry: learned } }),
+  })
+  let skb: Skb | undefined
+  let current = frame
+  if (brNfOn(ns(ctx, nsName), frame)) {
+    skb = hook(ctx, nsName, 'PREROUTING', { pkt: stripL2(frame), mark: 0 }, { in: br.name, physIn: port.name }, 'bridge')
+    if (!skb) return
+    skb = { ...skb, preroutingDone: true }
+    current = withEthernet(skb.pkt, eth.src, eth.dst)
+  }
+  const d = decideBridge(ns(ctx, nsName), br, eth.dst, port.name, ctx.t)
+  bridgeDeliver(ctx, nsName, br, current, d, port.name, skb)
+}
+
+/** The frame is for this host: ARP or IP. */
+function receiveUp(ctx: Ctx, nsName: string, devName: string, frame: Packet, skb?: Skb): void {
+  const arp = frame.headers.find((h): h is ArpHeader => h.kind === 'arp')
+  if (arp) return processArp(ctx, nsName, devName, frame, arp)
+  if (findHeader(frame, 'ipv4') < 0) return drop(ctx, nsName, frame, 'not an IPv4 packet', { minor: true })
+  receiveIp(ctx, nsName, devName, { pkt: stripL2(frame), mark: skb?.mark ?? 0, ...(skb?.ct && { ct: skb.ct }), ...(skb?.preroutingDone && { preroutingDone: true }) })
+}
+
+function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, arp: ArpHeader): void {
+  const n = ns(ctx, nsName)
+  const dev = findLink(n, devName)!
+  if (arp.op === 'request') {
+    const owned = findLocalAddr(n, arp.targetIp)
+    let proxy = false
+    if (!owned && dev.proxyArp) {
+      const r = lookupRoute(n, arp.targetIp, { skipLocal: true })
+      proxy = r.kind === 'route' && r.route.dev !== devName && r.route.type === 'unicast'
+    }
+    if (!owned && !proxy) {
+      record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: `ARP who-has ${arp.targetIp}: not an address of ${nsName}, ignored`, minor: true })
+      return
+    }
+    // The kernel records the asker's address when the request is for us (neigh_event_ns).
+    const asker: NeighEntry = { ip: arp.senderIp, dev: devName, mac: arp.senderMac, state: 'STALE', updated: ctx.t }
+    const reply: ArpHeader = { kind: 'arp', op: 'reply', senderMac: dev.mac, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp }
+    const replyFrame: Packet = { headers: [{ kind: 'eth', src: dev.mac, dst: arp.senderMac, type: 'arp' }, reply] }
+    record(ctx, {
+      kind: 'arp-reply',
+      netns: nsName,
+      dev: devName,
+      packet: replyFrame,
+      explain: proxy ? `proxy ARP on ${devName}: answers ${arp.targetIp} is-at ${dev.mac} (its own MAC) because ${arp.targetIp} is routed elsewhere` : `${nsName} owns ${arp.targetIp}: ARP reply ${arp.targetIp} is-at ${dev.mac}`,
+      effects: [{ kind: 'neigh', netns: nsName, entry: asker }],
+      ...(proxy && { ref: { table: 'link', netns: nsName, dev: devName, field: 'proxy_arp', value: '1' } }),
+    })
+    transmit(ctx, nsName, devName, replyFrame)
+    return
+  }
+  // A reply: learn it if it answers something we asked.
+  const pending = n.neigh.find((e) => e.ip === arp.senderIp && e.dev === devName)
+  const entry: NeighEntry = { ip: arp.senderIp, dev: devName, mac: arp.senderMac, state: 'REACHABLE', updated: ctx.t }
+  record(ctx, { kind: 'neigh-learn', netns: nsName, dev: devName, packet: frame, explain: `${nsName} learns ${arp.senderIp} is-at ${arp.senderMac} on ${devName}${pending ? '' : ' (unsolicited)'}`, effects: [{ kind: 'neigh', netns: nsName, entry }], ref: { table: 'neigh', netns: nsName, entry } })
+}
+
+// ---------------------------------------------------------------------------------------------
+// VXLAN and IPIP
+
+function vxlanTransmit(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet): void {
+  const eth = frame.headers[0]
+  if (eth?.kind !== 'eth') return drop(ctx, nsName, frame, 'not an Ethernet frame')
+  const n = ns(ctx, nsName)
+  const { entries, defaulted } = lookupVxlanFdb(n, vx, eth.dst)
+  if (entries.length === 0) {
+    return drop(ctx, nsName, frame, `${vx.name}: no FDB entry for ${eth.dst} and no default (00:00:00:00:00:00) entry: the frame has no remote VTEP`, { dev: vx.name })
+  }
+  const outerCopy = ctx.copy
+  for (const e of entries) {
+    if (entries.length > 1) ctx.copy = `vtep ${e.dst!}`
+    const r = lookupRoute(n, e.dst!, vx.dev ? { oif: vx.dev, skipLocal: true } : { skipLocal: true })
+    const src = vx.local ?? (r.kind === 'route' ? selectSource(n, r.route.dev, r.route.via ?? e.dst, r.route.src) : undefined) ?? '0.0.0.0'
+    const outer = encapsulate(frame, { src, dst: e.dst!, sport: vxlanSourcePort(frame), dport: vx.dstport, vni: e.vni ?? vx.vni, id: nextId(ctx) })
+    record(ctx, {
+      kind: 'encap',
+      netns: nsName,
+      dev: vx.name,
+      packet: outer,
+      explain: `${vx.name} (VNI ${e.vni ?? vx.vni}) wraps the frame: outer ${src} → ${e.dst} UDP ${vx.dstport}${defaulted ? ' (default FDB entry)' : ''}`,
+      ref: { table: 'fdb', netns: nsName, entry: e },
+    })
+    if (ctx.phase === 'request' && ctx.flow === 'request') ctx.request.encapsulated = true
+    if (!tunnelPmtu(ctx, nsName, frame, outer, r)) continue
+    originate(ctx, nsName, outer, { ...(vx.dev && { oif: vx.dev }) })
+  }
+  ctx.copy = outerCopy
+}
+
+/** If the outer packet does not fit the underlay, a DF inner packet gets "fragmentation needed" (skb_tunnel_check_pmtu). */
+function tunnelPmtu(ctx: Ctx, nsName: string, inner: Packet, outer: Packet, r: RouteResult): boolean {
+  if (r.kind !== 'route' || !r.route.dev) return true
+  const under = link(ctx, nsName, r.route.dev)
+  const innerIp = ipOf(inner)
+  const outerLen = ipOf(outer)!.length
+  if (!under || outerLen <= under.mtu || !innerIp) return true
+  const pmtu = under.mtu - VXLAN_OVERHEAD
+  if (innerIp.df) {
+    drop(ctx, nsName, outer, `encapsulated packet is ${outerLen} bytes, more than the ${under.mtu}-byte MTU of ${under.name}; the inner packet has DF set`, { reason: `fragmentation needed: VXLAN path MTU is ${pmtu}` })
+    sendIcmpError(ctx, nsName, stripL2(inner), 3, 4, pmtu)
+    return false
+  }
+  record(ctx, { kind: 'note', netns: nsName, packet: outer, explain: `the ${outerLen}-byte outer packet exceeds the ${under.mtu}-byte MTU of ${under.name}: it is fragmented`, notSimulated: ['IP fragmentation of the outer packet'] })
+  return true
+}
+
+function ipipOutput(ctx: Ctx, nsName: string, skb: Skb, rt: Route, tun: Link & { kind: 'ipip' }): void {
+  const n = ns(ctx, nsName)
+  const remote = rt.via ?? tun.remote
+  if (!remote) return drop(ctx, nsName, skb.pkt, `${tun.name}: no remote endpoint for this route`)
+  const r = lookupRoute(n, remote, { skipLocal: true })
+  const src = tun.local ?? (r.kind === 'route' ? selectSource(n, r.route.dev, r.route.via ?? remote, r.route.src) : undefined) ?? '0.0.0.0'
+  const inner = ipOf(skb.pkt)!
+  const outer: Packet = { headers: [{ kind: 'ipv4', src, dst: remote, ttl: DEFAULT_TTL, df: inner.df, id: nextId(ctx), proto: 'ipip', length: inner.length + HEADER_BYTES.ipv4 }, ...skb.pkt.headers] }
+  record(ctx, { kind: 'encap', netns: nsName, dev: tun.name, packet: outer, explain: `${tun.name} wraps the packet in IP-in-IP: outer ${src} → ${remote}`, ref: { table: 'route', netns: nsName, route: rt, reason: describeRoute(rt) } })
+  if (ctx.phase === 'request' && ctx.flow === 'request') ctx.request.encapsulated = true
+  originate(ctx, nsName, outer)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input path
+
+function receiveIp(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
+  let skb: Skb | undefined = skb0
+  const n0 = ns(ctx, nsName)
+  if (!skb.preroutingDone) {
+    skb = hook(ctx, nsName, 'PREROUTING', skb, { in: inDev })
+    if (!skb) return
+  }
+  const n = ns(ctx, nsName)
+  const h = ipOf(skb.pkt)!
+  if (isRulesOnly(n)) {
+    const local = addrType(n, h.dst) === 'LOCAL'
+    record(ctx, { kind: 'route', netns: nsName, packet: skb.pkt, explain: local ? `${h.dst} is a local address: delivered to this host` : `${h.dst} is not local: forwarded`, notSimulated: ['no routing table in the input: local delivery is decided by the local addresses only'] })
+    if (local) return localIn(ctx, nsName, inDev, skb)
+    if (!n.sysctl['net.ipv4.ip_forward']) return drop(ctx, nsName, skb.pkt, 'net.ipv4.ip_forward is 0: this host does not forward packets', { ref: { table: 'sysctl', netns: nsName, key: 'net.ipv4.ip_forward', value: '0' } })
+    skb = hook(ctx, nsName, 'FORWARD', skb, { in: inDev })
+    if (!skb) return
+    skb = hook(ctx, nsName, 'POSTROUTING', skb, {})
+    if (!skb) return
+    return leaveModel(ctx, nsName, skb.pkt)
+  }
+  const r = lookupRoute(n, h.dst)
+  recordRoute(ctx, nsName, skb.pkt, r, 'route lookup (input)')
+  if (r.kind === 'local') return localIn(ctx, nsName, inDev, skb)
+  if (r.kind === 'none') {
+    drop(ctx, nsName, skb.pkt, `no route to ${h.dst}: ICMP net unreachable to the sender`)
+    sendIcmpError(ctx, nsName, skb.pkt, 3, 0)
+    return
+  }
+  if (!n.sysctl['net.ipv4.ip_forward']) {
+    drop(ctx, nsName, skb.pkt, `net.ipv4.ip_forward is 0: ${nsName} does not route packets that are not for itself`, { ref: { table: 'sysctl', netns: nsName, key: 'net.ipv4.ip_forward', value: '0' }, reason: `ip_forward is off in ${nsName}` })
+    return
+  }
+  if (r.route.type !== 'unicast') return routeTypeFailure(ctx, nsName, skb.pkt, r, false)
+  void n0
+  forward(ctx, nsName, inDev, skb, r.route)
+}
+
+function forward(ctx: Ctx, nsName: string, inDev: string, skb0: Skb, rt: Route): void {
+  const h = ipOf(skb0.pkt)!
+  if (h.ttl <= 1) {
+    drop(ctx, nsName, skb0.pkt, `TTL ${h.ttl} would reach 0: ICMP time exceeded to ${h.src}`, { reason: `TTL exceeded in ${nsName}` })
+    sendIcmpError(ctx, nsName, skb0.pkt, 11, 0)
+    return
+  }
+  const dev = rt.dev ? link(ctx, nsName, rt.dev) : undefined
+  const mtu = Math.min(rt.mtu ?? Infinity, dev?.mtu ?? Infinity)
+  if (h.length > mtu && h.df) {
+    drop(ctx, nsName, skb0.pkt, `${h.length}-byte packet with DF set does not fit the ${mtu}-byte MTU of ${rt.dev}: ICMP fragmentation needed (mtu ${mtu})`, { reason: `fragmentation needed: ${h.length} > MTU ${mtu} of ${rt.dev} in ${nsName}` })
+    sendIcmpError(ctx, nsName, skb0.pkt, 3, 4, mtu)
+    return
+  }
+  const pkt = rewriteL3(skb0.pkt, { ttl: h.ttl - 1 })
+  record(ctx, { kind: 'forward', netns: nsName, dev: inDev, packet: pkt, explain: `${nsName} forwards it (ip_forward=1): TTL ${h.ttl} → ${h.ttl - 1}, out ${rt.dev ?? '?'}` })
+  if (h.length > mtu) record(ctx, { kind: 'note', netns: nsName, packet: pkt, explain: `${h.length} bytes exceed the ${mtu}-byte MTU of ${rt.dev}: fragmented`, notSimulated: ['IP fragmentation: the fragments are shown as one packet'] })
+  let skb: Skb | undefined = { ...skb0, pkt }
+  skb = hook(ctx, nsName, 'FORWARD', skb, { in: inDev, out: rt.dev! })
+  if (!skb) return
+  skb = hook(ctx, nsName, 'POSTROUTING', skb, { in: inDev, out: rt.dev! })
+  if (!skb) return
+  l3Output(ctx, nsName, skb, rt)
+}
+
+function localIn(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
+  const skb = hook(ctx, nsName, 'INPUT', skb0, { in: inDev })
+  if (!skb) return
+  deliverLocal(ctx, nsName, inDev, skb)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sockets
+
+function findListener(n: Netns, proto: 'tcp' | 'udp', port: number, dst: Ip): Listener | undefined {
+  return n.listeners.find((l) => l.proto === proto && l.port === port && (!l.addr || l.addr === '0.0.0.0' || l.addr === dst))
+}
+
+function deliverLocal(ctx: Ctx, nsName: string, inDev: string, skb: Skb): void {
+  const n = ns(ctx, nsName)
+  const pkt = skb.pkt
+  const h = ipOf(pkt)!
+  const t = l4(pkt)
+
+  // Tunnels terminate here: VXLAN over UDP, IP-in-IP.
+  if (h.proto === 'ipip') return ipipReceive(ctx, nsName, pkt)
+  if (t?.kind === 'udp') {
+    const vx = n.links.find((l): l is VxlanLink => l.kind === 'vxlan' && l.dstport === t.dport && (!l.local || l.local === h.dst))
+    if (vx && findHeader(pkt, 'vxlan') >= 0) return vxlanReceive(ctx, nsName, vx, pkt)
+  }
+
+  // The answer to something a socket here sent?
+  if (ctx.expect && ctx.expect.netns === nsName && isAnswer(pkt)) return receiveAnswer(ctx, nsName, pkt)
+
+  if (t?.kind === 'icmp') {
+    if (t.type === 8) {
+      if (n.sysctl['net.ipv4.icmp_echo_ignore_all']) return drop(ctx, nsName, pkt, 'net.ipv4.icmp_echo_ignore_all=1: echo requests are ignored', { ref: { table: 'sysctl', netns: nsName, key: 'net.ipv4.icmp_echo_ignore_all', value: '1' } })
+      delivered(ctx, nsName, pkt, h.dst, `${nsName} receives the echo request`)
+      const reply: Packet = { headers: [{ kind: 'ipv4', src: h.dst, dst: h.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'icmp', length: h.length }, { kind: 'icmp', type: 0, code: 0, ...(t.id !== undefined && { id: t.id }), ...(t.seq !== undefined && { seq: t.seq }) }] }
+      return answer(ctx, nsName, reply, 'the kernel answers with an echo reply')
+    }
+    record(ctx, { kind: 'deliver', netns: nsName, packet: pkt, explain: `ICMP ${t.type}/${t.code} delivered to ${nsName}` })
+    return
+  }
+  if (t?.kind === 'tcp') {
+    if (!t.flags.includes('SYN') || t.flags.includes('ACK')) {
+      // A segment for no connection we know: the kernel answers with RST.
+      drop(ctx, nsName, pkt, `${nsName} has no connection for ${h.src}:${t.sport} → ${h.dst}:${t.dport}: it answers with RST`, { reason: `unexpected TCP segment at ${nsName}` })
+      return sendTcpReset(ctx, nsName, pkt)
+    }
+    const l = findListener(n, 'tcp', t.dport, h.dst)
+    if (!l) {
+      if (isRulesOnly(n)) return assumeListening(ctx, nsName, pkt, h.dst, t.dport)
+      record(ctx, { kind: 'drop', netns: nsName, packet: pkt, explain: `nothing listens on tcp/${t.dport} in ${nsName}: the kernel answers with RST (connection refused)` })
+      setFailure(ctx, 'rejected', `connection refused: nothing listens on tcp/${t.dport} in ${nsName}`)
+      return sendTcpReset(ctx, nsName, pkt)
+    }
+    delivered(ctx, nsName, pkt, `${h.dst}:${t.dport}`, `${l.app} accepts the connection on tcp/${t.dport}`, l)
+    const synack: Packet = { headers: [{ kind: 'ipv4', src: h.dst, dst: h.src, ttl: DEFAULT_TTL, df: true, id: nextId(ctx), proto: 'tcp', length: 60 }, { kind: 'tcp', sport: t.dport, dport: t.sport, flags: ['SYN', 'ACK'] }] }
+    return answer(ctx, nsName, synack, `${l.app} answers SYN-ACK`)
+  }
+  if (t?.kind === 'udp') {
+    const l = findListener(n, 'udp', t.dport, h.dst)
+    if (!l) {
+      if (isRulesOnly(n)) return assumeListening(ctx, nsName, pkt, h.dst, t.dport)
+      record(ctx, { kind: 'drop', netns: nsName, packet: pkt, explain: `nothing listens on udp/${t.dport} in ${nsName}: ICMP port unreachable` })
+      setFailure(ctx, 'rejected', `port unreachable: nothing listens on udp/${t.dport} in ${nsName}`)
+      return sendIcmpError(ctx, nsName, pkt, 3, 3)
+    }
+    delivered(ctx, nsName, pkt, `${h.dst}:${t.dport}`, `${l.app} receives the datagram on udp/${t.dport}`, l)
+    const dns = pkt.headers.find((x) => x.kind === 'dns')
+    if (l.dns && dns?.kind === 'dns' && dns.qr === 'query') {
+      const ans = ctx.dns?.(nsName, dns.question) ?? { rcode: 'SERVFAIL' as const, answers: [], explain: 'no DNS data is attached to this world' }
+      ctx.flow = 'dns-reply'
+      record(ctx, { kind: 'dns', netns: nsName, packet: pkt, explain: `${l.app}: ${ans.explain}` })
+      const resp: Packet = {
+        headers: [
+          { kind: 'ipv4', src: h.dst, dst: h.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'udp', length: 90 },
+          { kind: 'udp', sport: t.dport, dport: t.sport },
+          { kind: 'dns', id: dns.id, qr: 'response', rcode: ans.rcode, question: dns.question, answers: ans.answers, aa: true },
+        ],
+      }
+      return answer(ctx, nsName, resp, `${l.app} answers ${ans.rcode}${ans.answers.length ? `: ${ans.answers.map((a) => a.data).join(', ')}` : ''}`)
+    }
+    const resp: Packet = { headers: [{ kind: 'ipv4', src: h.dst, dst: h.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'udp', length: h.length }, { kind: 'udp', sport: t.dport, dport: t.sport }, { kind: 'data', text: `reply from ${l.app}` }] }
+    return answer(ctx, nsName, resp, `${l.app} answers`)
+  }
+  drop(ctx, nsName, pkt, 'no handler for this protocol')
+}
+
+function assumeListening(ctx: Ctx, nsName: string, pkt: Packet, dst: Ip, port: number): void {
+  record(ctx, { kind: 'deliver', netns: nsName, packet: pkt, explain: `delivered to a local socket on ${dst}:${port}`, notSimulated: ['sockets are not in the input: something is assumed to listen'] })
+  if (ctx.phase === 'request' && ctx.request.verdict === undefined) {
+    ctx.request.verdict = 'delivered'
+    ctx.request.deliveredTo = `${dst}:${port}`
+    ctx.request.deliveredNetns = nsName
+  }
+}
+
+function delivered(ctx: Ctx, nsName: string, pkt: Packet, to: string, explain: string, l?: Listener): void {
+  record(ctx, { kind: 'deliver', netns: nsName, packet: pkt, explain, ...(l && { ref: { table: 'socket', netns: nsName, listener: l } }) })
+  if (ctx.phase === 'request' && ctx.request.verdict === undefined) {
+    ctx.request.verdict = 'delivered'
+    ctx.request.deliveredTo = to
+    ctx.request.deliveredNetns = nsName
+  }
+}
+
+/** The receiving socket answers: trace the answer back (when round trips are on). */
+function answer(ctx: Ctx, nsName: string, pkt: Packet, explain: string): void {
+  if (!ctx.roundTrip || ctx.phase !== 'request') return
+  ctx.phase = 'reply'
+  if (ctx.flow === 'request') ctx.flow = 'reply'
+  if (ctx.flow === 'dns-query') ctx.flow = 'dns-reply'
+  ctx.copy = undefined
+  originate(ctx, nsName, pkt, { explain: `${explain}: ${summarize(pkt)}` })
+}
+
+function isAnswer(pkt: Packet): boolean {
+  const t = l4(pkt)
+  if (!t) return false
+  if (t.kind === 'icmp') return t.type === 0 || t.type === 3 || t.type === 11
+  if (t.kind === 'tcp') return t.flags.includes('ACK') || t.flags.includes('RST')
+  return true
+}
+
+/** A packet reaches the netns whose socket is waiting: is it the answer the socket expects? */
+function receiveAnswer(ctx: Ctx, nsName: string, pkt: Packet): void {
+  const e = ctx.expect!
+  const h = ipOf(pkt)!
+  const t = l4(pkt)!
+  if (t.kind === 'icmp' && (t.type === 3 || t.type === 11)) {
+    // An error about our packet: the socket gets it (ECONNREFUSED, EHOSTUNREACH, EMSGSIZE...).
+    record(ctx, { kind: 'deliver', netns: nsName, packet: pkt, explain: `the sending socket receives the ICMP error from ${h.src}` })
+    if (ctx.phase === 'reply' && ctx.reply === null && ctx.request.verdict === 'delivered') ctx.reply = { verdict: 'dropped', dropReason: `ICMP error from ${h.src}`, matchesRequest: false }
+    return
+  }
+  const matches = h.src === e.src && t.kind === e.proto && (t.kind === 'icmp' ? t.id === e.icmpId : t.sport === e.sport && t.dport === e.dport)
+  if (t.kind === 'tcp' && t.flags.includes('RST')) {
+    record(ctx, { kind: 'deliver', netns: nsName, packet: pkt, explain: `the connecting socket receives RST from ${h.src}:${t.sport}: connection refused` })
+    if (ctx.phase === 'reply' && ctx.reply === null) ctx.reply = { verdict: 'delivered', dropReason: null, matchesRequest: matches }
+    return
+  }
+  if (!matches) {
+    const got = t.kind === 'icmp' ? h.src : `${h.src}:${t.sport}`
+    const want = t.kind === 'icmp' ? e.src : `${e.src}:${e.sport ?? ''}`
+    drop(ctx, nsName, pkt, `the answer comes from ${got}, but the socket talked to ${want}: no socket matches, so the kernel ${t.kind === 'tcp' ? 'answers with RST' : 'discards it'}`, { reason: `reply from ${got} does not match the request to ${want}` })
+    if (ctx.reply === null || ctx.reply.verdict !== 'dropped') ctx.reply = { verdict: 'dropped', dropReason: `reply from ${got} does not match the request to ${want}`, matchesRequest: false }
+    if (t.kind === 'tcp') sendTcpReset(ctx, nsName, pkt)
+    return
+  }
+  record(ctx, { kind: 'deliver', netns: nsName, packet: pkt, explain: `the socket in ${nsName} receives the answer from ${t.kind === 'icmp' ? h.src : `${h.src}:${t.sport}`}` })
+  if (ctx.reply === null) ctx.reply = { verdict: 'delivered', dropReason: null, matchesRequest: true }
+}
+
+function vxlanReceive(ctx: Ctx, nsName: string, vx: VxlanLink, outer: Packet): void {
+  const inner = decapsulate(outer)
+  const vxh = outer.headers.find((x) => x.kind === 'vxlan')
+  if (!inner || vxh?.kind !== 'vxlan') return drop(ctx, nsName, outer, 'malformed VXLAN packet')
+  if (vxh.vni !== vx.vni) return drop(ctx, nsName, outer, `VNI ${vxh.vni} does not match ${vx.name} (VNI ${vx.vni})`)
+  const outerSrc = ipOf(outer)!.src
+  const eth = inner.headers[0]
+  const effects: Effect[] = []
+  if (vx.learning && eth?.kind === 'eth') effects.push({ kind: 'fdb', netns: nsName, entry: { mac: eth.src, dev: vx.name, dst: outerSrc, self: true, permanent: false, updated: ctx.t } })
+  record(ctx, { kind: 'decap', netns: nsName, dev: vx.name, packet: inner, explain: `${vx.name} unwraps the VXLAN packet from ${outerSrc} (VNI ${vx.vni})${vx.learning ? `; learns ${eth?.kind === 'eth' ? eth.src : '?'} is behind ${outerSrc}` : ''}`, effects })
+  receiveFrame(ctx, nsName, vx.name, inner)
+}
+
+function ipipReceive(ctx: Ctx, nsName: string, outer: Packet): void {
+  const n = ns(ctx, nsName)
+  const tun = n.links.find((l) => l.kind === 'ipip' && l.up)
+  if (!tun) return drop(ctx, nsName, outer, 'IP-in-IP packet but no tunl0 device is up here')
+  const inner: Packet = { headers: outer.headers.slice(1) }
+  record(ctx, { kind: 'decap', netns: nsName, dev: tun.name, packet: inner, explain: `${tun.name} unwraps the IP-in-IP packet from ${ipOf(outer)!.src}` })
+  receiveIp(ctx, nsName, tun.name, { pkt: inner, mark: 0 })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors the kernel sends back
+
+function sendIcmpError(ctx: Ctx, nsName: string, about: Packet, type: number, code: number, mtu?: number): void {
+  const h = ipOf(about)
+  if (!h) return
+  const t = l4(about)
+  if (t?.kind === 'icmp' && t.type !== 8 && t.type !== 0) return // never an error about an error
+  const n = ns(ctx, nsName)
+  const back = lookupRoute(n, h.src, { skipLocal: true })
+  const src = back.kind === 'route' ? selectSource(n, back.route.dev, back.route.via ?? h.src, back.route.src) : selectSource(n, undefined, undefined)
+  const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }) }
+  const err: Packet = {
+    headers: [
+      { kind: 'ipv4', src: src ?? h.dst, dst: h.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'icmp', length: 56 },
+      { kind: 'icmp', type, code, ...(mtu !== undefined && { mtu }), quoted },
+    ],
+  }
+  if (isLocallyOwned(n, h.src)) {
+    // The error is for this host's own socket: it is reported locally, no packet travels.
+    record(ctx, { kind: 'icmp-error', netns: nsName, packet: err, explain: `the error is reported to the local sender in ${nsName}` })
+    return
+  }
+  const outer = ctx.flow
+  const outerCopy = ctx.copy
+  const phase = ctx.phase
+  ctx.flow = 'icmp-error'
+  ctx.copy = undefined
+  ctx.phase = 'reply' // errors never change the request's outcome again
+  const before = ctx.reply
+  record(ctx, { kind: 'icmp-error', netns: nsName, packet: err, explain: `${nsName} sends ${summarize(err)}` })
+  originate(ctx, nsName, err)
+  ctx.flow = outer
+  ctx.copy = outerCopy
+  ctx.phase = phase
+  if (phase === 'request') ctx.reply = before
+}
+
+function sendTcpReset(ctx: Ctx, nsName: string, about: Packet): void {
+  const h = ipOf(about)!
+  const t = l4(about) as TcpHeader
+  const rst: Packet = { headers: [{ kind: 'ipv4', src: h.dst, dst: h.src, ttl: DEFAULT_TTL, df: true, id: nextId(ctx), proto: 'tcp', length: 40 }, { kind: 'tcp', sport: t.dport, dport: t.sport, flags: ['RST', 'ACK'] }] }
+  if (!ctx.roundTrip && ctx.phase === 'request') return
+  const phase = ctx.phase
+  const before = ctx.reply
+  ctx.phase = 'reply'
+  const outerFlow = ctx.flow
+  if (ctx.flow === 'request') ctx.flow = 'reply'
+  originate(ctx, nsName, rst, { explain: `${nsName} answers with RST: ${summarize(rst)}` })
+  ctx.flow = outerFlow
+  if (phase === 'request') {
+    ctx.phase = 'request'
+    // The RST is the answer the client gets: it arrived (or not) as recorded.
+    ctx.reply = ctx.reply ?? before
+  }
+}
