@@ -53,7 +53,8 @@ export type Match =
   | { readonly kind: 'statistic'; readonly mode: 'random'; readonly probability: number; readonly neg: boolean; readonly text: string }
   | { readonly kind: 'statistic'; readonly mode: 'nth'; readonly every: number; readonly packet: number; readonly neg: boolean; readonly text: string }
   | { readonly kind: 'mark'; readonly neg: boolean; readonly value: number; readonly mask: number }
-  | { readonly kind: 'ctstate'; readonly neg: boolean; readonly states: readonly CtStateName[] }
+  /** `-m conntrack --ctstate` (module absent or 'conntrack') or the older `-m state --state`. */
+  | { readonly kind: 'ctstate'; readonly neg: boolean; readonly states: readonly CtStateName[]; readonly module?: 'conntrack' | 'state' }
   | { readonly kind: 'ctstatus'; readonly neg: boolean; readonly statuses: readonly string[] }
   | { readonly kind: 'addrtype'; readonly src?: Neg<readonly string[]>; readonly dst?: Neg<readonly string[]>; readonly limitIfaceIn?: boolean; readonly limitIfaceOut?: boolean }
   | { readonly kind: 'recent'; readonly mode: 'set' | 'rcheck' | 'update' | 'remove'; readonly neg: boolean; readonly name: string; readonly seconds?: number; readonly hitcount?: number; readonly reap?: boolean; readonly rsource: boolean; readonly mask?: Ip }
@@ -61,6 +62,8 @@ export type Match =
   | { readonly kind: 'physdev'; readonly physIn?: Neg<string>; readonly physOut?: Neg<string>; readonly isBridged?: boolean; readonly isIn?: boolean; readonly isOut?: boolean }
   | { readonly kind: 'limit'; readonly text: string }
   | { readonly kind: 'unknown'; readonly module: string; readonly text: string; readonly assumption: 'match' | 'no-match' }
+  /** A `-m MODULE` loaded with no options of its own (`-p tcp -m tcp`): matches whatever `-p` allows. */
+  | { readonly kind: 'module'; readonly module: string }
 
 export type CtStateName = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' | 'DNAT' | 'SNAT'
 
@@ -72,13 +75,15 @@ export interface NatRange {
 }
 
 export type Target =
-  | { readonly kind: 'ACCEPT' | 'DROP' | 'RETURN' | 'LOG' | 'NOTRACK' }
+  /** `text`: the target's options as written (`--log-prefix "x: "` for LOG). */
+  | { readonly kind: 'ACCEPT' | 'DROP' | 'RETURN' | 'LOG' | 'NOTRACK'; readonly text?: string }
   | { readonly kind: 'REJECT'; readonly rejectWith?: string }
   | { readonly kind: 'jump'; readonly chain: string }
   | { readonly kind: 'goto'; readonly chain: string }
   | { readonly kind: 'DNAT'; readonly to: NatRange; readonly text: string; readonly random?: boolean; readonly persistent?: boolean }
   | { readonly kind: 'SNAT'; readonly to: NatRange; readonly text: string; readonly randomFully?: boolean; readonly random?: boolean }
   | { readonly kind: 'MASQUERADE'; readonly toPorts?: PortSpec; readonly random?: boolean; readonly randomFully?: boolean }
+  /** `value`/`mask` are the kernel's xmark pair whatever `op` was written: mark = (mark & ~mask) ^ value. */
   | { readonly kind: 'MARK'; readonly op: 'set-xmark' | 'set-mark' | 'or-mark' | 'and-mark' | 'xor-mark'; readonly value: number; readonly mask: number }
   | { readonly kind: 'CT'; readonly notrack?: boolean; readonly text: string }
   | { readonly kind: 'other'; readonly name: string; readonly text: string }
