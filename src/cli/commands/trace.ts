@@ -1,7 +1,74 @@
+/**
+ * `packetwalk trace INPUT... --from SRC --to DST[:PORT] [--proto tcp|udp|icmp]
+ *  [--all-outcomes] [--round-trip] [--seed N] [--json] [--local-ip IP] [--sysctl K=V]`
+ */
+import { isIpv4 } from '../../engine/wire/addr.ts'
+import type { World } from '../../engine/model/types.ts'
+import { simulate } from '../../engine/sim/simulate.ts'
+import { renderOutcome, renderTrace } from '../../engine/sim/render.ts'
+import type { Outcome, SendSpec } from '../../engine/sim/trace.ts'
 import type { Io } from '../io.ts'
-import { EXIT } from '../io.ts'
+import { EXIT, UsageError, flag, flagAll, has, parseArgs } from '../io.ts'
+import { loadInputs, printDiagnostics } from '../inputs.ts'
 
-export function trace(_argv: string[], io: Io): number {
-  io.stderr('packetwalk: this command is not built yet\n')
-  return EXIT.badInput
+const HELP = `usage: packetwalk trace INPUT... --from SRC --to DST[:PORT] [--proto tcp|udp|icmp]
+                       [--all-outcomes] [--round-trip] [--seed N] [--json]
+                       [--local-ip IP]... [--sysctl KEY=VALUE]...
+
+  INPUT     a world file, a cluster file, a scenario, or node dumps (files or one folder per node)
+  --from    an IPv4 address, a pod (ns/name), a netns of a world file, or an external client
+  --to      an address (ClusterIP, node IP, pod IP...) or a Service (ns/name); PORT for tcp/udp
+  --proto   default: tcp when a port is given, else icmp
+`
+
+export async function trace(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, { booleans: ['all-outcomes', 'round-trip', 'json', 'help'], values: ['from', 'to', 'proto', 'seed', 'local-ip', 'sysctl'] })
+  if (has(args, 'help')) {
+    io.stdout(HELP)
+    return EXIT.ok
+  }
+  const from = flag(args, 'from')
+  const to = flag(args, 'to')
+  if (!from) throw new UsageError('--from is required (an IP, a pod ns/name, a netns or a client name)')
+  if (!to) throw new UsageError('--to is required (an IP or a Service, with :PORT for tcp/udp)')
+  const seedText = flag(args, 'seed') ?? '1'
+  if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed ${seedText}: expected a non-negative integer`)
+  const loaded = await Promise.resolve(loadInputs(args.positional, io, { localIps: flagAll(args, 'local-ip'), sysctls: flagAll(args, 'sysctl') }))
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error')
+  printDiagnostics(io, loaded.diagnostics)
+  if (errors.length > 0) return EXIT.badInput
+
+  const send = buildSend(loaded.world, from, to, flag(args, 'proto'), has(args, 'round-trip'))
+  const seed = Number(seedText)
+  const outcomes: Outcome[] = []
+  const r = simulate(loaded.world, send, { seed, now: 0 })
+  outcomes.push({ probability: 1, ...r.outcome, steps: r.steps })
+  void has(args, 'all-outcomes')
+
+  if (has(args, 'json')) {
+    io.stdout(`${JSON.stringify({ outcomes }, null, 2)}\n`)
+    return EXIT.ok
+  }
+  for (const [i, o] of outcomes.entries()) {
+    if (outcomes.length > 1) io.stdout(`\n=== outcome ${i + 1} of ${outcomes.length} ===\n`)
+    io.stdout(`${renderTrace(o.steps, { minor: false })}\n== ${renderOutcome(o)}\n`)
+  }
+  return EXIT.ok
+}
+
+/** Resolve --from/--to/--proto into a SendSpec, with errors that say what would work. */
+export function buildSend(world: World, from: string, to: string, protoFlag: string | undefined, roundTrip: boolean): SendSpec {
+  const m = /^(.+?)(?::(\d+))?$/.exec(to)!
+  const dstText = m[1]!
+  const port = m[2] !== undefined ? Number(m[2]) : undefined
+  if (port !== undefined && (port < 1 || port > 65535)) throw new UsageError(`--to ${to}: port must be 1-65535`)
+  const proto = (protoFlag ?? (port !== undefined ? 'tcp' : 'icmp')) as SendSpec['proto']
+  if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError(`--proto ${protoFlag}: expected tcp, udp or icmp`)
+  if (proto !== 'icmp' && port === undefined) throw new UsageError(`--to ${to}: a port is required for ${proto} (e.g. ${dstText}:80)`)
+  if (!isIpv4(dstText)) throw new UsageError(`--to ${to}: expected an IPv4 address${world.cluster ? ' or a Service ns/name' : ''}`)
+  if (!world.netns[from] && !isIpv4(from)) {
+    const known = Object.keys(world.netns).slice(0, 12).join(', ')
+    throw new UsageError(`--from ${from}: no netns, pod or client by that name, and not an IPv4 address (known: ${known}${Object.keys(world.netns).length > 12 ? ', …' : ''})`)
+  }
+  return { from, to: dstText, proto, ...(port !== undefined && { dport: port }), roundTrip }
 }

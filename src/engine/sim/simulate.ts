@@ -19,7 +19,7 @@ import type { BridgeLink, Link, Listener, NeighEntry, Netns, Route, VxlanLink, W
 import { findLink } from '../model/ops.ts'
 import { addrType, describeRoute, findLocalAddr, lookupRoute, selectSource } from '../route/fib.ts'
 import type { RouteResult } from '../route/fib.ts'
-import { bridgePorts, decideBridge, learnFdb } from '../link/bridge.ts'
+import { decideBridge, learnFdb } from '../link/bridge.ts'
 import { decapsulate, encapsulate, lookupVxlanFdb, vxlanSourcePort } from '../link/vxlan.ts'
 import { processHook } from '../netfilter/hooks.ts'
 import type { CtRef, HookOutcome, NfEnv, NfPacket } from '../netfilter/hooks.ts'
@@ -27,7 +27,7 @@ import type { Hook } from '../netfilter/types.ts'
 import { applyEffect } from './effects.ts'
 import { createRng, randomInt } from './rng.ts'
 import type { Rng } from './rng.ts'
-import type { Effect, Flow, Outcome, ReplyOutcome, SendSpec, StepKind, TableRef, TraceStep, Verdict } from './trace.ts'
+import type { Effect, Flow, Outcome, ReplyOutcome, SendSpec, TableRef, TraceStep, Verdict } from './trace.ts'
 
 /** Answers DNS questions for a netns that runs a DNS server (CoreDNS). Injected by the caller. */
 export type DnsResponder = (serverNetns: string, question: { name: string; type: string }) => {
@@ -267,7 +267,7 @@ function nfView(pkt: Packet, skb: Skb, inIface?: string, outIface?: string, phys
   const base = {
     src: h.src,
     dst: h.dst,
-    proto: (h.proto === 'ipip' ? 'icmp' : h.proto) as NfPacket['proto'],
+    proto: (h.proto === 'ipip' ? 'icmp' : h.proto),
     len: h.length,
     mark: skb.mark,
     ...(inIface !== undefined && { inIface }),
@@ -464,7 +464,7 @@ function originate(ctx: Ctx, nsName: string, pkt0: Packet, o: OriginateOpts = {}
     return receiveIp(ctx, nsName, 'lo', { pkt: skb.pkt, mark: skb.mark, ...(skb.ct && { ct: skb.ct }) })
   }
   if (route.kind === 'route' && route.route.type !== 'unicast') return routeTypeFailure(ctx, nsName, skb.pkt, route, true)
-  const rt = (route as Extract<RouteResult, { kind: 'route' }>).route
+  const rt = (route).route
   if (!checkMtuLocal(ctx, nsName, skb.pkt, rt)) return
   skb = hook(ctx, nsName, 'POSTROUTING', skb, { out: rt.dev! })
   if (!skb) return
@@ -744,7 +744,7 @@ function bridgeIngress(ctx: Ctx, nsName: string, br: BridgeLink, port: Link, fra
     dev: port.name,
     packet: frame,
     explain: learned ? `bridge ${br.name} learns ${eth.src} is on port ${port.name}` : `bridge ${br.name} receives it on port ${port.name}`,
-    ...(learned && { effects: [{ kind: 'fdb', netns: nsName, entry: learned } as Effect], ref: { table: 'fdb', netns: nsName, entry: learned } }),
+    ...(learned && { effects: [{ kind: 'fdb', netns: nsName, entry: learned }], ref: { table: 'fdb', netns: nsName, entry: learned } }),
   })
   let skb: Skb | undefined
   let current = frame

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { loadWorldFile } from './worldFile.ts'
+import { simulate } from '../sim/simulate.ts'
+import { renderTrace } from '../sim/render.ts'
+import { bridgeWorld, vxlanWorld } from '../sim/testWorlds.ts'
+import type { World } from '../model/types.ts'
+
+const WORLDS = new URL('../../../scenarios/worlds/', import.meta.url).pathname
+const load = (name: string) => loadWorldFile(readFileSync(`${WORLDS}${name}`, 'utf8'), { file: name })
+
+/** Traces don't depend on route source lines, so compare rendered traces. */
+function sameTraces(a: World, b: World, from: string, to: string): void {
+  const x = simulate(a, { from, to, proto: 'icmp' }, { seed: 3 })
+  const y = simulate(b, { from, to, proto: 'icmp' }, { seed: 3 })
+  expect(renderTrace(x.steps).replace(/ \(line \d+\)/g, '')).toBe(renderTrace(y.steps).replace(/ \(line \d+\)/g, ''))
+}
+
+describe('world files', () => {
+  it('bridge-two-pods.yaml builds the same world the builder does (same trace)', () => {
+    const { world, diagnostics } = load('bridge-two-pods.yaml')
+    expect(diagnostics).toEqual([])
+    sameTraces(world, bridgeWorld(), 'pod-a', '10.244.1.3')
+  })
+
+  it('vxlan-two-nodes.yaml builds the same world the builder does', () => {
+    const { world, diagnostics } = load('vxlan-two-nodes.yaml')
+    expect(diagnostics).toEqual([])
+    expect(world.nodes).toEqual(['node1', 'node2'])
+    sameTraces(world, vxlanWorld(), 'node1-pod', '10.244.2.5')
+  })
+
+  it('kernel side effects appear: prefix route for an address on an up link, bridge port FDB entry', () => {
+    const { world } = load('bridge-two-pods.yaml')
+    expect(world.netns.host!.routes).toContainEqual(expect.objectContaining({ dst: '10.244.1.0/24', dev: 'cni0', proto: 'kernel', src: '10.244.1.1' }))
+    expect(world.netns.host!.fdb).toContainEqual(expect.objectContaining({ dev: 'veth-a', master: 'cni0', local: true }))
+  })
+
+  it('reports a bad field with its line and column and keeps the rest', () => {
+    const text = ['apiVersion: packetwalk.dev/v1', 'kind: World', 'netns:', '  - name: a', '    links:', '      - { name: eth0, type: veth, addrs: [10.0.0.300/24] }'].join('\n')
+    const { diagnostics } = loadWorldFile(text, { file: 'bad.yaml' })
+    expect(diagnostics).toHaveLength(1)
+    expect(diagnostics[0]).toMatchObject({ code: 'WORLD002', file: 'bad.yaml', line: 6 })
+    expect(diagnostics[0]!.message).toMatch(/netns\[0\]\.links\[0\]\.addrs\[0\]/)
+  })
+
+  it('a route through an unknown device is refused like iproute2 refuses it', () => {
+    const text = ['apiVersion: packetwalk.dev/v1', 'kind: World', 'netns:', '  - name: a', '    routes:', '      - { dst: 10.0.0.0/8, dev: eth9 }'].join('\n')
+    const { diagnostics } = loadWorldFile(text)
+    expect(diagnostics[0]).toMatchObject({ code: 'WORLD003', line: 6, message: 'Cannot find device "eth9"' })
+  })
+
+  it('a veth whose peer points elsewhere is reported on both facts', () => {
+    const text = [
+      'apiVersion: packetwalk.dev/v1',
+      'kind: World',
+      'netns:',
+      '  - name: a',
+      '    links: [{ name: x, type: veth, peer: { netns: b, name: y } }]',
+      '  - name: b',
+      '    links: [{ name: y, type: veth, peer: { netns: a, name: z } }]',
+    ].join('\n')
+    const { diagnostics } = loadWorldFile(text)
+    expect(diagnostics[0]?.code).toBe('WORLD005')
+    expect(diagnostics[0]?.message).toMatch(/points at a\/z/)
+  })
+
+  it('YAML syntax errors carry the line; empty input says what a world file starts with', () => {
+    expect(loadWorldFile('netns: [\n  - a').diagnostics[0]).toMatchObject({ code: 'WORLD001' })
+    expect(loadWorldFile('').diagnostics[0]).toMatchObject({ code: 'WORLD006' })
+  })
+})
