@@ -85,6 +85,17 @@ export interface ChainWalk {
   readonly rules: readonly RuleEval[]
   /** How the chain ended: a verdict, RETURN, end of chain (policy or return to caller). */
   readonly exit: string
+  /**
+   * Compact form for long chains (netfilter): rules `from..to` (1-based, inclusive) were
+   * evaluated and all missed, and have no entry in `rules`. Why each missed is
+   * `explainMiss(rule, packet)` from netfilter/eval.ts (their `-d` differs from the packet's).
+   */
+  readonly missRuns?: readonly MissRun[]
+}
+
+export interface MissRun {
+  readonly from: number
+  readonly to: number
 }
 
 export interface NetfilterStep {
@@ -93,6 +104,8 @@ export interface NetfilterStep {
   readonly path: 'routed' | 'bridge'
   readonly chains: readonly ChainWalk[]
   readonly verdict: string
+  /** Short facts about the hook: conntrack state, NAT applied from conntrack, "no netfilter rules in this netns". */
+  readonly notes?: readonly string[]
 }
 
 export interface TraceStep {
