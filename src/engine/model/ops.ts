@@ -23,8 +23,13 @@ export function emptyWorld(): World {
   return { netns: {}, segments: {}, nodes: [] }
 }
 
-export function newNetns(name: string, kind: NetnsKind, opts: { node?: string; sysctl?: Partial<Sysctls>; ruleset?: Ruleset } = {}): Netns {
-  const lo: Link = { kind: 'loopback', ifindex: 1, name: 'lo', mtu: 65536, mac: '00:00:00:00:00:00', up: true, addrs: [{ ip: '127.0.0.1', len: 8, scope: 'host' }], noarp: true }
+/**
+ * A new netns. Its lo is up with 127.0.0.1/8 (as a node or a pod after the CNI loopback
+ * plugin); `loUp: false` gives what `ip netns add` creates: lo down, no address.
+ */
+export function newNetns(name: string, kind: NetnsKind, opts: { node?: string; sysctl?: Partial<Sysctls>; ruleset?: Ruleset; loUp?: boolean } = {}): Netns {
+  const loUp = opts.loUp ?? true
+  const lo: Link = { kind: 'loopback', ifindex: 1, name: 'lo', mtu: 65536, mac: '00:00:00:00:00:00', up: loUp, addrs: loUp ? [{ ip: '127.0.0.1', len: 8, scope: 'host' }] : [], noarp: true }
   return {
     name,
     kind,
