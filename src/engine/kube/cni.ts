@@ -107,8 +107,7 @@ function conflistOf(node: NodeState): { name: string; cniVersion: CniVersion; pl
 
 /** The stdin libcni hands plugin i of a conflist: the plugin conf plus name, cniVersion (and prevResult). */
 function pluginStdin(list: { name: string; cniVersion: string }, plugin: Record<string, unknown>, prevResult?: unknown): string {
-  const { capabilities: _c, ...conf } = plugin
-  return sortedJson({ ...conf, name: list.name, cniVersion: list.cniVersion, ...(prevResult !== undefined && { prevResult }) })
+  return sortedJson({ ...plugin, name: list.name, cniVersion: list.cniVersion, ...(prevResult !== undefined && { prevResult }) })
 }
 
 interface IpCfg {

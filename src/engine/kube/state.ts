@@ -176,8 +176,8 @@ export interface ClusterState {
   readonly deployments: readonly DeploymentState[]
   /** Services with clusterIP and nodePorts filled in. */
   readonly services: readonly Service[]
-  /** EndpointSlices given by the user (used as is). */
-  readonly userEndpointSlices: readonly EndpointSlice[]
+  /** EndpointSlices not derived from selectors: given by the user (used as is) or kept by the apiserver (`default/kubernetes`). */
+  readonly staticEndpointSlices: readonly EndpointSlice[]
   /** Every EndpointSlice in effect: user ones plus those derived from selectors. */
   readonly endpointSlices: readonly EndpointSlice[]
   readonly networkPolicies: readonly NetworkPolicy[]

@@ -1,0 +1,114 @@
+/**
+ * Text views of a netns in the iproute2 / bridge tools' own formats, used for golden tests
+ * and for operation diffs (one place, so a diff reads like the commands a learner would run):
+ * `ip route` (kernel FIB dump order: by destination address, longer prefix first within
+ * the same address), `ip neigh`, `bridge fdb show`, `ip -br link`/`ip -br addr`-like
+ * lines, sysctls, listening sockets and the iptables-save rules.
+ */
+import type { Link, Netns, Route } from '../model/types.ts'
+import { parsePrefix } from '../wire/addr.ts'
+
+function routeKey(r: Route): [number, number] {
+  const p = parsePrefix(r.dst)
+  return [p.net, p.len]
+}
+
+/** One `ip route` line (iproute2 omits `proto boot` and `scope global`). */
+export function printRoute(r: Route): string {
+  const parts: string[] = []
+  if (r.type !== 'unicast') parts.push(r.type)
+  parts.push(r.dst)
+  if (r.via) parts.push(`via ${r.via}`)
+  if (r.dev) parts.push(`dev ${r.dev}`)
+  if (r.table !== 'main' && r.table !== 254) parts.push(`table ${r.table}`)
+  if (r.proto !== 'boot') parts.push(`proto ${r.proto}`)
+  if (r.scope !== 'global') parts.push(`scope ${r.scope}`)
+  if (r.src) parts.push(`src ${r.src}`)
+  if (r.metric !== undefined) parts.push(`metric ${r.metric}`)
+  if (r.onlink) parts.push('onlink')
+  return parts.join(' ')
+}
+
+/** `ip route` (main table). */
+export function printIpRoute(ns: Netns): string {
+  const routes = ns.routes.filter((r) => r.table === 'main').slice()
+  routes.sort((a, b) => {
+    const [an, al] = routeKey(a)
+    const [bn, bl] = routeKey(b)
+    return an !== bn ? an - bn : bl - al
+  })
+  return routes.map((r) => printRoute(r) + '\n').join('')
+}
+
+/** `ip neigh` */
+export function printIpNeigh(ns: Netns): string {
+  return ns.neigh.map((n) => `${n.ip} dev ${n.dev}${n.mac ? ` lladdr ${n.mac}` : ''}${n.router ? ' router' : ''} ${n.state}\n`).join('')
+}
+
+/** `bridge fdb show` (our entries only; the kernel also lists multicast self entries). */
+export function printBridgeFdb(ns: Netns): string {
+  return ns.fdb
+    .map((f) => {
+      const parts = [f.mac, `dev ${f.dev}`]
+      if (f.vlan !== undefined) parts.push(`vlan ${f.vlan}`)
+      if (f.dst) parts.push(`dst ${f.dst}`)
+      if (f.master) parts.push(`master ${f.master}`)
+      if (f.self) parts.push('self')
+      if (f.permanent) parts.push('permanent')
+      return parts.join(' ') + '\n'
+    })
+    .join('')
+}
+
+function linkDetail(l: Link): string {
+  switch (l.kind) {
+    case 'vxlan':
+      return ` vxlan id ${l.vni}${l.local ? ` local ${l.local}` : ''}${l.dev ? ` dev ${l.dev}` : ''} dstport ${l.dstport}${l.learning ? '' : ' nolearning'}`
+    case 'veth':
+      return l.peer ? ` veth peer ${l.peer.netns}:${l.peer.name}` : ' veth'
+    case 'bridge':
+      return ' bridge'
+    case 'ipip':
+      return ' ipip'
+    case 'phys':
+      return l.segment ? ` segment ${l.segment}` : ''
+    default:
+      return ''
+  }
+}
+
+/** One line per link: `3: cni0 mtu 1450 up mac … [master …] [hairpin] [proxy_arp] kind details`. */
+export function printLinks(ns: Netns): string {
+  return ns.links
+    .map((l) => `${l.ifindex}: ${l.name} mtu ${l.mtu} ${l.up ? 'UP' : 'DOWN'} ${l.mac}${l.master ? ` master ${l.master}` : ''}${l.hairpin ? ' hairpin' : ''}${l.proxyArp ? ' proxy_arp' : ''}${l.noarp ? ' NOARP' : ''}${linkDetail(l)}\n`)
+    .join('')
+}
+
+/** `ip -br addr`-like: `eth0 10.244.1.2/24`. */
+export function printAddrs(ns: Netns): string {
+  return ns.links
+    .filter((l) => l.addrs.length > 0)
+    .map((l) => `${l.name} ${l.addrs.map((a) => `${a.ip}/${a.len}`).join(' ')}\n`)
+    .join('')
+}
+
+export function printSysctls(ns: Netns): string {
+  return Object.entries(ns.sysctl).map(([k, v]) => `${k} = ${typeof v === 'boolean' ? (v ? 1 : 0) : v}\n`).join('')
+}
+
+export function printListeners(ns: Netns): string {
+  return ns.listeners.map((l) => `${l.proto} ${l.addr ?? '0.0.0.0'}:${l.port} ${l.app}${l.dns ? ' (dns)' : ''}\n`).join('')
+}
+
+/** The sections an operation diff compares, per netns. */
+export function printSections(ns: Netns, iptablesSave?: string): Record<string, string[]> {
+  const lines = (t: string): string[] => t.split('\n').filter((l) => l !== '')
+  return {
+    links: lines(printLinks(ns)).map((l) => l.replace(/^\d+: /, '')),
+    addrs: lines(printAddrs(ns)),
+    routes: lines(printIpRoute(ns)),
+    neigh: lines(printIpNeigh(ns)),
+    fdb: lines(printBridgeFdb(ns)),
+    rules: iptablesSave !== undefined ? lines(iptablesSave).filter((l) => l.startsWith('-A ')) : [],
+  }
+}
