@@ -3,13 +3,27 @@
  * the packet's L3/L4 view and the environment (clock, seeded choices); the result says
  * what happened and returns the updated netns (conntrack, counters, recent lists).
  *
- * STUB: accepts everything and tracks nothing. The netfilter issue replaces the body of
- * processHook; the signature is the contract with src/engine/sim.
+ * Kernel order at each hook (priorities from include/uapi/linux/netfilter_ipv4.h):
+ *   PREROUTING  raw(-300) → conntrack(-200) → mangle(-150) → nat DNAT(-100)
+ *   INPUT       mangle → filter(0) → security(50) → nat SNAT(100) → conntrack confirm
+ *   FORWARD     mangle → filter → security
+ *   OUTPUT      raw → conntrack → mangle → nat DNAT → filter → security
+ *   POSTROUTING mangle → nat SNAT → conntrack confirm
+ * The nat table is walked only for the first packet of a connection (an unconfirmed
+ * entry); later packets get the stored binding from conntrack: destination rewritten at
+ * PREROUTING/OUTPUT, source at POSTROUTING/INPUT, so replies are un-NATed without rules.
+ * A DROP anywhere means no confirm. A netns with no tables returns ACCEPT and tracks
+ * nothing. `ct` travels with the packet inside one netns (the tracer drops it when the
+ * packet crosses into another netns, as skb_scrub_packet does); a packet that already
+ * carries a ct (looped back over lo) is not looked up again.
  */
 import type { Ip } from '../wire/addr.ts'
 import type { Netns } from '../model/types.ts'
-import type { Effect, NetfilterStep } from '../sim/trace.ts'
-import type { ConntrackEntry, CtStateName, Hook } from './types.ts'
+import type { ChainWalk, Effect, NetfilterStep } from '../sim/trace.ts'
+import type { ConntrackEntry, CtStateName, Hook, RecentEntry, Rule, TableName } from './types.ts'
+import { evalTable, newEvalState } from './eval.ts'
+import type { EvalPacket } from './eval.ts'
+import { bindNat, gcConntrack, hasNat, isIcmpError, isInvalidNew, lookupConntrack, lookupRelated, newConntrackEntry, pickSnatPort, stateFor, tupleOf, updateOnPacket } from './conntrack.ts'
 
 /** What netfilter sees of a packet. */
 export interface NfPacket {
@@ -41,6 +55,8 @@ export interface CtRef {
   readonly state: CtStateName
   /** True until the entry is confirmed (written to the table) at POSTROUTING/INPUT. */
   readonly unconfirmed: boolean
+  /** NAT manips already set up for this (unconfirmed) connection: the nat table is not walked again for them. */
+  readonly natDone?: readonly ('dst' | 'src')[]
 }
 
 export interface NfEnv {
@@ -78,6 +94,294 @@ export interface HookOutcome {
   readonly notSimulated: readonly string[]
 }
 
-export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, _env: NfEnv, path: 'routed' | 'bridge' = 'routed'): HookOutcome {
-  return { verdict: 'ACCEPT', packet: pkt, netns: ns, step: { hook, path, chains: [], verdict: 'ACCEPT' }, effects: [], nat: [], notSimulated: [] }
+
+type Stage = TableName | 'conntrack' | 'confirm'
+
+/** What runs at each hook, in priority order. */
+export const HOOK_ORDER: Readonly<Record<Hook, readonly Stage[]>> = {
+  PREROUTING: ['raw', 'conntrack', 'mangle', 'nat'],
+  INPUT: ['mangle', 'filter', 'security', 'nat', 'confirm'],
+  FORWARD: ['mangle', 'filter', 'security'],
+  OUTPUT: ['raw', 'conntrack', 'mangle', 'nat', 'filter', 'security'],
+  POSTROUTING: ['mangle', 'nat', 'confirm'],
+}
+
+function manipOf(hook: Hook): 'dst' | 'src' {
+  return hook === 'PREROUTING' || hook === 'OUTPUT' ? 'dst' : 'src'
+}
+
+function hostPort(ip: string, port: number | undefined, proto: string): string {
+  return port === undefined || proto === 'icmp' ? ip : `${ip}:${port}`
+}
+
+function evalView(p: NfPacket): EvalPacket {
+  const ct = p.ct
+  return {
+    src: p.src,
+    dst: p.dst,
+    proto: p.proto,
+    ...(p.sport !== undefined && { sport: p.sport }),
+    ...(p.dport !== undefined && { dport: p.dport }),
+    ...(p.icmpType !== undefined && { icmpType: p.icmpType }),
+    ...(p.icmpCode !== undefined && { icmpCode: p.icmpCode }),
+    ...(p.tcpFlags && { tcpFlags: p.tcpFlags }),
+    len: p.len,
+    ...(p.inIface !== undefined && { inIface: p.inIface }),
+    ...(p.outIface !== undefined && { outIface: p.outIface }),
+    ...(p.physIn !== undefined && { physIn: p.physIn }),
+    ...(p.physOut !== undefined && { physOut: p.physOut }),
+    mark: p.mark,
+    ctState: ct?.state ?? 'INVALID',
+    ctStatus: ct && ct.entry.id !== 0 ? ct.entry.status.filter((x) => x !== 'UNREPLIED' && x !== 'DNAT' && x !== 'SNAT') : [],
+    natDst: ct !== undefined && hasNat(ct.entry, 'dst'),
+    natSrc: ct !== undefined && hasNat(ct.entry, 'src'),
+  }
+}
+
+function pickInRange(from: number, to: number, random: () => number): number {
+  return to > from ? from + Math.floor(random() * (to - from + 1)) : from
+}
+
+function ipRangePick(fromIp: string, toIp: string | undefined, random: () => number): string {
+  if (toIp === undefined || toIp === fromIp) return fromIp
+  const a = fromIp.split('.').reduce((v, o) => v * 256 + Number(o), 0)
+  const b = toIp.split('.').reduce((v, o) => v * 256 + Number(o), 0)
+  const n = pickInRange(Math.min(a, b), Math.max(a, b), random)
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
+}
+
+/**
+ * Run every table registered at `hook` for a packet, in the kernel's order, with conntrack
+ * and NAT. Returns the verdict, the packet after NAT/MARK (with `ct` for later hooks), the
+ * netns with its conntrack table, counters and recent lists updated, and the trace data.
+ * @example processHook(ns, 'PREROUTING', { src: '10.244.1.2', dst: '10.96.0.10', proto: 'udp', sport: 40000, dport: 53, len: 60, mark: 0 }, env).nat[0]?.to // '10.244.2.3:53'
+ */
+export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, path: 'routed' | 'bridge' = 'routed'): HookOutcome {
+  const rs = ns.netfilter
+  if (Object.keys(rs.tables).length === 0) {
+    return { verdict: 'ACCEPT', packet: pkt, netns: ns, step: { hook, path, chains: [], verdict: 'ACCEPT', notes: ['no netfilter rules in this netns'] }, effects: [], nat: [], notSimulated: [] }
+  }
+  let p: NfPacket = pkt
+  let table: ConntrackEntry[] = ns.conntrack as ConntrackEntry[]
+  let tableChanged = false
+  const chains: ChainWalk[] = []
+  const notes: string[] = []
+  const nat: NatChange[] = []
+  const effects: Effect[] = []
+  const st = newEvalState(ns)
+  let notrack = false
+  let verdict: HookOutcome['verdict'] = 'ACCEPT'
+  let rejectWith: string | undefined
+  const now = env.now
+  const random = () => env.random()
+  const putEntry = (e: ConntrackEntry) => {
+    table = [...table.filter((x) => x.id !== e.id), e]
+    tableChanged = true
+    effects.push({ kind: 'conntrack', netns: ns.name, entry: e })
+  }
+
+  stages: for (const stage of HOOK_ORDER[hook]) {
+    if (stage === 'conntrack') {
+      if (p.ct) {
+        notes.push(`conntrack: packet already tracked (${p.ct.state}, entry #${p.ct.entry.id}): no lookup`)
+        continue
+      }
+      if (notrack) {
+        const t = tupleOf(p) ?? { src: p.src, dst: p.dst, proto: p.proto, sport: 0, dport: 0 }
+        p = { ...p, ct: { entry: { id: 0, orig: t, reply: t, status: [], mark: 0, expires: now }, dir: 'orig', state: 'UNTRACKED', unconfirmed: false } }
+        notes.push('conntrack: NOTRACK in raw: the packet is UNTRACKED')
+        continue
+      }
+      const live = gcConntrack(table, now)
+      if (live.length !== table.length) {
+        table = live
+        tableChanged = true
+      }
+      const found = lookupConntrack(table, p, now)
+      if (found) {
+        const state = stateFor(found.entry, found.dir)
+        const updated = updateOnPacket(found.entry, found.dir, p, now)
+        putEntry(updated)
+        p = { ...p, ct: { entry: updated, dir: found.dir, state, unconfirmed: false } }
+        notes.push(`conntrack: ${state}, ${found.dir === 'reply' ? 'reply' : 'original'} direction of entry #${updated.id}`)
+        continue
+      }
+      if (isIcmpError(p)) {
+        const rel = lookupRelated(table, p, now)
+        if (rel) {
+          p = { ...p, ct: { entry: rel.entry, dir: rel.dir, state: 'RELATED', unconfirmed: false } }
+          notes.push(`conntrack: RELATED (ICMP error about entry #${rel.entry.id})`)
+        } else notes.push('conntrack: INVALID (ICMP error about no tracked connection)')
+        continue
+      }
+      if (isInvalidNew(p)) {
+        notes.push('conntrack: INVALID (cannot start a connection)')
+        continue
+      }
+      const id = table.reduce((m, e) => Math.max(m, e.id), 0) + 1
+      const entry = newConntrackEntry(id, p, now, p.mark)
+      if (entry) {
+        p = { ...p, ct: { entry, dir: 'orig', state: 'NEW', unconfirmed: true } }
+        notes.push(`conntrack: NEW, entry #${id} (unconfirmed until ${hook === 'OUTPUT' ? 'POSTROUTING' : 'POSTROUTING or INPUT'})`)
+      }
+      continue
+    }
+    if (stage === 'confirm') {
+      const ct = p.ct
+      if (ct && ct.unconfirmed && ct.entry.id !== 0) {
+        const entry: ConntrackEntry = { ...ct.entry, status: [...ct.entry.status.filter((x) => x !== 'CONFIRMED'), 'CONFIRMED'] }
+        putEntry(entry)
+        p = { ...p, ct: { ...ct, entry, unconfirmed: false } }
+        notes.push(`conntrack: entry #${entry.id} confirmed`)
+      }
+      continue
+    }
+    if (stage === 'nat') {
+      const res = natStage(rs.tables.nat !== undefined)
+      if (res === 'stop') break stages
+      continue
+    }
+    if (!rs.tables[stage]?.chains[hook]) continue
+    const r = evalTable(rs, stage, hook, evalView(p), env, st)
+    chains.push(...r.walks)
+    if (r.mark !== p.mark) p = { ...p, mark: r.mark }
+    if (r.notrack) notrack = true
+    if (r.verdict !== 'ACCEPT') {
+      verdict = r.verdict
+      if (r.rejectWith) rejectWith = r.rejectWith
+      break
+    }
+  }
+
+  function natStage(hasNatTable: boolean): 'stop' | 'go' {
+    const ct = p.ct
+    const manip = manipOf(hook)
+    if (!ct || ct.entry.id === 0 || ct.state === 'INVALID') return 'go'
+    if (ct.unconfirmed && ct.dir === 'orig' && !(ct.natDone ?? []).includes(manip)) {
+      let entry = ct.entry
+      if (hasNatTable && rs.tables.nat?.chains[hook]) {
+        const r = evalTable(rs, 'nat', hook, evalView(p), env, st)
+        chains.push(...r.walks)
+        if (r.mark !== p.mark) p = { ...p, mark: r.mark }
+        if (r.verdict !== 'ACCEPT') {
+          verdict = r.verdict
+          if (r.rejectWith) rejectWith = r.rejectWith
+          return 'stop'
+        }
+        if (r.nat) {
+          const done = applyNatTarget(r.nat.rule, entry, manip)
+          if (done === 'drop') {
+            verdict = 'DROP'
+            return 'stop'
+          }
+          if (done) entry = done
+        }
+      }
+      if (manip === 'src' && !entry.status.includes('SNAT') && entry.orig.proto !== 'icmp') {
+        // Null binding: the kernel still keeps the reply tuple unique (nf_nat_alloc_null_binding).
+        const port = pickSnatPort(table, entry, p.src, undefined, false, random, now)
+        if (port !== entry.orig.sport) {
+          const from = hostPort(p.src, p.sport, p.proto)
+          entry = bindNat(entry, 'src', p.src, port)
+          p = { ...p, sport: port }
+          nat.push({ kind: 'SNAT', field: 'src', from, to: hostPort(p.src, port, p.proto) })
+          notes.push(`nat: source port ${entry.orig.sport} already used by another connection: ${port} instead`)
+        }
+      }
+      p = { ...p, ct: { ...ct, entry, natDone: [...(ct.natDone ?? []), manip] } }
+      return 'go'
+    }
+    // Established or reply: apply the stored binding, no rules.
+    const e = ct.entry
+    const other = ct.dir === 'orig' ? e.reply : e.orig
+    const want = manip === 'dst' ? { ip: other.src, port: other.sport } : { ip: other.dst, port: other.dport }
+    const curIp = manip === 'dst' ? p.dst : p.src
+    const curPort = manip === 'dst' ? p.dport : p.sport
+    const portChanges = p.proto !== 'icmp' && ct.state !== 'RELATED' && curPort !== undefined && curPort !== want.port
+    if (curIp === want.ip && !portChanges) return 'go'
+    const from = hostPort(curIp, curPort, p.proto)
+    const newPort = portChanges ? want.port : curPort
+    const kind: NatChange['kind'] = ct.dir === 'orig' ? (manip === 'dst' ? 'DNAT' : 'SNAT') : manip === 'dst' ? 'un-SNAT' : 'un-DNAT'
+    if (manip === 'dst') p = { ...p, dst: want.ip, ...(newPort !== undefined && p.proto !== 'icmp' && { dport: newPort }) }
+    else p = { ...p, src: want.ip, ...(newPort !== undefined && p.proto !== 'icmp' && { sport: newPort }) }
+    if (ct.state === 'RELATED' && p.icmpQuoted) {
+      // The quoted header is translated with the inverse manip (nf_nat_icmp_reply_translation).
+      const q = p.icmpQuoted
+      p = { ...p, icmpQuoted: manip === 'dst' ? { ...q, src: want.ip, ...(q.sport !== undefined && { sport: other.sport }) } : { ...q, dst: want.ip, ...(q.dport !== undefined && { dport: other.dport }) } }
+    }
+    const to = hostPort(want.ip, newPort, p.proto)
+    nat.push({ kind, field: manip, from, to })
+    notes.push(`nat: ${kind} from conntrack entry #${e.id}: ${manip} ${from} → ${to} (no nat rules walked)`)
+    return 'go'
+  }
+
+  function applyNatTarget(rule: Rule, entry: ConntrackEntry, manip: 'dst' | 'src'): ConntrackEntry | 'drop' | undefined {
+    const t = rule.target
+    if (t.kind === 'DNAT' && manip === 'dst') {
+      const ip = t.to.fromIp !== undefined ? ipRangePick(t.to.fromIp, t.to.toIp, random) : p.dst
+      const port = t.to.fromPort !== undefined && p.proto !== 'icmp' ? pickInRange(t.to.fromPort, t.to.toPort ?? t.to.fromPort, random) : p.dport
+      const from = hostPort(p.dst, p.dport, p.proto)
+      p = { ...p, dst: ip, ...(port !== undefined && p.proto !== 'icmp' && { dport: port }) }
+      const to = hostPort(ip, port, p.proto)
+      nat.push({ kind: 'DNAT', field: 'dst', from, to, ruleId: rule.id })
+      // The kernel sets IPS_DST_NAT only when the tuple really changes (nf_nat_setup_info).
+      return from === to ? entry : bindNat(entry, 'dst', ip, p.proto === 'icmp' ? undefined : port)
+    }
+    if ((t.kind === 'SNAT' || t.kind === 'MASQUERADE') && manip === 'src') {
+      let ip: string | undefined
+      let range: { from: number; to: number } | undefined
+      let randomFully: boolean
+      if (t.kind === 'SNAT') {
+        ip = t.to.fromIp !== undefined ? ipRangePick(t.to.fromIp, t.to.toIp, random) : p.src
+        if (t.to.fromPort !== undefined) range = { from: t.to.fromPort, to: t.to.toPort ?? t.to.fromPort }
+        randomFully = t.randomFully === true
+      } else {
+        ip = env.masqueradeSource(p.outIface, p.dst)
+        if (t.toPorts) range = t.toPorts
+        randomFully = t.randomFully === true
+        if (ip === undefined) {
+          notes.push(`MASQUERADE: no address to use on ${p.outIface ?? 'the outgoing interface'}: dropped`)
+          return 'drop'
+        }
+      }
+      const port = pickSnatPort(table, entry, ip, range, randomFully, random, now)
+      const from = hostPort(p.src, p.sport, p.proto)
+      p = { ...p, src: ip, ...(p.sport !== undefined && p.proto !== 'icmp' && { sport: port }) }
+      const to = hostPort(ip, p.proto === 'icmp' ? undefined : port, p.proto)
+      nat.push({ kind: t.kind, field: 'src', from, to, ruleId: rule.id })
+      return from === to ? entry : bindNat(entry, 'src', ip, p.proto === 'icmp' ? undefined : port)
+    }
+    st.notSimulated.push(`${rule.id}: ${t.kind} is not valid at ${hook}; ignored`)
+    return undefined
+  }
+
+  // Write state back: counters, nth counters, recent lists, conntrack.
+  let counters = ns.counters
+  if (st.counters.length || st.nth.size) {
+    const next: Record<string, readonly [number, number]> = { ...ns.counters }
+    for (const c of st.counters) {
+      const [pk, b] = next[c.ruleId] ?? [0, 0]
+      next[c.ruleId] = [pk + 1, b + c.bytes]
+      effects.push({ kind: 'counter', netns: ns.name, ruleId: c.ruleId, bytes: c.bytes })
+    }
+    for (const [key, n] of st.nth) {
+      next[key] = [n, 0]
+      effects.push({ kind: 'counter', netns: ns.name, ruleId: key, bytes: 0 })
+    }
+    counters = next
+  }
+  let recent = ns.recent
+  if (st.recentChanged.size) {
+    const next: Record<string, readonly RecentEntry[]> = { ...ns.recent }
+    for (const name of st.recentChanged) {
+      const list = st.recent.get(name) ?? []
+      next[name] = list
+      for (const e of list) if (e.last === now) effects.push({ kind: 'recent', netns: ns.name, list: name, entry: e })
+    }
+    recent = next
+  }
+  const netns: Netns = counters === ns.counters && recent === ns.recent && !tableChanged ? ns : { ...ns, counters, recent, conntrack: table }
+  const notSimulated = [...new Set(st.notSimulated)]
+  const step: NetfilterStep = { hook, path, chains, verdict, ...(notes.length > 0 && { notes }) }
+  return { verdict, ...(rejectWith !== undefined && { rejectWith }), packet: p, netns, step, effects, nat, notSimulated }
 }
