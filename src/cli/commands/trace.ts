@@ -5,6 +5,7 @@
 import { isIpv4 } from '../../engine/wire/addr.ts'
 import type { World } from '../../engine/model/types.ts'
 import { simulate } from '../../engine/sim/simulate.ts'
+import { traceAllOutcomes } from '../../engine/sim/outcomes.ts'
 import { renderOutcome, renderTrace } from '../../engine/sim/render.ts'
 import type { Outcome, SendSpec } from '../../engine/sim/trace.ts'
 import type { Io } from '../io.ts'
@@ -40,10 +41,12 @@ export async function trace(argv: string[], io: Io): Promise<number> {
 
   const send = buildSend(loaded.world, from, to, flag(args, 'proto'), has(args, 'round-trip'))
   const seed = Number(seedText)
-  const outcomes: Outcome[] = []
-  const r = simulate(loaded.world, send, { seed, now: 0 })
-  outcomes.push({ probability: 1, ...r.outcome, steps: r.steps })
-  void has(args, 'all-outcomes')
+  let outcomes: Outcome[]
+  if (has(args, 'all-outcomes')) outcomes = traceAllOutcomes(loaded.world, send, { seed, now: 0 })
+  else {
+    const r = simulate(loaded.world, send, { seed, now: 0 })
+    outcomes = [{ probability: 1, ...r.outcome, steps: r.steps }]
+  }
 
   if (has(args, 'json')) {
     io.stdout(`${JSON.stringify({ outcomes }, null, 2)}\n`)

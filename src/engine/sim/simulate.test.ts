@@ -147,3 +147,33 @@ describe('Exercise 2: VXLAN between two nodes', () => {
     expect(r.outcome.verdict).toBe('dropped')
   })
 })
+
+describe('a Service VIP on the same bridge (iptables DNAT + conntrack)', () => {
+  const load = async () => {
+    const { loadWorldFile } = await import('../world/worldFile.ts')
+    const { readFileSync } = await import('node:fs')
+    const text = readFileSync(new URL('../../../scenarios/worlds/clusterip-same-node.yaml', import.meta.url), 'utf8')
+    return loadWorldFile(text).world
+  }
+
+  it('with bridge-nf-call-iptables=1 the reply is un-DNATed: the client sees the VIP answer', async () => {
+    const w = await load()
+    const r = simulate(w, { from: 'a', to: '10.96.1.100', proto: 'tcp', dport: 80 }, { seed: 5 })
+    expect(r.outcome.dnat).toMatch(/^10\.244\.1\.[34]:80$/)
+    expect(r.outcome.reply).toEqual({ verdict: 'delivered', dropReason: null, matchesRequest: true })
+    // The reply is bridged pod→pod, and br_netfilter runs POSTROUTING for it.
+    expect(r.steps.some((s) => s.flow === 'reply' && s.netfilter?.path === 'bridge')).toBe(true)
+  })
+
+  it('with bridge-nf-call-iptables=0 the reply skips conntrack: the client gets it from the backend IP and resets', async () => {
+    const { setSysctl } = await import('../model/ops.ts')
+    const w = setSysctl(await load(), 'host', 'net.bridge.bridge-nf-call-iptables', false)
+    const r = simulate(w, { from: 'a', to: '10.96.1.100', proto: 'tcp', dport: 80 }, { seed: 5 })
+    expect(r.outcome.verdict).toBe('delivered')
+    expect(r.outcome.reply?.matchesRequest).toBe(false)
+    expect(r.outcome.reply?.dropReason).toMatch(/does not match the request to 10\.96\.1\.100:80/)
+    // The backend receives the client's RST and does not answer it.
+    const lastDeliver = r.steps.filter((s) => s.kind === 'deliver').at(-1)!
+    expect(lastDeliver.explain).toMatch(/receives RST/)
+  })
+})

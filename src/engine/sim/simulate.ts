@@ -969,6 +969,11 @@ function deliverLocal(ctx: Ctx, nsName: string, inDev: string, skb: Skb): void {
     return
   }
   if (t?.kind === 'tcp') {
+    if (t.flags.includes('RST')) {
+      // RFC 793: a reset is never answered; it just aborts whatever half-open state there was.
+      record(ctx, { kind: 'deliver', netns: nsName, packet: pkt, explain: `${nsName} receives RST from ${h.src}:${t.sport}: any half-open connection is aborted` })
+      return
+    }
     if (!t.flags.includes('SYN') || t.flags.includes('ACK')) {
       // A segment for no connection we know: the kernel answers with RST.
       drop(ctx, nsName, pkt, `${nsName} has no connection for ${h.src}:${t.sport} → ${h.dst}:${t.dport}: it answers with RST`, { reason: `unexpected TCP segment at ${nsName}` })

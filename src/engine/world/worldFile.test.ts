@@ -70,3 +70,30 @@ describe('world files', () => {
     expect(loadWorldFile('').diagnostics[0]).toMatchObject({ code: 'WORLD006' })
   })
 })
+
+describe('iptables blocks in world files', () => {
+  it('parse into the netns ruleset, with line numbers of the world file', () => {
+    const text = [
+      'apiVersion: packetwalk.dev/v1',
+      'kind: World',
+      'netns:',
+      '  - name: a',
+      '    iptables: |',
+      '      *nat',
+      '      :PREROUTING ACCEPT [0:0]',
+      '      -A PREROUTING -d 10.96.1.100/32 -p tcp --dport 80 -j DNAT --to-destination 10.244.1.5:80',
+      '      COMMIT',
+    ].join('\n')
+    const { world, diagnostics } = loadWorldFile(text, { file: 'w.yaml' })
+    expect(diagnostics).toEqual([])
+    const rule = world.netns.a!.netfilter.tables.nat!.chains.PREROUTING!.rules[0]!
+    expect(rule.target).toMatchObject({ kind: 'DNAT' })
+    expect(rule.source).toEqual({ file: 'w.yaml', line: 8 }) // the -A line, counted in the world file
+  })
+
+  it('bad rules are reported at their line in the world file', () => {
+    const text = ['apiVersion: packetwalk.dev/v1', 'kind: World', 'netns:', '  - name: a', '    iptables: |', '      *nat', '      -A NOPE -j ACCEPT', '      COMMIT'].join('\n')
+    const { diagnostics } = loadWorldFile(text, { file: 'w.yaml' })
+    expect(diagnostics[0]).toMatchObject({ file: 'w.yaml', line: 7 })
+  })
+})

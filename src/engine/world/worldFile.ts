@@ -14,6 +14,7 @@ import type { NewLink } from '../model/ops.ts'
 import type { FdbEntry, Listener, NeighEntry, Route, Sysctls, World } from '../model/types.ts'
 import { DEFAULT_SYSCTLS } from '../model/types.ts'
 import { diagnosticAt, readYaml, zodIssuesToDiagnostics } from '../yamlSource.ts'
+import { applyIptablesToWorld } from './iptables.ts'
 import type { YamlPath, YamlSource } from '../yamlSource.ts'
 
 /** Stable codes for world-file problems. */
@@ -108,7 +109,7 @@ export interface LoadWorldResult {
   readonly diagnostics: Diagnostic[]
   readonly name?: string
   readonly description?: string
-  /** iptables-save text per netns, for the caller to parse with the netfilter grammar. */
+  /** iptables-save text per netns as written (already parsed into each netns's ruleset). */
   readonly iptables: Readonly<Record<string, { text: string; line?: number }>>
 }
 
@@ -137,7 +138,10 @@ export function loadWorldFile(text: string, opts: { file?: string } = {}): LoadW
     diagnostics.push(...zodIssuesToDiagnostics(src, doc.index, parsed.error.issues, { code: 'WORLD002', ...(opts.file !== undefined && { file: opts.file }) }))
     return empty
   }
-  return { ...buildWorld(parsed.data, src, doc.index, opts.file, diagnostics), diagnostics }
+  const built = buildWorld(parsed.data, src, doc.index, opts.file, diagnostics)
+  const nf = applyIptablesToWorld(built.world, built.iptables, opts.file)
+  diagnostics.push(...nf.diagnostics)
+  return { ...built, world: nf.world, diagnostics }
 }
 
 function buildWorld(f: WorldFile, src: YamlSource, docIndex: number, file: string | undefined, diagnostics: Diagnostic[]): Omit<LoadWorldResult, 'diagnostics'> {
