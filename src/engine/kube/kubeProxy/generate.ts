@@ -21,6 +21,8 @@ import {
   KUBE_PROXY_CANARY, KUBE_PROXY_FIREWALL, KUBE_SERVICES,
 } from '../names.ts'
 import { formatPrefix, parsePrefix, prefixContains, tryParsePrefix } from '../../wire/addr.ts'
+import { parseIptablesSave } from '../../netfilter/save.ts'
+import type { ParseResult } from '../../netfilter/save.ts'
 
 /** kube-proxy switches to "large cluster mode" (no per-endpoint comments) above this many endpoints. */
 export const LARGE_CLUSTER_ENDPOINTS = 1000
@@ -80,6 +82,17 @@ export function generateKubeProxyRules(input: KubeProxyInput): string {
   writeNodePortsTail(ctx, nodePortIPs(input))
   writeForward(ctx, input.conntrackTcpBeLiberal ?? false)
   return tables.mangle.print() + tables.nat.print() + tables.filter.print()
+}
+
+/**
+ * The same rules as the engine's netfilter model: the generated text parsed with the
+ * netfilter grammar, so generated and imported rulesets are the same kind of value (every
+ * rule keeps its raw text and line). `diagnostics` is empty for any input.
+ *
+ * @example generateKubeProxyRuleset(input).ruleset.tables.nat?.chains['KUBE-SERVICES']?.rules.length
+ */
+export function generateKubeProxyRuleset(input: KubeProxyInput, opts: { file?: string } = {}): ParseResult {
+  return parseIptablesSave(generateKubeProxyRules(input), { file: opts.file ?? `kube-proxy@${input.nodeName}` })
 }
 
 /** What `packetwalk rules kube-proxy` prints: the generated iptables-save text, unchanged. */
