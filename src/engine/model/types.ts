@@ -6,6 +6,7 @@
  */
 import type { Ip, Mac } from '../wire/addr.ts'
 import type { ConntrackEntry, Ruleset, IpSet, RecentEntry } from '../netfilter/types.ts'
+import type { ClusterState } from '../kube/state.ts'
 
 /** Where a model element came from: a line of a file the user gave us. */
 export interface SourceRef {
@@ -237,6 +238,6 @@ export interface World {
   readonly nodes: readonly string[]
   /** Notes on what this world simplifies, shown as "not simulated: …". */
   readonly notes?: readonly string[]
-  /** Opaque Kubernetes view attached by the kube layer (Services, endpoints, policies). */
-  readonly cluster?: unknown
+  /** The Kubernetes view attached by the kube layer (Services, endpoints, policies, CNI invocations). */
+  readonly cluster?: ClusterState
 }
