@@ -8,6 +8,8 @@ import type { Diagnostic } from '../engine/diagnostics.ts'
 import { formatDiagnostic } from '../engine/diagnostics.ts'
 import type { World } from '../engine/model/types.ts'
 import { isWorldFile, loadWorldFile } from '../engine/world/worldFile.ts'
+import { parseCluster } from '../engine/kube/parseCluster.ts'
+import { buildCluster } from '../engine/kube/build.ts'
 import type { Io } from './io.ts'
 import { UsageError } from './io.ts'
 
@@ -24,6 +26,11 @@ export interface LoadedInputs {
 export interface InputOptions {
   readonly localIps: readonly string[]
   readonly sysctls: readonly string[]
+  readonly seed?: number
+}
+
+function emptyWorldFor(): World {
+  return { netns: {}, segments: {}, nodes: [] }
 }
 
 /** What a text is, judged from its first lines. */
@@ -54,6 +61,14 @@ export function loadInputs(paths: readonly string[], io: Io, opts: InputOptions)
     const t = texts[0]!
     const r = loadWorldFile(t.text, { file: t.path })
     return { world: applySysctlFlags(r.world, opts.sysctls), kind, diagnostics: r.diagnostics, files: [t.path] }
+  }
+  if (kind === 'cluster') {
+    if (texts.length > 1) throw new UsageError('give one cluster file (put every object in it, as `kubectl get … -o yaml` prints them)')
+    const t = texts[0]!
+    const parsed = parseCluster(t.text, { file: t.path })
+    if (parsed.diagnostics.some((d) => d.severity === 'error')) return { world: emptyWorldFor(), kind, diagnostics: parsed.diagnostics, files: [t.path] }
+    const built = buildCluster(parsed.desc, { seed: opts.seed ?? 1 })
+    return { world: applySysctlFlags(built.world, opts.sysctls), kind, diagnostics: [...parsed.diagnostics, ...built.diagnostics], files: [t.path] }
   }
   throw new UsageError(`${kind} inputs are not supported by this command yet`)
 }

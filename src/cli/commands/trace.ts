@@ -2,7 +2,8 @@
  * `packetwalk trace INPUT... --from SRC --to DST[:PORT] [--proto tcp|udp|icmp]
  *  [--all-outcomes] [--round-trip] [--seed N] [--json] [--local-ip IP] [--sysctl K=V]`
  */
-import { isIpv4 } from '../../engine/wire/addr.ts'
+import { NameError, clusterDns, resolveSource, resolveTarget } from '../../engine/session.ts'
+import type { Target } from '../../engine/session.ts'
 import type { World } from '../../engine/model/types.ts'
 import { simulate } from '../../engine/sim/simulate.ts'
 import { traceAllOutcomes } from '../../engine/sim/outcomes.ts'
@@ -34,7 +35,7 @@ export async function trace(argv: string[], io: Io): Promise<number> {
   if (!to) throw new UsageError('--to is required (an IP or a Service, with :PORT for tcp/udp)')
   const seedText = flag(args, 'seed') ?? '1'
   if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed ${seedText}: expected a non-negative integer`)
-  const loaded = await Promise.resolve(loadInputs(args.positional, io, { localIps: flagAll(args, 'local-ip'), sysctls: flagAll(args, 'sysctl') }))
+  const loaded = await Promise.resolve(loadInputs(args.positional, io, { localIps: flagAll(args, 'local-ip'), sysctls: flagAll(args, 'sysctl'), seed: Number(seedText) }))
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error')
   printDiagnostics(io, loaded.diagnostics)
   if (errors.length > 0) return EXIT.badInput
@@ -42,9 +43,10 @@ export async function trace(argv: string[], io: Io): Promise<number> {
   const send = buildSend(loaded.world, from, to, flag(args, 'proto'), has(args, 'round-trip'))
   const seed = Number(seedText)
   let outcomes: Outcome[]
-  if (has(args, 'all-outcomes')) outcomes = traceAllOutcomes(loaded.world, send, { seed, now: 0 })
+  const dns = clusterDns(loaded.world)
+  if (has(args, 'all-outcomes')) outcomes = traceAllOutcomes(loaded.world, send, { seed, now: 0, ...(dns && { dns }) })
   else {
-    const r = simulate(loaded.world, send, { seed, now: 0 })
+    const r = simulate(loaded.world, send, { seed, now: 0, ...(dns && { dns }) })
     outcomes = [{ probability: 1, ...r.outcome, steps: r.steps }]
   }
 
@@ -61,17 +63,19 @@ export async function trace(argv: string[], io: Io): Promise<number> {
 
 /** Resolve --from/--to/--proto into a SendSpec, with errors that say what would work. */
 export function buildSend(world: World, from: string, to: string, protoFlag: string | undefined, roundTrip: boolean): SendSpec {
-  const m = /^(.+?)(?::(\d+))?$/.exec(to)!
-  const dstText = m[1]!
-  const port = m[2] !== undefined ? Number(m[2]) : undefined
-  if (port !== undefined && (port < 1 || port > 65535)) throw new UsageError(`--to ${to}: port must be 1-65535`)
-  const proto = (protoFlag ?? (port !== undefined ? 'tcp' : 'icmp')) as SendSpec['proto']
-  if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError(`--proto ${protoFlag}: expected tcp, udp or icmp`)
-  if (proto !== 'icmp' && port === undefined) throw new UsageError(`--to ${to}: a port is required for ${proto} (e.g. ${dstText}:80)`)
-  if (!isIpv4(dstText)) throw new UsageError(`--to ${to}: expected an IPv4 address${world.cluster ? ' or a Service ns/name' : ''}`)
-  if (!world.netns[from] && !isIpv4(from)) {
-    const known = Object.keys(world.netns).slice(0, 12).join(', ')
-    throw new UsageError(`--from ${from}: no netns, pod or client by that name, and not an IPv4 address (known: ${known}${Object.keys(world.netns).length > 12 ? ', …' : ''})`)
+  let source: string
+  let target: Target
+  try {
+    source = resolveSource(world, from)
+    target = resolveTarget(world, to)
+  } catch (e) {
+    if (e instanceof NameError) throw new UsageError(`${e.message}`)
+    throw e
   }
-  return { from, to: dstText, proto, ...(port !== undefined && { dport: port }), roundTrip }
+  const port = target.port
+  if (port !== undefined && (port < 1 || port > 65535)) throw new UsageError(`--to ${to}: port must be 1-65535`)
+  const proto = (protoFlag ?? target.proto ?? (port !== undefined ? 'tcp' : 'icmp')) as SendSpec['proto']
+  if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError(`--proto ${protoFlag}: expected tcp, udp or icmp`)
+  if (proto !== 'icmp' && port === undefined) throw new UsageError(`--to ${to}: a port is required for ${proto} (e.g. ${target.ip}:80)`)
+  return { from: source, to: target.ip, proto, ...(port !== undefined && proto !== 'icmp' && { dport: port }), roundTrip }
 }
