@@ -69,7 +69,11 @@ function hash16(text: string): string {
   return encodeBase32(sha256(utf8ToBytes(text))).slice(0, 16)
 }
 
-/** kube-proxy's portProtoHash: the 16 characters shared by a Service port's SVC/SVL/EXT/FW chains. */
+/**
+ * kube-proxy's portProtoHash: the 16 characters shared by a Service port's SVC/SVL/EXT/FW chains.
+ *
+ * @example portProtoHash('ns1/svc1:p80', 'tcp') // 'XPGD46QRK7WJZT7O'
+ */
 export function portProtoHash(spn: string, protocol: string): string {
   return hash16(spn + protocol.toLowerCase())
 }
@@ -83,17 +87,29 @@ export function serviceChainName(spn: string, protocol: string): string {
   return SVC_PREFIX + portProtoHash(spn, protocol)
 }
 
-/** KUBE-SVL-…: the Local-policy chain (node-local endpoints only). Same hash as KUBE-SVC-. */
+/**
+ * KUBE-SVL-…: the Local-policy chain (node-local endpoints only). Same hash as KUBE-SVC-.
+ *
+ * @example localChainName('ns1/svc1:p80', 'tcp') // 'KUBE-SVL-XPGD46QRK7WJZT7O'
+ */
 export function localChainName(spn: string, protocol: string): string {
   return SVL_PREFIX + portProtoHash(spn, protocol)
 }
 
-/** KUBE-EXT-…: where NodePort, externalIP and load-balancer traffic enters. */
+/**
+ * KUBE-EXT-…: where NodePort, externalIP and load-balancer traffic enters.
+ *
+ * @example externalChainName('ns1/svc1:p80', 'tcp') // 'KUBE-EXT-XPGD46QRK7WJZT7O'
+ */
 export function externalChainName(spn: string, protocol: string): string {
   return EXT_PREFIX + portProtoHash(spn, protocol)
 }
 
-/** KUBE-FW-…: loadBalancerSourceRanges filtering. */
+/**
+ * KUBE-FW-…: loadBalancerSourceRanges filtering.
+ *
+ * @example firewallChainName('ns1/svc1:p80', 'tcp') // 'KUBE-FW-XPGD46QRK7WJZT7O'
+ */
 export function firewallChainName(spn: string, protocol: string): string {
   return FW_PREFIX + portProtoHash(spn, protocol)
 }
@@ -107,7 +123,11 @@ export function endpointChainName(spn: string, protocol: string, endpoint: strin
   return SEP_PREFIX + hash16(spn + protocol.toLowerCase() + endpoint)
 }
 
-/** True for the per-Service chains kube-proxy creates and garbage-collects. */
+/**
+ * True for the per-Service chains kube-proxy creates and garbage-collects.
+ *
+ * @example isServiceChainName('KUBE-SEP-U7HH75UFG3U5VGYY') // true; 'KUBE-SERVICES' → false
+ */
 export function isServiceChainName(chain: string): boolean {
   return [SVC_PREFIX, SVL_PREFIX, EXT_PREFIX, FW_PREFIX, SEP_PREFIX].some((p) => chain.startsWith(p))
 }

@@ -95,7 +95,11 @@ export function generateKubeProxyRuleset(input: KubeProxyInput, opts: { file?: s
   return parseIptablesSave(generateKubeProxyRules(input), { file: opts.file ?? `kube-proxy@${input.nodeName}` })
 }
 
-/** What `packetwalk rules kube-proxy` prints: the generated iptables-save text, unchanged. */
+/**
+ * What `packetwalk rules kube-proxy CLUSTER --node NAME` prints: the generated iptables-save text, unchanged.
+ *
+ * @example io.stdout(printKubeProxyRules(kubeProxyInput(cluster, 'node1')))
+ */
 export function printKubeProxyRules(input: KubeProxyInput): string {
   return generateKubeProxyRules(input)
 }
