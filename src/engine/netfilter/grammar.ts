@@ -53,7 +53,7 @@ export function protoNumber(p: string): number | undefined {
 
 /** A few /etc/services names (simplification: not the whole file). */
 export const SERVICES: Readonly<Record<string, number>> = {
-  ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, pop3: 110, ntp: 123, imap2: 143, snmp: 161, ldap: 389, https: 443, syslog: 514, submission: 587, ldaps: 636, rsync: 873, imaps: 993, pop3s: 995, mysql: 3306, 'cisco-sccp': 2000, mdns: 5353, postgresql: 5432, 'http-alt': 8080, 'sun-answerbook': 8888, 'x11': 6000, kerberos: 88, bgp: 179, microsoft_ds: 445, vxlan: 4789, etcd: 2379,
+  tcpmux: 1, ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, pop3: 110, ntp: 123, imap2: 143, snmp: 161, ldap: 389, https: 443, syslog: 514, submission: 587, ldaps: 636, rsync: 873, imaps: 993, pop3s: 995, mysql: 3306, 'cisco-sccp': 2000, mdns: 5353, postgresql: 5432, 'http-alt': 8080, 'sun-answerbook': 8888, 'x11': 6000, kerberos: 88, bgp: 179, microsoft_ds: 445, vxlan: 4789, etcd: 2379,
 }
 const SERVICE_BY_PORT: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(SERVICES).map(([k, v]) => [v, k]))
 export function serviceName(port: number): string | undefined {
@@ -502,7 +502,7 @@ const MODULES: Readonly<Record<string, ModuleDef>> = {
         if (name === undefined || flags === undefined) return
         const fl = flags.split(',')
         if (!fl.every((x) => x === 'src' || x === 'dst')) return c.bad('set flags', flags, `You must specify (the comma separated list of) 'src' or 'dst'.`)
-        c.st.f.set = { kind: 'set', neg: c.neg, name, flags: fl as ('src' | 'dst')[] } satisfies Match
+        c.st.f.set = { kind: 'set', neg: c.neg, name, flags: fl } satisfies Match
       },
       ...Object.fromEntries(['--return-nomatch', '--update-counters', '--update-subcounters', '--packets-eq', '--packets-lt', '--packets-gt', '--bytes-eq', '--bytes-lt', '--bytes-gt'].map((o) => [o, (c: OptCtx) => {
         const v = o.includes('-eq') || o.includes('-lt') || o.includes('-gt') ? c.value() : ''
@@ -621,7 +621,7 @@ export function parseRuleSpec(tokens: readonly Token[]): RuleSpec {
   const takeValue = (opt: Token, negBox: { neg: boolean }): string | undefined => {
     let t = tokens[i]
     if (t && !t.quoted && t.text === '!') {
-      problem('NF011', 'warning', `old negation form \`${opt.text} ! …\`; iptables 1.8 wants \`! ${opt.text} …\``, t.col, 'Bad argument', `write "! ${opt.text} VALUE"`)
+      problem('NF011', 'warning', `old negation form \`${opt.text} ! …\`; iptables 1.8 wants \`! ${opt.text} …\``, t.col, `Bad argument \`${tokens[i + 1]?.text ?? ''}'`, `write "! ${opt.text} VALUE"`)
       negBox.neg = !negBox.neg
       i++
       t = tokens[i]

@@ -80,7 +80,8 @@ export function fromDraft(d: Draft): Ruleset {
   const tables: Partial<Record<TableName, Table>> = {}
   for (const [name, t] of d) {
     const builtins = BUILTIN_CHAINS[name].filter((c) => t.chains.has(c))
-    const users = [...t.chains.keys()].filter((c) => !isBuiltinChain(name, c))
+    // libiptc keeps user chains sorted by name (strcmp), so every listing and save shows them so.
+    const users = [...t.chains.keys()].filter((c) => !isBuiltinChain(name, c)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     const order = [...builtins, ...users]
     const chains: Record<string, Chain> = {}
     for (const cn of order) {
@@ -95,7 +96,8 @@ export function fromDraft(d: Draft): Ruleset {
 
 /**
  * Chains (reachable from a built-in chain) that jump back into themselves: the kernel
- * refuses such a table at commit time (net/ipv4/netfilter/ip_tables.c mark_source_chains).
+ * refuses such a table at commit time (net/ipv4/netfilter/ip_tables.c mark_source_chains),
+ * following only reachable rules (none after an unconditional ACCEPT/DROP/RETURN).
  */
 export function findJumpLoop(t: DraftTable): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>()
@@ -111,6 +113,8 @@ export function findJumpLoop(t: DraftTable): string[] | undefined {
         const loop = visit(r.target.chain)
         if (loop) return loop
       }
+      // Rules after an unconditional ACCEPT/DROP/RETURN are unreachable; the kernel does not follow them.
+      if (r.matches.length === 0 && (r.target.kind === 'ACCEPT' || r.target.kind === 'DROP' || r.target.kind === 'RETURN')) break
     }
     path.pop()
     state.set(cn, 'done')
