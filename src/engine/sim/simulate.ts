@@ -335,7 +335,12 @@ function hook(ctx: Ctx, nsName: string, h: Hook, skb: Skb, ifaces: { in?: string
       ...(ctx.copy && { copy: ctx.copy }),
     })
   }
-  for (const c of res.nat) noteNat(ctx, c.kind, c.to)
+  for (const c of res.nat) {
+    noteNat(ctx, c.kind, c.to)
+    const rule = c.ruleId ? findRuleRef(nsName, res, c.ruleId) : undefined
+    const what = c.kind === 'un-DNAT' || c.kind === 'un-SNAT' ? `conntrack reverses the ${c.kind === 'un-DNAT' ? 'DNAT' : 'SNAT'} for this reply` : c.kind
+    record(ctx, { kind: 'nat', netns: nsName, packet: after, explain: `${what}: ${c.field === 'dst' ? 'destination' : 'source'} ${c.from} → ${c.to}`, ...(rule && { ref: rule }) })
+  }
   if (res.verdict === 'DROP') {
     drop(ctx, nsName, after, `dropped by netfilter in ${h}${decider?.table === 'rule' ? ` (rule ${decider.ruleId})` : ''}`, { ...(decider && { ref: decider }) })
     return undefined
@@ -375,6 +380,14 @@ function noteNat(ctx: Ctx, kind: string, to: string): void {
   if (kind === 'DNAT' && !ctx.request.dnat) ctx.request.dnat = to
   if ((kind === 'SNAT' || kind === 'MASQUERADE') && !ctx.request.snat) ctx.request.snat = to
   if (kind === 'MASQUERADE' || kind === 'SNAT') ctx.request.masquerade = ctx.request.masquerade || kind === 'MASQUERADE'
+}
+
+function findRuleRef(nsName: string, res: HookOutcome, ruleId: string): TableRef | undefined {
+  for (const walk of res.step.chains) {
+    const r = walk.rules.find((x) => x.ruleId === ruleId)
+    if (r) return { table: 'rule', netns: nsName, ruleId, raw: r.raw, chain: walk.chain, tableName: walk.table, ...(r.line !== undefined && { line: r.line }) }
+  }
+  return undefined
 }
 
 function decidingRule(nsName: string, res: HookOutcome): TableRef | undefined {
