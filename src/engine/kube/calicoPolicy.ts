@@ -70,13 +70,14 @@ function addPolicyRule(rc: RuleCtx, index: number, peers: readonly NetworkPolicy
   // Named ports resolve against the pod that owns them: the selected pod for ingress, the peer pod for egress.
   const dstPods = dir === 'ingress' ? rc.selected : undefined
   const peerList = peers && peers.length > 0 ? peers : undefined
-  const withPorts = (peerMatch: string, what: string, peerPod: PodState | undefined): void => {
+  /** The destination/port matches of the rule; named ports resolve per pod (ingress: each selected pod). */
+  const portMatches = (peerPod: PodState | undefined): { match: string; to?: string }[] => {
     const named = ports?.some((p) => typeof p.port === 'string')
-    if (named && dir === 'ingress') {
-      for (const pod of dstPods ?? []) for (const ps of portSpecs(ports, pod) ?? []) emit(`${peerMatch} -d ${pod.ip!}/32 ${ps}`, `${what} to ${pod.name}`)
-      return
-    }
-    for (const ps of portSpecs(ports, peerPod) ?? []) emit(`${peerMatch} ${ps}`, what)
+    if (named && dir === 'ingress') return (dstPods ?? []).flatMap((pod) => (portSpecs(ports, pod) ?? []).map((ps) => ({ match: `-d ${pod.ip!}/32 ${ps}`, to: pod.name })))
+    return (portSpecs(ports, peerPod) ?? []).map((ps) => ({ match: ps }))
+  }
+  const withPorts = (peerMatch: string, what: string, peerPod: PodState | undefined): void => {
+    for (const pm of portMatches(peerPod)) emit(`${peerMatch} ${pm.match}`, pm.to ? `${what} to ${pm.to}` : what)
   }
   if (!peerList) withPorts('', 'from any', undefined)
   else
@@ -88,7 +89,7 @@ function addPolicyRule(rc: RuleCtx, index: number, peers: readonly NetworkPolicy
           // iptables has one -s per rule: a small chain returns for the except ranges first.
           const sub = `${chain.slice(0, MAX_CHAIN - 3)}-${rc.sub++}`
           for (const e of except) t.append('filter', sub, `${side} ${e} -m comment --comment ${q(`${label}: except ${e}`)} -j RETURN`)
-          for (const ps of portSpecs(ports, undefined) ?? []) t.append('filter', sub, `${side} ${peer.ipBlock.cidr} ${ps} -m comment --comment ${q(`${label}: ${describePeer(peer)}`)} ${mark}`.replace(/\s+/g, ' '))
+          for (const pm of portMatches(undefined)) t.append('filter', sub, `${side} ${peer.ipBlock.cidr} ${pm.match} -m comment --comment ${q(`${label}: ${describePeer(peer)}`)} ${mark}`.replace(/\s+/g, ' '))
           t.append('filter', chain, `-m comment --comment ${q(`${label}: ${describePeer(peer)}`)} -j ${sub}`)
           wrote = true
         }
