@@ -602,6 +602,7 @@ const NAT_TARGET_OPTS: Readonly<Record<string, readonly string[]>> = {
  */
 export function parseRuleSpec(tokens: readonly Token[]): RuleSpec {
   const p: ParserState = { problems: [] }
+  const optCtx = new OptionCtx(tokens, () => i, (v) => (i = v), (code, severity, message, col, tool) => problem(code, severity, message, col, tool))
   const base: Match[] = []
   const mods: ModState[] = []
   let target: Target = { kind: 'none' }
@@ -775,28 +776,11 @@ export function parseRuleSpec(tokens: readonly Token[]): RuleSpec {
       while (i < n && !isOptionWord(tokens[i]!)) i++
       continue
     }
-    const optTok = t
-    const negBox = { neg }
-    const ctx: OptCtx = {
-      opt,
-      col: optTok.col,
-      get neg() {
-        return negBox.neg
-      },
-      st,
-      value: () => takeValue(optTok, negBox),
-      peekValue: () => {
-        const w = tokens[i]
-        if (!w || isOptionWord(w)) return undefined
-        i++
-        return w.text
-      },
-      bad: (what, value, tool) => problem('NF007', 'error', `bad ${what} "${value}"`, tokens[i - 1]?.col ?? optTok.col, tool),
-    }
+    const ctx = optCtx.reset(opt, t, neg, st)
     h(ctx)
     if (st.f.multiword === true) {
       delete st.f.multiword
-      problem('NF017', 'warning', 'unquoted multi-word comment: read up to the next option', optTok.col, `Bad argument \`${String((st.f.comment as { text: string }).text.split(' ')[1])}'`, 'quote it: --comment "…"')
+      problem('NF017', 'warning', 'unquoted multi-word comment: read up to the next option', t.col, `Bad argument \`${String((st.f.comment as { text: string }).text.split(' ')[1])}'`, 'quote it: --comment "…"')
     }
   }
 
@@ -816,6 +800,56 @@ export function parseRuleSpec(tokens: readonly Token[]): RuleSpec {
 
   if (targetName !== undefined) target = buildTarget(targetName, goto, targetOpts, p, targetCol ?? 1)
   return { matches, target, ...(counters && { counters }), ...(targetCol !== undefined && { targetCol }), problems: p.problems }
+}
+
+/** The per-option view handlers get; one instance per parse, reset for each option. */
+class OptionCtx implements OptCtx {
+  opt = ''
+  col = 0
+  neg = false
+  st!: ModState
+  private tok!: Token
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly getI: () => number,
+    private readonly setI: (i: number) => void,
+    private readonly report: (code: NfCode, severity: 'error' | 'warning', message: string, col: number, tool?: string) => void,
+  ) {}
+  reset(opt: string, tok: Token, neg: boolean, st: ModState): this {
+    this.opt = opt
+    this.tok = tok
+    this.col = tok.col
+    this.neg = neg
+    this.st = st
+    return this
+  }
+  value(): string | undefined {
+    let i = this.getI()
+    let t = this.tokens[i]
+    if (t && !t.quoted && t.text === '!') {
+      this.report('NF011', 'warning', `old negation form \`${this.opt} ! …\`; iptables 1.8 wants \`! ${this.opt} …\``, t.col, `Bad argument \`${this.tokens[i + 1]?.text ?? ''}'`)
+      this.neg = !this.neg
+      i++
+      t = this.tokens[i]
+    }
+    if (!t) {
+      this.setI(i)
+      this.report('NF013', 'error', `option "${this.opt}" requires an argument`, this.tok.col, `option "${this.opt}" requires an argument`)
+      return undefined
+    }
+    this.setI(i + 1)
+    return t.text
+  }
+  peekValue(): string | undefined {
+    const i = this.getI()
+    const w = this.tokens[i]
+    if (!w || isOptionWord(w)) return undefined
+    this.setI(i + 1)
+    return w.text
+  }
+  bad(what: string, value: string, tool?: string): void {
+    this.report('NF007', 'error', `bad ${what} "${value}"`, this.tokens[this.getI() - 1]?.col ?? this.col, tool)
+  }
 }
 
 function isKnownModuleOption(mods: readonly ModState[], opt: string, proto: string | undefined): boolean {

@@ -25,6 +25,7 @@ export interface TokenizeResult {
  * // ['-A', 'INPUT', '-m', 'comment', '--comment', 'a b', '-j', 'ACCEPT']
  */
 export function tokenizeLine(line: string): TokenizeResult {
+  if (line.indexOf('"') < 0 && line.indexOf("'") < 0) return { tokens: splitPlain(line) }
   const tokens: Token[] = []
   let unterminatedAt: number | undefined
   const n = line.length
@@ -89,4 +90,20 @@ export function tokenizeLine(line: string): TokenizeResult {
 /** Tokens for an argv that a shell already split (columns count words, not characters). */
 export function tokensFromArgv(argv: readonly string[]): Token[] {
   return argv.map((text, i) => ({ text, col: i + 1, quoted: /\s/.test(text) || text === "" }))
+}
+
+/** Fast path for a line without quotes: words are the runs between blanks. */
+function splitPlain(line: string): Token[] {
+  const tokens: Token[] = []
+  const n = line.length
+  let i = 0
+  while (i < n) {
+    let c = line.charCodeAt(i)
+    while (i < n && (c === 32 || c === 9 || c === 13 || c === 10)) c = line.charCodeAt(++i)
+    if (i >= n) break
+    const start = i
+    while (i < n && c !== 32 && c !== 9 && c !== 13 && c !== 10) c = line.charCodeAt(++i)
+    tokens.push({ text: line.slice(start, i), col: start + 1, quoted: false })
+  }
+  return tokens
 }
