@@ -17,7 +17,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 800,
   },
   worker: { format: 'es' },
-  server: { host: '127.0.0.1', port: 5173 },
+  // The app lives in src/; the demos read world files from scenarios/ at the top level.
+  server: { host: '127.0.0.1', port: 5173, fs: { allow: [here('.')] } },
   preview: { host: '127.0.0.1' },
   test: {
     root: here('.'),

@@ -1,0 +1,127 @@
+/**
+ * Layout: the graph's groups and leaves handed to ELK (layered, top to bottom, groups laid out
+ * together with their children), and ELK's answer turned back into React Flow positions.
+ * Positions are relative to the parent, as both ELK and React Flow want them. The ELK engine
+ * itself is injected (a Web Worker in the browser, the bundled build in tests), so this module
+ * stays pure and testable.
+ */
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js'
+import type { GraphModel, PwEdge, PwNode } from './types.ts'
+
+export interface Box {
+  readonly x: number
+  readonly y: number
+  readonly width?: number
+  readonly height?: number
+}
+
+export type Positions = Readonly<Record<string, Box>>
+
+export type ElkLayout = (graph: ElkNode) => Promise<ElkNode>
+
+const GROUP_TYPES = new Set(['netns', 'pod', 'servicesGroup'])
+
+const ROOT_OPTIONS = {
+  'elk.algorithm': 'layered',
+  'elk.direction': 'DOWN',
+  'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '44',
+  'elk.spacing.nodeNode': '28',
+  'elk.spacing.componentComponent': '48',
+  'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  'elk.layered.crossingMinimization.forceNodeModelOrder': 'false',
+  'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+  'elk.edgeRouting': 'POLYLINE',
+}
+
+const GROUP_OPTIONS = {
+  // Room for the group's title above its children.
+  'elk.padding': '[top=56,left=18,bottom=18,right=18]',
+  'elk.spacing.nodeNode': '24',
+}
+
+/** The ELK graph for a graph model: groups nest their children; tunnel/BGP/Service→pod edges are left out. */
+export function toElkGraph(g: GraphModel): ElkNode {
+  const byId = new Map<string, ElkNode>()
+  const root: ElkNode = { id: 'root', layoutOptions: ROOT_OPTIONS, children: [], edges: [] }
+  for (const n of g.nodes) {
+    const group = GROUP_TYPES.has(n.type ?? '')
+    const e: ElkNode = group ? { id: n.id, layoutOptions: GROUP_OPTIONS, children: [] } : { id: n.id, width: n.width ?? 150, height: n.height ?? 50 }
+    byId.set(n.id, e)
+    const parent = n.parentId ? byId.get(n.parentId) : root
+    ;(parent ?? root).children!.push(e)
+  }
+  const edges: ElkExtendedEdge[] = []
+  for (const e of g.edges) {
+    if (e.data?.layout === false) continue
+    if (!byId.has(e.source) || !byId.has(e.target)) continue
+    edges.push({ id: e.id, sources: [e.source], targets: [e.target] })
+  }
+  root.edges = edges
+  return root
+}
+
+/** ELK's result as positions relative to each node's parent, with sizes for groups. */
+export function fromElkGraph(root: ElkNode): Positions {
+  const out: Record<string, Box> = {}
+  const walk = (n: ElkNode) => {
+    for (const c of n.children ?? []) {
+      out[c.id] = { x: c.x ?? 0, y: c.y ?? 0, ...(c.children !== undefined && { width: c.width ?? 0, height: c.height ?? 0 }) }
+      walk(c)
+    }
+  }
+  walk(root)
+  return out
+}
+
+/** Lay a graph out with the given ELK engine. */
+export async function layoutGraph(g: GraphModel, elk: ElkLayout): Promise<Positions> {
+  return fromElkGraph(await elk(toElkGraph(g)))
+}
+
+/**
+ * Nodes placed: the layout's positions, then the user's drags on top (a drag of a node that
+ * still exists is kept across relayouts). Groups get their size from the layout.
+ */
+export function placeNodes(nodes: readonly PwNode[], positions: Positions, drags: Readonly<Record<string, { x: number; y: number }>> = {}): PwNode[] {
+  return nodes.map((n) => {
+    const p = positions[n.id]
+    const d = drags[n.id]
+    const position = d ?? (p ? { x: p.x, y: p.y } : n.position)
+    if (GROUP_TYPES.has(n.type ?? '') && p?.width !== undefined) return { ...n, position, width: p.width, height: p.height ?? 0, style: { ...n.style, width: p.width, height: p.height } }
+    return { ...n, position }
+  })
+}
+
+/** Absolute centre of each node (parents' positions added up). */
+export function absoluteCentres(nodes: readonly PwNode[]): Map<string, { x: number; y: number }> {
+  const byId = new Map(nodes.map((n) => [n.id, n]))
+  const abs = new Map<string, { x: number; y: number }>()
+  const origin = (n: PwNode): { x: number; y: number } => {
+    const parent = n.parentId ? byId.get(n.parentId) : undefined
+    const base = parent ? origin(parent) : { x: 0, y: 0 }
+    return { x: base.x + n.position.x, y: base.y + n.position.y }
+  }
+  for (const n of nodes) {
+    const o = origin(n)
+    abs.set(n.id, { x: o.x + (n.width ?? 0) / 2, y: o.y + (n.height ?? 0) / 2 })
+  }
+  return abs
+}
+
+/**
+ * Side handles for edges drawn over the layout (tunnels, BGP, Service → pod): leave from the
+ * side facing the other end, so a tunnel between two nodes side by side is a short arc, not a loop.
+ */
+export function routeOverlayEdges(edges: readonly PwEdge[], nodes: readonly PwNode[]): PwEdge[] {
+  const centre = absoluteCentres(nodes)
+  return edges.map((e) => {
+    const a = centre.get(e.source)
+    const b = centre.get(e.target)
+    if (e.data?.layout !== false || !a || !b) return e
+    const dx = b.x - a.x
+    const dy = b.y - a.y
+    if (Math.abs(dx) >= Math.abs(dy)) return { ...e, sourceHandle: dx >= 0 ? 'rs' : 'ls', targetHandle: dx >= 0 ? 'lt' : 'rt' }
+    return { ...e, sourceHandle: dy >= 0 ? 'bs' : 'ts', targetHandle: dy >= 0 ? 'tt' : 'bt' }
+  })
+}

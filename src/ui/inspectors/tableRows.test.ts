@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { worldAtStep } from '../../engine/sim/effects.ts'
+import { simulate } from '../../engine/sim/simulate.ts'
+import { bridgeWorld, vxlanWorld } from '../../engine/sim/testWorlds.ts'
+import type { ChainWalk } from '../../engine/sim/trace.ts'
+import { parseIptablesSave } from '../../engine/netfilter/save.ts'
+import { loadWorld } from '../scenarios/buildDemo.ts'
+import { addrRows, chainView, conntrackRows, fdbRows, lastNetfilterStep, neighRows, routeRows } from './tableRows.ts'
+
+const used = (rows: readonly { used: boolean; text: string }[]) => rows.filter((r) => r.used).map((r) => r.text)
+
+describe('table rows', () => {
+  const start = vxlanWorld()
+  const { steps } = simulate(start, { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp' }, { seed: 7, now: 1000 })
+  const at = (i: number) => worldAtStep(start, steps, i)
+
+  it('marks the route a lookup used, with the engine’s reason', () => {
+    const i = steps.findIndex((s) => s.kind === 'route' && s.netns === 'node1')
+    const rows = routeRows(at(i).netns.node1!, steps[i])
+    expect(used(rows)).toEqual(['10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink'])
+    expect(rows.find((r) => r.used)?.reason).toMatch(/only matching route/)
+  })
+
+  it('a neighbour learned by ARP appears at its step, not before (Back restores the table)', () => {
+    const i = steps.findIndex((s) => s.kind === 'neigh-learn' && s.netns === 'node1-pod')
+    // Before the ARP request there is no entry; while it waits for the answer it is INCOMPLETE.
+    const ask = steps.findIndex((s) => s.kind === 'arp-request' && s.netns === 'node1-pod')
+    expect(neighRows(at(ask - 1).netns['node1-pod']!, steps[ask - 1]).map((r) => r.text)).toEqual([])
+    expect(neighRows(at(i - 1).netns['node1-pod']!, steps[i - 1]).map((r) => r.text)).toEqual(['10.244.1.1 dev eth0 INCOMPLETE'])
+    const rows = neighRows(at(i).netns['node1-pod']!, steps[i])
+    expect(used(rows)).toEqual(['10.244.1.1 dev eth0 lladdr 02:00:00:00:c1:01 REACHABLE'])
+    expect(rows[0]!.reason).toBe('learned by this step')
+  })
+
+  it('splits bridge FDB from VXLAN FDB and marks the VTEP used at encapsulation', () => {
+    const i = steps.findIndex((s) => s.kind === 'encap')
+    const { bridge, vxlan } = fdbRows(at(i).netns.node1!, steps[i])
+    expect(vxlan.map((r) => r.text)).toEqual(['02:00:00:00:f2:02 dev flannel.1 dst 192.168.1.20 self permanent'])
+    expect(vxlan[0]!.used).toBe(true)
+    expect(vxlan[0]!.reason).toMatch(/VTEP for this MAC is 192.168.1.20/)
+    expect(bridge.every((r) => !r.used)).toBe(true)
+  })
+
+  it('marks a local address when the packet is for this netns', () => {
+    const b = bridgeWorld()
+    const t = simulate(b, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 1 }).steps
+    const i = t.findIndex((s) => s.ref?.table === 'addr' && s.netns === 'pod-b')
+    expect(used(addrRows(b.netns['pod-b']!, t[i]))).toEqual(['10.244.1.3/24 dev eth0'])
+  })
+
+  it('iptables: every rule of the chain, matched / missed with the failing match / not evaluated', async () => {
+    const w = await loadWorld('clusterip-same-node')
+    const t = simulate(w, { from: 'a', to: '10.96.1.100', proto: 'tcp', dport: 80 }, { seed: 1 }).steps
+    const i = t.findIndex((s) => s.netfilter?.hook === 'PREROUTING')
+    const ns = worldAtStep(w, t, i).netns.host!
+    const walk = t[i]!.netfilter!.chains.find((c) => c.chain === 'TEST-SVC')!
+    const v = chainView(walk, ns.netfilter, ns.counters)
+    // Seed 1 takes the second DNAT: the statistic rule is "missed" because its coin said no.
+    expect(v.rows.map((r) => r.status)).toEqual(['missed', 'matched'])
+    expect(v.rows[0]!.eval?.failed).toMatch(/not taken/)
+    // The conntrack entry made by this hook is in the table from this step on.
+    const ct = conntrackRows(worldAtStep(w, t, t.length - 1).netns.host!, 1000)
+    expect(ct[0]!.text).toMatch(/^tcp +6 \d+ \w+ src=10\.244\.1\.2 dst=10\.96\.1\.100 .*dport=80/)
+    expect(lastNetfilterStep(t, i + 1)?.index).toBe(i)
+  })
+
+  it('rules folded into a miss run count as missed; rules after the exit were never evaluated', () => {
+    const { ruleset } = parseIptablesSave(['*nat', ':KUBE-SERVICES - [0:0]', ...[1, 2, 3, 4, 5].map((n) => `-A KUBE-SERVICES -d 10.96.0.${n}/32 -j ACCEPT`), 'COMMIT', ''].join('\n'))
+    const walk: ChainWalk = { table: 'nat', chain: 'KUBE-SERVICES', rules: [{ ruleId: 'nat:KUBE-SERVICES:4', index: 4, raw: '-d 10.96.0.4/32 -j ACCEPT', result: 'matched', action: 'ACCEPT' }], exit: 'ACCEPT', missRuns: [{ from: 1, to: 3 }] }
+    const v = chainView(walk, ruleset, { 'nat:KUBE-SERVICES:4': [1, 60] })
+    expect(v.rows.map((r) => [r.num, r.status, r.inMissRun])).toEqual([
+      [1, 'missed', true],
+      [2, 'missed', true],
+      [3, 'missed', true],
+      [4, 'matched', false],
+      [5, 'not-evaluated', false],
+    ])
+    expect(v.rows[3]!.counters).toEqual([1, 60])
+  })
+})
