@@ -128,6 +128,8 @@ export function syncCluster(ctx: Ctx): void {
   for (const s of derived) if (!before.has(JSON.stringify(s))) emit(ctx, 'EndpointSlice', `endpointslice-controller writes ${s.metadata.namespace ?? 'default'}/${s.metadata.name}: ${s.endpoints.filter((e) => e.conditions.ready !== false).map((e) => e.addresses[0]).join(', ') || 'no ready endpoints'}`)
   ctx.state.endpointSlices = [...ctx.state.staticEndpointSlices, ...derived]
   ctx.state.policy = policyEnforcement(ctx.state.config)
+  const notEnforced = !ctx.state.policy.enforced && ctx.state.networkPolicies.length > 0 ? [`NetworkPolicy not enforced (${ctx.state.networkPolicies.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`).join(', ')}): ${ctx.state.policy.reason}`] : []
+  ctx.world = { ...ctx.world, notes: [...SIMPLIFICATIONS, ...notEnforced] }
   syncNodeRules(ctx)
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { answerQuery, printResolvConf, resolverQueries } from './dns.ts'
+import { answerQuery, clusterDnsResponder, printResolvConf, resolverQueries } from './dns.ts'
 import { buildCluster } from './build.ts'
 import { parseCluster } from './parseCluster.ts'
 
@@ -108,5 +108,14 @@ describe('answerQuery (CoreDNS kubernetes + forward)', () => {
     expect(answerQuery(cluster, { name: 'web.default.svc.cluster.local', type: 'A' }).explain).toContain('cache 30')
     const servfail = { ...cluster, dns: { ...cluster.dns, unknown: 'SERVFAIL' as const } }
     expect(answerQuery(servfail, { name: 'unknown.test', type: 'A' }).rcode).toBe('SERVFAIL')
+  })
+})
+
+describe('clusterDnsResponder', () => {
+  it('answers the tracer with answerQuery and says so for types it does not simulate', () => {
+    const { cluster } = buildCluster(parseCluster(CLUSTER).desc, { seed: 3 })
+    const respond = clusterDnsResponder(cluster)
+    expect(respond('kube-system/coredns-x', { name: 'web.default.svc.cluster.local', type: 'A' }).answers[0]?.data).toBe('10.96.45.123')
+    expect(respond('kube-system/coredns-x', { name: 'web.default.svc.cluster.local', type: 'MX' }).explain).toContain('not simulated')
   })
 })

@@ -151,6 +151,21 @@ function forward(cluster: Pick<ClusterState, 'dns'>, q: DnsQuestion, name: strin
   return { rcode, answers: [], aa: false, explain: `${base}, which answers ${rcode} (no record configured for ${name})`, forwarded: true }
 }
 
+/**
+ * A DNS responder for the tracer: every netns with a `dns: true` listener (the CoreDNS pods)
+ * answers with `answerQuery` over this cluster.
+ *
+ * @example
+ * simulate(world, { from: 'default/client', to: '10.96.0.10', proto: 'udp', dport: 53, dns: { name: 'web', type: 'A' } }, { dns: clusterDnsResponder(cluster) })
+ */
+export function clusterDnsResponder(cluster: Pick<ClusterState, 'dns' | 'services' | 'endpointSlices' | 'namespaces' | 'pods' | 'config'>): (serverNetns: string, question: { name: string; type: string }) => DnsAnswer {
+  return (_server, question) => {
+    const type = (['A', 'AAAA', 'SRV', 'PTR', 'CNAME', 'TXT'] as const).find((t) => t === question.type.toUpperCase())
+    if (!type) return { rcode: 'NOERROR', answers: [], aa: true, explain: `query type ${question.type} is not simulated; empty answer`, forwarded: false }
+    return answerQuery(cluster, { name: question.name, type })
+  }
+}
+
 /** The PTR name of an IPv4 address. */
 export function ptrName(ip: string): string {
   return reverseName(ip)

@@ -142,3 +142,12 @@ describe('other operations', () => {
     expect(r.events.some((e) => e.kind === 'CNI' && e.text.includes('frees'))).toBe(true)
   })
 })
+
+describe('world notes', () => {
+  it('under flannel, a stored NetworkPolicy becomes a "not enforced" note on the world', () => {
+    const pol = NetworkPolicy.parse({ kind: 'NetworkPolicy', metadata: { name: 'deny-web', namespace: 'default' }, spec: { podSelector: {} } })
+    const r = applyPolicy(base(), pol)
+    expect(r.world.notes?.some((n) => n.startsWith('NetworkPolicy not enforced (default/deny-web)'))).toBe(true)
+    expect(applyPolicy(base('{plugin: calico, mode: bgp}'), pol).world.notes?.some((n) => n.startsWith('NetworkPolicy not enforced'))).toBe(false)
+  })
+})
