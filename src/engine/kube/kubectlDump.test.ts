@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildCluster } from './build.ts'
 import { parseCluster } from './parseCluster.ts'
-import { deriveEndpointSlices } from './services.ts'
+import { deriveEndpointSlices, lookupServiceTarget } from './services.ts'
 
 /** The shape `kubectl get nodes,pods,deploy,svc,endpointslices -A -o yaml` prints (trimmed). */
 const DUMP = `apiVersion: v1
@@ -119,5 +119,20 @@ describe('a kubectl get -o yaml dump', () => {
     expect(web.endpoints.map((e) => [e.addresses[0], e.conditions.ready])).toEqual([['10.244.1.7', true], ['10.244.1.9', false]])
     // targetPort "http" resolved against the pods' container port named http
     expect(web.ports).toEqual([{ port: 80, protocol: 'TCP' }])
+  })
+})
+
+describe('lookupServiceTarget', () => {
+  const { cluster } = buildCluster(parseCluster(DUMP).desc, { seed: 9 })
+  it.each([
+    ['default/web', 80, { ok: true, ip: '10.100.20.30', port: 80, protocol: 'TCP' }],
+    ['web', undefined, { ok: true, ip: '10.100.20.30', port: 80, protocol: 'TCP' }], // one port: no need to name it
+    ['kube-system/kube-dns', 'dns', { ok: true, ip: '10.96.0.10', port: 53, protocol: 'UDP' }],
+  ] as const)('%s %s', (ref, port, want) => {
+    expect(lookupServiceTarget(cluster, ref, port)).toEqual(want)
+  })
+  it('says what exists when it fails', () => {
+    expect(lookupServiceTarget(cluster, 'kube-system/kube-dns')).toMatchObject({ ok: false, error: expect.stringContaining('dns=53/UDP, dns-tcp=53/TCP') as string })
+    expect(lookupServiceTarget(cluster, 'default/nope', 80)).toMatchObject({ ok: false, error: expect.stringContaining('no Service default/nope') as string })
   })
 })

@@ -185,7 +185,22 @@ export const DnsRecord = z.object({
 })
 export type StaticDnsRecord = z.infer<typeof DnsRecord>
 
-/** The packetwalk document: everything a cluster has that its API objects do not state. */
+/**
+ * The packetwalk document: everything a cluster has that its API objects do not state.
+ * Every field is optional; absent ones take the defaults shown.
+ *
+ * @example
+ * // apiVersion: packetwalk.dev/v1
+ * // kind: ClusterConfig
+ * // cni: {plugin: flannel, backend: vxlan}      # or {plugin: calico, mode: bgp|ipip}; cniVersion 1.0.0|0.4.0
+ * // kubeProxy: {mode: iptables}
+ * // clusterCIDR: 10.244.0.0/16                  # node i gets the i-th /24 unless its Node says spec.podCIDR
+ * // serviceCIDR: 10.96.0.0/12                   # kubernetes = .1, kube-dns = .10
+ * // nodeCount: 3                                # only when no Node objects are given (node1, node2, …)
+ * // underlay: {segment: underlay, cidr: 192.168.56.0/24}   # node IPs .10, .20, …; gateway .1
+ * // externalClients: [{name: laptop, ip: 192.168.56.100}]
+ * // dns: {clusterDomain: cluster.local, upstream: 8.8.8.8, records: [{name: example.com, data: 93.184.216.34}], unknown: NXDOMAIN, replicas: 2}
+ */
 export const ClusterConfig = z.object({
   apiVersion: z.literal('packetwalk.dev/v1'),
   kind: z.literal('ClusterConfig'),

@@ -140,3 +140,20 @@ export function readyEndpoints(state: Pick<ClusterState, 'endpointSlices'>, svc:
   }
   return out
 }
+
+/**
+ * Resolve `ns/name` (or `name` in default) and a port (number or port name) to the address a
+ * client would dial: the ClusterIP and the Service port.
+ *
+ * @example
+ * lookupServiceTarget(cluster, 'default/web', 80) // { ok: true, ip: '10.96.45.123', port: 80, protocol: 'TCP' }
+ */
+export function lookupServiceTarget(state: Pick<ClusterState, 'services'>, ref: string, port?: number | string): { ok: true; ip: string; port: number; protocol: ServicePort['protocol'] } | { ok: false; error: string } {
+  const [ns, name] = ref.includes('/') ? (ref.split('/', 2) as [string, string]) : ['default', ref]
+  const svc = state.services.find((s) => s.metadata.name === name && (s.metadata.namespace ?? 'default') === ns)
+  if (!svc) return { ok: false, error: `no Service ${ns}/${name} (Services: ${state.services.map(svcKey).join(', ')})` }
+  if (!svc.spec.clusterIP || svc.spec.clusterIP === 'None') return { ok: false, error: `Service ${ns}/${name} is headless: it has no ClusterIP; dial one of its pods` }
+  const p = port === undefined ? (svc.spec.ports.length === 1 ? svc.spec.ports[0] : undefined) : svc.spec.ports.find((x) => x.port === port || x.name === port)
+  if (!p) return { ok: false, error: `Service ${ns}/${name} ports: ${svc.spec.ports.map((x) => `${x.name ? `${x.name}=` : ''}${x.port}/${x.protocol}`).join(', ')}${port === undefined ? ' — give one' : ` — ${port} is not one of them`}` }
+  return { ok: true, ip: svc.spec.clusterIP, port: p.port, protocol: p.protocol }
+}
