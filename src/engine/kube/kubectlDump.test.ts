@@ -136,3 +136,12 @@ describe('lookupServiceTarget', () => {
     expect(lookupServiceTarget(cluster, 'default/nope', 80)).toMatchObject({ ok: false, error: expect.stringContaining('no Service default/nope') as string })
   })
 })
+
+describe('a recorded pod IP the node cannot give', () => {
+  it('is replaced by the next free address, with a warning that names both', () => {
+    const r = buildCluster(parseCluster(DUMP.replace('podIP: 10.244.1.7', 'podIP: 10.250.0.7')).desc, { seed: 9 })
+    const pod = r.cluster.pods.find((p) => p.name === 'web-5d9c7b-q2x9z')!
+    expect(pod.ip).toMatch(/^10\.244\.1\./)
+    expect(r.diagnostics.find((d) => d.code === 'K8S008')?.message).toContain('10.250.0.7')
+  })
+})

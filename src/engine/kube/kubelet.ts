@@ -105,7 +105,12 @@ export function startPod(ctx: Ctx, spec: PodSpecInput): PodState {
   ctx.world = addNetns(ctx.world, { ...newNetns(key, 'pod', { node }), pod: info })
   emit(ctx, 'RunPodSandbox', `kubelet → containerd RunPodSandbox ${key}: pause container ${sandboxId.slice(0, 13)} (${ctx.state.config.pauseImage}, pid ${pausePid}) holds the new netns ${netnsPath}`, { node, pod: key, detail: { sandboxId, netnsPath, pausePid } })
   const withNetns: PodState = { ...base, netns: key }
-  const r = cniAdd(ctx, withNetns, spec.requestedIp)
+  let r = cniAdd(ctx, withNetns, spec.requestedIp)
+  if (!r.ok && spec.requestedIp !== undefined) {
+    // A recorded podIP the node's IPAM cannot give (outside its range, or taken): take the next free one.
+    warn(ctx, 'K8S008', `pod ${key}: its recorded IP ${spec.requestedIp} is not available on ${node} (${r.error}); it gets another address`, 'check the node podCIDRs in the description (spec.podCIDR) against the pod IPs')
+    r = cniAdd(ctx, withNetns)
+  }
   if (!r.ok) {
     warn(ctx, 'K8S009', `FailedCreatePodSandBox ${key}: plugin type="${ctx.state.config.cni.plugin}" failed (add): ${r.error}`)
     ctx.world = delNetns(ctx.world, key)
