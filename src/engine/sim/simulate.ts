@@ -552,8 +552,9 @@ function recordRoute(ctx: Ctx, nsName: string, pkt: Packet, r: RouteResult, pref
 function routeTypeFailure(ctx: Ctx, nsName: string, pkt: Packet, r: Extract<RouteResult, { kind: 'route' }>, local: boolean): void {
   const ref = routeRef(nsName, r)!
   const t = r.route.type
+  // A local sender learns it from sendmsg/connect: EINVAL, EHOSTUNREACH, EACCES (checked on Linux 6.18).
+  if (local) return drop(ctx, nsName, pkt, `${t} route ${r.route.dst}: sendmsg fails (${t === 'prohibit' ? 'Permission denied' : t === 'blackhole' ? 'Invalid argument' : 'No route to host'})`, { ref })
   if (t === 'blackhole') return drop(ctx, nsName, pkt, `blackhole route ${r.route.dst}: silently discarded`, { ref })
-  if (local) return drop(ctx, nsName, pkt, `${t} route ${r.route.dst}: sendmsg fails (${t === 'prohibit' ? 'Permission denied' : 'No route to host'})`, { ref })
   drop(ctx, nsName, pkt, `${t} route ${r.route.dst}: discarded with an ICMP error to the sender`, { ref })
   sendIcmpError(ctx, nsName, pkt, 3, t === 'prohibit' ? 13 : 1)
 }
@@ -773,8 +774,9 @@ function bridgeIngress(ctx: Ctx, nsName: string, br: BridgeLink, port: Link, fra
 
 /** The frame is for this host: ARP or IP. */
 function receiveUp(ctx: Ctx, nsName: string, devName: string, frame: Packet, skb?: Skb): void {
-  const arp = frame.headers.find((h): h is ArpHeader => h.kind === 'arp')
-  if (arp) return processArp(ctx, nsName, devName, frame, arp)
+  // The EtherType decides: an ARP frame carried inside a VXLAN packet is UDP to this host.
+  const l3 = frame.headers[0]?.kind === 'eth' ? frame.headers[1] : frame.headers[0]
+  if (l3?.kind === 'arp') return processArp(ctx, nsName, devName, frame, l3)
   if (findHeader(frame, 'ipv4') < 0) return drop(ctx, nsName, frame, 'not an IPv4 packet', { minor: true })
   receiveIp(ctx, nsName, devName, { pkt: stripL2(frame), mark: skb?.mark ?? 0, ...(skb?.ct && { ct: skb.ct }), ...(skb?.preroutingDone && { preroutingDone: true }) })
 }
@@ -785,7 +787,8 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
   if (arp.op === 'request') {
     const owned = findLocalAddr(n, arp.targetIp)
     let proxy = false
-    if (!owned && dev.proxyArp) {
+    // Proxy ARP answers only where the receiving device forwards (arp_process: IN_DEV_FORWARD).
+    if (!owned && dev.proxyArp && n.sysctl['net.ipv4.ip_forward']) {
       const r = lookupRoute(n, arp.targetIp, { skipLocal: true })
       proxy = r.kind === 'route' && r.route.dev !== devName && r.route.type === 'unicast'
     }
@@ -841,26 +844,65 @@ function vxlanTransmit(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet): 
       ref: { table: 'fdb', netns: nsName, entry: e },
     })
     if (ctx.phase === 'request' && ctx.flow === 'request') ctx.request.encapsulated = true
-    if (!tunnelPmtu(ctx, nsName, frame, outer, r)) continue
+    if (!tunnelPmtu(ctx, nsName, vx, frame, outer, r)) continue
     originate(ctx, nsName, outer, { ...(vx.dev && { oif: vx.dev }) })
   }
   ctx.copy = outerCopy
 }
 
-/** If the outer packet does not fit the underlay, a DF inner packet gets "fragmentation needed" (skb_tunnel_check_pmtu). */
-function tunnelPmtu(ctx: Ctx, nsName: string, inner: Packet, outer: Packet, r: RouteResult): boolean {
+/**
+ * The outer packet does not fit the underlay (skb_tunnel_check_pmtu, vxlan_xmit_one). The
+ * outer header never has DF (vxlan `df unset`), so the outer packet is fragmented; for a DF
+ * inner packet the driver also lowers the inner route's path MTU to underlay MTU - 50. Only
+ * when the VXLAN device is a bridge port and the frame is not the host's own does it answer
+ * for the destination: an ICMP "fragmentation needed" from the inner destination address,
+ * injected back as if received from the tunnel (iptunnel_pmtud_build_icmp), and the frame
+ * is dropped. Checked on Linux 6.18.
+ */
+function tunnelPmtu(ctx: Ctx, nsName: string, vx: VxlanLink, inner: Packet, outer: Packet, r: RouteResult): boolean {
   if (r.kind !== 'route' || !r.route.dev) return true
   const under = link(ctx, nsName, r.route.dev)
   const innerIp = ipOf(inner)
   const outerLen = ipOf(outer)!.length
   if (!under || outerLen <= under.mtu || !innerIp) return true
   const pmtu = under.mtu - VXLAN_OVERHEAD
-  if (innerIp.df) {
-    drop(ctx, nsName, outer, `encapsulated packet is ${outerLen} bytes, more than the ${under.mtu}-byte MTU of ${under.name}; the inner packet has DF set`, { reason: `fragmentation needed: VXLAN path MTU is ${pmtu}` })
-    sendIcmpError(ctx, nsName, stripL2(inner), 3, 4, pmtu)
+  const eth = inner.headers[0]
+  const t = l4(inner)
+  const isError = t?.kind === 'icmp' && t.type !== 0 && t.type !== 8
+  const bridged = vx.master !== undefined && !isLocallyOwned(ns(ctx, nsName), innerIp.src)
+  if (innerIp.df && bridged && pmtu >= 576 && eth?.kind === 'eth' && !isError) {
+    drop(ctx, nsName, outer, `encapsulated packet is ${outerLen} bytes, more than the ${under.mtu}-byte MTU of ${under.name}; the inner packet has DF set and ${vx.name} is a bridge port: the driver answers for ${innerIp.dst} with ICMP fragmentation needed (mtu ${pmtu})`, { reason: `fragmentation needed: VXLAN path MTU is ${pmtu}` })
+    const quoted: IcmpHeader['quoted'] = { src: innerIp.src, dst: innerIp.dst, proto: innerIp.proto === 'ipip' ? 'icmp' : innerIp.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }) }
+    const err: Packet = {
+      headers: [
+        { kind: 'eth', src: eth.dst, dst: eth.src, type: 'ipv4' },
+        { kind: 'ipv4', src: innerIp.dst, dst: innerIp.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'icmp', length: 56 },
+        { kind: 'icmp', type: 3, code: 4, mtu: pmtu, quoted },
+      ],
+    }
+    const outerFlow = ctx.flow
+    const outerCopy = ctx.copy
+    const phase = ctx.phase
+    const before = ctx.reply
+    ctx.flow = 'icmp-error'
+    ctx.copy = undefined
+    ctx.phase = 'reply'
+    record(ctx, { kind: 'icmp-error', netns: nsName, dev: vx.name, packet: err, explain: `${vx.name} answers for ${innerIp.dst}: ${summarize(err)}, received back on ${vx.name} as if from the tunnel` })
+    receiveFrame(ctx, nsName, vx.name, err)
+    ctx.flow = outerFlow
+    ctx.copy = outerCopy
+    ctx.phase = phase
+    if (phase === 'request') ctx.reply = before
     return false
   }
-  record(ctx, { kind: 'note', netns: nsName, packet: outer, explain: `the ${outerLen}-byte outer packet exceeds the ${under.mtu}-byte MTU of ${under.name}: it is fragmented`, notSimulated: ['IP fragmentation of the outer packet'] })
+  const why = innerIp.df ? `; the inner packet has DF set, but ${vx.name} only lowers the path MTU of the inner route to ${pmtu}` : ''
+  record(ctx, {
+    kind: 'note',
+    netns: nsName,
+    packet: outer,
+    explain: `the ${outerLen}-byte outer packet exceeds the ${under.mtu}-byte MTU of ${under.name}: the outer packet (no DF) is fragmented${why}`,
+    notSimulated: ['IP fragmentation of the outer packet', ...(innerIp.df ? [`the lowered path MTU (${pmtu}): a later packet from a local socket on this path fails with "message too long"`] : [])],
+  })
   return true
 }
 
