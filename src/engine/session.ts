@@ -8,8 +8,7 @@
 import { isIpv4 } from './wire/addr.ts'
 import type { Ip } from './wire/addr.ts'
 import type { World } from './model/types.ts'
-import { answerQuery, resolverQueries } from './kube/dns.ts'
-import type { DnsResponder } from './sim/simulate.ts'
+import { resolverQueries } from './kube/dns.ts'
 import type { SendSpec } from './sim/trace.ts'
 import { traceSegment } from './scenario/timeline.ts'
 import type { TraceSegment } from './scenario/timeline.ts'
@@ -19,16 +18,6 @@ export class NameError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'NameError'
-  }
-}
-
-/** CoreDNS for the session's cluster (undefined for a plain world). */
-export function clusterDns(w: World): DnsResponder | undefined {
-  const cluster = w.cluster
-  if (!cluster) return undefined
-  return (_server, q) => {
-    const a = answerQuery(cluster, { name: q.name, type: q.type as 'A' })
-    return { rcode: a.rcode, answers: a.answers.map((r) => ({ ...r })), explain: a.explain }
   }
 }
 
@@ -112,7 +101,6 @@ export function lookup(w: World, fromText: string, name: string, opts: { type?: 
   if (!rc || rc.nameservers.length === 0) throw new NameError(`${from} has no resolv.conf nameserver: nothing to ask`)
   const queries = resolverQueries(rc, name)
   const server = rc.nameservers[0]!
-  const dns = clusterDns(w)
   const segments: TraceSegment[] = []
   let world = w
   let last = 'SERVFAIL'
@@ -120,7 +108,7 @@ export function lookup(w: World, fromText: string, name: string, opts: { type?: 
   for (const [i, q] of queries.entries()) {
     asked.push(q)
     const send: SendSpec = { from, to: server, proto: 'udp', dport: 53, dns: { name: q, type: opts.type ?? 'A' } }
-    const seg = traceSegment(world, send, { title: `DNS ${opts.type ?? 'A'}? ${q}`, seed: (opts.seed ?? 1) + i, now: (opts.now ?? 0) + i * 10, ...(dns && { dns }) })
+    const seg = traceSegment(world, send, { title: `DNS ${opts.type ?? 'A'}? ${q}`, seed: (opts.seed ?? 1) + i, now: (opts.now ?? 0) + i * 10 })
     segments.push(seg)
     world = seg.after
     const answerPkt = [...seg.steps].reverse().find((st) => st.kind === 'deliver' && st.flow === 'dns-reply')?.packet

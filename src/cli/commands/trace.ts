@@ -2,11 +2,10 @@
  * `packetwalk trace INPUT... --from SRC --to DST[:PORT] [--proto tcp|udp|icmp]
  *  [--all-outcomes] [--round-trip] [--seed N] [--json] [--local-ip IP] [--sysctl K=V]`
  */
-import { NameError, clusterDns, resolveSource, resolveTarget } from '../../engine/session.ts'
+import { NameError, resolveSource, resolveTarget } from '../../engine/session.ts'
+import { traceWorld, traceWorldAll } from '../../engine/trace.ts'
 import type { Target } from '../../engine/session.ts'
 import type { World } from '../../engine/model/types.ts'
-import { simulate } from '../../engine/sim/simulate.ts'
-import { traceAllOutcomes } from '../../engine/sim/outcomes.ts'
 import { renderOutcome, renderTrace } from '../../engine/sim/render.ts'
 import type { Outcome, SendSpec } from '../../engine/sim/trace.ts'
 import type { Io } from '../io.ts'
@@ -43,10 +42,9 @@ export async function trace(argv: string[], io: Io): Promise<number> {
   const send = buildSend(loaded.world, from, to, flag(args, 'proto'), has(args, 'round-trip'))
   const seed = Number(seedText)
   let outcomes: Outcome[]
-  const dns = clusterDns(loaded.world)
-  if (has(args, 'all-outcomes')) outcomes = traceAllOutcomes(loaded.world, send, { seed, now: 0, ...(dns && { dns }) })
+  if (has(args, 'all-outcomes')) outcomes = traceWorldAll(loaded.world, send, { seed, now: 0 })
   else {
-    const r = simulate(loaded.world, send, { seed, now: 0, ...(dns && { dns }) })
+    const r = traceWorld(loaded.world, send, { seed, now: 0 })
     outcomes = [{ probability: 1, ...r.outcome, steps: r.steps }]
   }
 

@@ -14,8 +14,8 @@ import { buildCluster } from '../kube/build.ts'
 import { applyPolicy, deletePod, deletePolicy, runPod, scaleDeployment } from '../kube/operations.ts'
 import type { OperationResult } from '../kube/operations.ts'
 import { NetworkPolicy as NetworkPolicySchema } from '../kube/schema.ts'
-import { NameError, clusterDns, lookup, resolveSource, resolveTarget } from '../session.ts'
-import { traceAllOutcomes } from '../sim/outcomes.ts'
+import { NameError, lookup, resolveSource, resolveTarget } from '../session.ts'
+import { traceWorldAll } from '../trace.ts'
 import type { Outcome, SendSpec, TraceStep } from '../sim/trace.ts'
 import { diagnosticAt, readYaml, zodIssuesToDiagnostics } from '../yamlSource.ts'
 import type { YamlSource } from '../yamlSource.ts'
@@ -217,12 +217,11 @@ function runAction(ctx: RunCtx, a: Action, ai: number, expect: Expect | undefine
         ...(a.send.ttl !== undefined && { ttl: a.send.ttl }),
         roundTrip: a.send.roundTrip,
       }
-      const dns = clusterDns(ctx.world)
       const seed = ctx.seed + ai
-      const seg = traceSegment(ctx.world, send, { title, seed, now: ai * 1000, ...(dns && { dns }) })
+      const seg = traceSegment(ctx.world, send, { title, seed, now: ai * 1000 })
       ctx.segments.push(seg)
       ctx.world = seg.after
-      if (expect) checkOutcome(ctx, ai, title, expect, seg.outcome, seg.steps, () => traceAllOutcomes(seg.before, send, { seed, now: ai * 1000, ...(dns && { dns }) }))
+      if (expect) checkOutcome(ctx, ai, title, expect, seg.outcome, seg.steps, () => traceWorldAll(seg.before, send, { seed, now: ai * 1000 }))
       return
     }
     if ('lookup' in a || 'connect' in a) {
@@ -235,8 +234,7 @@ function runAction(ctx: RunCtx, a: Action, ai: number, expect: Expect | undefine
       if ('connect' in a) {
         if (!r.answer) return problem(ctx, ai, `${a.connect.name} did not resolve (${r.rcode}); nothing to connect to`)
         const send: SendSpec = { from: resolveSource(ctx.world, a.connect.from), to: r.answer, proto: a.connect.proto, dport: a.connect.port, roundTrip: true }
-        const dns = clusterDns(ctx.world)
-        const seg = traceSegment(ctx.world, send, { title: `${title}: connect to ${r.answer}:${a.connect.port}`, seed: ctx.seed + ai + 100, now: ai * 1000 + 500, ...(dns && { dns }) })
+        const seg = traceSegment(ctx.world, send, { title: `${title}: connect to ${r.answer}:${a.connect.port}`, seed: ctx.seed + ai + 100, now: ai * 1000 + 500 })
         ctx.segments.push(seg)
         ctx.world = seg.after
         if (expect) checkOutcome(ctx, ai, title, { ...expect, queries: undefined, answer: undefined }, seg.outcome, seg.steps)

@@ -7,8 +7,7 @@
  */
 import type { World } from '../model/types.ts'
 import { worldAtStep } from '../sim/effects.ts'
-import type { DnsResponder } from '../sim/simulate.ts'
-import { simulate } from '../sim/simulate.ts'
+import { traceWorld } from '../trace.ts'
 import type { Outcome, SendSpec, TraceStep } from '../sim/trace.ts'
 
 export interface WorldEvent {
@@ -91,7 +90,7 @@ export function worldAtFrame(t: Timeline, index: number): World {
 }
 
 /** A one-trace timeline. */
-export function traceSegment(world: World, send: SendSpec, opts: { title?: string; seed?: number; now?: number; dns?: DnsResponder } = {}): TraceSegment {
-  const r = simulate(world, send, { seed: opts.seed ?? 1, now: opts.now ?? 0, ...(opts.dns && { dns: opts.dns }) })
+export function traceSegment(world: World, send: SendSpec, opts: { title?: string; seed?: number; now?: number } = {}): TraceSegment {
+  const r = traceWorld(world, send, { seed: opts.seed ?? 1, now: opts.now ?? 0 })
   return { kind: 'trace', title: opts.title ?? `${send.from} → ${send.to}${send.dport ? `:${send.dport}` : ''} (${send.proto})`, send, before: world, after: r.world, steps: r.steps, outcome: { probability: 1, ...r.outcome } }
 }

@@ -1,0 +1,80 @@
+/**
+ * The one entry point for tracing in a world that may carry a cluster: the tracer, plus what
+ * only the Kubernetes layer knows — CoreDNS answers, and what NetworkPolicy did (or, under a
+ * CNI that does not enforce it, would have done) to this packet, said in plain words.
+ */
+import type { World } from './model/types.ts'
+import { clusterDnsResponder } from './kube/dns.ts'
+import { policiesFor } from './kube/networkPolicy.ts'
+import type { PodState } from './kube/state.ts'
+import { simulate } from './sim/simulate.ts'
+import type { SimOptions, SimResult } from './sim/simulate.ts'
+import { traceAllOutcomes } from './sim/outcomes.ts'
+import type { Outcome, SendSpec, TraceStep } from './sim/trace.ts'
+
+export type TraceOptions = Omit<SimOptions, 'dns'>
+
+/** Trace one packet (and its answer) in a world; cluster worlds get CoreDNS and policy notes. */
+export function traceWorld(world: World, send: SendSpec, opts: TraceOptions = {}): SimResult {
+  const cluster = world.cluster
+  const r = simulate(world, send, { ...opts, ...(cluster && { dns: clusterDnsResponder(cluster) }) })
+  return cluster ? { ...r, steps: annotatePolicy(world, send, r.steps, r.outcome) } : r
+}
+
+/** Every outcome of the random choices, with probabilities (see sim/outcomes.ts). */
+export function traceWorldAll(world: World, send: SendSpec, opts: Omit<TraceOptions, 'decide' | 'rng'> = {}): Outcome[] {
+  const cluster = world.cluster
+  const outcomes = traceAllOutcomes(world, send, { ...opts, ...(cluster && { dns: clusterDnsResponder(cluster) }) })
+  return cluster ? outcomes.map((o) => ({ ...o, steps: annotatePolicy(world, send, o.steps, o) })) : outcomes
+}
+
+function podByNetns(world: World, netns: string | null | undefined): PodState | undefined {
+  if (!netns) return undefined
+  return world.cluster?.pods.find((p) => p.netns === netns)
+}
+
+function podByIp(world: World, ip: string): PodState | undefined {
+  return world.cluster?.pods.find((p) => p.ip === ip && !p.hostNetwork)
+}
+
+/**
+ * Add a note where NetworkPolicy mattered: under Calico, the policies that decided a drop;
+ * under flannel, the policies that select the pods but are not enforced.
+ */
+function annotatePolicy(world: World, send: SendSpec, steps: readonly TraceStep[], outcome: Omit<Outcome, 'steps' | 'probability'>): TraceStep[] {
+  const cluster = world.cluster
+  if (!cluster || cluster.networkPolicies.length === 0) return [...steps]
+  const src = podByNetns(world, send.from) ?? podByIp(world, send.from)
+  const dst = podByNetns(world, outcome.deliveredNetns) ?? (outcome.dnat ? podByIp(world, outcome.dnat.split(':')[0]!) : podByIp(world, send.to))
+  const egress = src ? policiesFor(cluster, src, 'Egress') : []
+  const ingress = dst ? policiesFor(cluster, dst, 'Ingress') : []
+  const names = (ps: typeof egress) => ps.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`).join(', ')
+  const out = [...steps]
+  if (!cluster.policy.enforced) {
+    if (egress.length === 0 && ingress.length === 0) return out
+    const parts = [
+      ...(egress.length ? [`egress of ${src!.namespace}/${src!.name} is selected by ${names(egress)}`] : []),
+      ...(ingress.length ? [`ingress of ${dst!.namespace}/${dst!.name} is selected by ${names(ingress)}`] : []),
+    ]
+    const at = out.findIndex((s) => s.kind === 'deliver' && s.flow === 'request')
+    const anchor = out[at >= 0 ? at : out.length - 1]
+    if (!anchor) return out
+    const note: TraceStep = { kind: 'note', flow: anchor.flow, netns: anchor.netns, packet: anchor.packet, t: anchor.t, explain: `NetworkPolicy not enforced: ${parts.join('; ')}, but ${cluster.policy.reason}` }
+    out.splice(at >= 0 ? at : out.length, 0, note)
+    return out
+  }
+  // Enforced (Calico): name the policies when a policy chain decided a drop.
+  const dropAt = out.findIndex((s) => s.kind === 'drop' && s.ref?.table === 'rule' && /^cali-/.test(s.ref.chain))
+  if (dropAt < 0) return out
+  const drop = out[dropAt]!
+  const walked = new Set<string>()
+  for (let i = dropAt; i >= 0 && i >= dropAt - 3; i--) for (const c of out[i]!.netfilter?.chains ?? []) if (/^cali-p[io]-/.test(c.chain)) walked.add(c.chain)
+  const dir = drop.ref?.table === 'rule' && /cali-fw-|cali-po-/.test(drop.ref.chain) ? 'egress' : 'ingress'
+  const governing = dir === 'egress' ? egress : ingress
+  const who = dir === 'egress' ? src : dst
+  const text = governing.length
+    ? `NetworkPolicy denied this packet: ${dir} of ${who ? `${who.namespace}/${who.name}` : 'the pod'} is governed by ${names(governing)}, and no rule in ${governing.length > 1 ? 'them' : 'it'} allows ${send.proto}${send.dport ? `/${send.dport}` : ''} from ${send.from}${walked.size ? ` (policy chains walked: ${[...walked].join(', ')})` : ''}`
+    : `NetworkPolicy (Calico) dropped this packet in ${drop.ref?.table === 'rule' ? drop.ref.chain : 'a policy chain'}`
+  out.splice(dropAt + 1, 0, { kind: 'note', flow: drop.flow, netns: drop.netns, packet: drop.packet, t: drop.t, explain: text })
+  return out
+}
