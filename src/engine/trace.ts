@@ -18,14 +18,20 @@ export type TraceOptions = Omit<SimOptions, 'dns'>
 export function traceWorld(world: World, send: SendSpec, opts: TraceOptions = {}): SimResult {
   const cluster = world.cluster
   const r = simulate(world, send, { ...opts, ...(cluster && { dns: clusterDnsResponder(cluster) }) })
-  return cluster ? { ...r, steps: annotatePolicy(world, send, r.steps, r.outcome) } : r
+  if (!cluster) return r
+  const a = annotatePolicy(world, send, r.steps, r.outcome)
+  return { ...r, steps: a.steps, outcome: { ...r.outcome, ...(a.dropReason && { dropReason: a.dropReason }) } }
 }
 
 /** Every outcome of the random choices, with probabilities (see sim/outcomes.ts). */
 export function traceWorldAll(world: World, send: SendSpec, opts: Omit<TraceOptions, 'decide' | 'rng'> = {}): Outcome[] {
   const cluster = world.cluster
   const outcomes = traceAllOutcomes(world, send, { ...opts, ...(cluster && { dns: clusterDnsResponder(cluster) }) })
-  return cluster ? outcomes.map((o) => ({ ...o, steps: annotatePolicy(world, send, o.steps, o) })) : outcomes
+  if (!cluster) return outcomes
+  return outcomes.map((o) => {
+    const a = annotatePolicy(world, send, o.steps, o)
+    return { ...o, steps: a.steps, ...(a.dropReason && { dropReason: a.dropReason }) }
+  })
 }
 
 function podByNetns(world: World, netns: string | null | undefined): PodState | undefined {
@@ -41,9 +47,9 @@ function podByIp(world: World, ip: string): PodState | undefined {
  * Add a note where NetworkPolicy mattered: under Calico, the policies that decided a drop;
  * under flannel, the policies that select the pods but are not enforced.
  */
-function annotatePolicy(world: World, send: SendSpec, steps: readonly TraceStep[], outcome: Omit<Outcome, 'steps' | 'probability'>): TraceStep[] {
+function annotatePolicy(world: World, send: SendSpec, steps: readonly TraceStep[], outcome: Omit<Outcome, 'steps' | 'probability'>): { steps: TraceStep[]; dropReason?: string } {
   const cluster = world.cluster
-  if (!cluster || cluster.networkPolicies.length === 0) return [...steps]
+  if (!cluster || cluster.networkPolicies.length === 0) return { steps: [...steps] }
   const src = podByNetns(world, send.from) ?? podByIp(world, send.from)
   const dst = podByNetns(world, outcome.deliveredNetns) ?? (outcome.dnat ? podByIp(world, outcome.dnat.split(':')[0]!) : podByIp(world, send.to))
   const egress = src ? policiesFor(cluster, src, 'Egress') : []
@@ -51,21 +57,21 @@ function annotatePolicy(world: World, send: SendSpec, steps: readonly TraceStep[
   const names = (ps: typeof egress) => ps.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`).join(', ')
   const out = [...steps]
   if (!cluster.policy.enforced) {
-    if (egress.length === 0 && ingress.length === 0) return out
+    if (egress.length === 0 && ingress.length === 0) return { steps: out }
     const parts = [
       ...(egress.length ? [`egress of ${src!.namespace}/${src!.name} is selected by ${names(egress)}`] : []),
       ...(ingress.length ? [`ingress of ${dst!.namespace}/${dst!.name} is selected by ${names(ingress)}`] : []),
     ]
     const at = out.findIndex((s) => s.kind === 'deliver' && s.flow === 'request')
     const anchor = out[at >= 0 ? at : out.length - 1]
-    if (!anchor) return out
+    if (!anchor) return { steps: out }
     const note: TraceStep = { kind: 'note', flow: anchor.flow, netns: anchor.netns, packet: anchor.packet, t: anchor.t, explain: `NetworkPolicy not enforced: ${parts.join('; ')}, but ${cluster.policy.reason}` }
     out.splice(at >= 0 ? at : out.length, 0, note)
-    return out
+    return { steps: out }
   }
   // Enforced (Calico): name the policies when a policy chain decided a drop.
   const dropAt = out.findIndex((s) => s.kind === 'drop' && s.ref?.table === 'rule' && /^cali-/.test(s.ref.chain))
-  if (dropAt < 0) return out
+  if (dropAt < 0) return { steps: out }
   const drop = out[dropAt]!
   const walked = new Set<string>()
   for (let i = dropAt; i >= 0 && i >= dropAt - 3; i--) for (const c of out[i]!.netfilter?.chains ?? []) if (/^cali-p[io]-/.test(c.chain)) walked.add(c.chain)
@@ -76,5 +82,7 @@ function annotatePolicy(world: World, send: SendSpec, steps: readonly TraceStep[
     ? `NetworkPolicy denied this packet: ${dir} of ${who ? `${who.namespace}/${who.name}` : 'the pod'} is governed by ${names(governing)}, and no rule in ${governing.length > 1 ? 'them' : 'it'} allows ${send.proto}${send.dport ? `/${send.dport}` : ''} from ${send.from}${walked.size ? ` (policy chains walked: ${[...walked].join(', ')})` : ''}`
     : `NetworkPolicy (Calico) dropped this packet in ${drop.ref?.table === 'rule' ? drop.ref.chain : 'a policy chain'}`
   out.splice(dropAt + 1, 0, { kind: 'note', flow: drop.flow, netns: drop.netns, packet: drop.packet, t: drop.t, explain: text })
-  return out
+  // The request's verdict names the policy (a drop of the reply leaves the request's reason alone).
+  const dropReason = drop.flow === 'request' || drop.flow === 'dns-query' ? (governing.length ? `denied by NetworkPolicy ${names(governing)} (${dir} of ${who ? `${who.namespace}/${who.name}` : 'the pod'}; enforced by Calico)` : text) : undefined
+  return { steps: out, ...(dropReason && { dropReason }) }
 }
