@@ -1,0 +1,157 @@
+/**
+ * iptables text from a dump, read with the netfilter parser (netfilter/save.ts), plus what a
+ * paste adds: `iptables -S` excerpts (`-S CHAIN`, `| grep`) name chains they do not declare,
+ * so those are declared empty (a jump into them returns, which we say); the table of an
+ * excerpt comes from the command (`-t nat`) or from what its rules do (DNAT, KUBE-SVC-… →
+ * nat). Several outputs for one node are merged chain by chain; the later output of a chain
+ * wins and says so.
+ */
+import type { Diagnostic } from '../diagnostics.ts'
+import { parseIptablesS, parseIptablesSave, toDraft, fromDraft, isTableName } from '../netfilter/save.ts'
+import { ensureKubeProxyJumps } from '../netfilter/kubeJumps.ts'
+import type { Ruleset, TableName } from '../netfilter/types.ts'
+import { BUILTIN_CHAINS } from '../netfilter/types.ts'
+import type { Block } from './blocks.ts'
+import { diag } from './parseCommon.ts'
+
+export interface IptablesBlockOut {
+  readonly ruleset: Ruleset
+  readonly diagnostics: Diagnostic[]
+  /** Input lines the parser could not use. */
+  readonly badLines: Set<number>
+  /** Built-in chains the text itself printed (`:PREROUTING ACCEPT [0:0]`, `-P INPUT ACCEPT`), as `table:chain`. */
+  readonly declaredBuiltins: Set<string>
+  /** Chains the excerpt jumps to or appends to without declaring them. */
+  readonly synthesizedChains: string[]
+}
+
+const NAT_HINTS = /-j (?:DNAT|SNAT|MASQUERADE|REDIRECT)\b|KUBE-(?:SVC|SEP|SVL|EXT|FW|XLB|MARK-MASQ|POSTROUTING)\b|FLANNEL-POSTRTG|cali-nat-/
+const MANGLE_HINTS = /-j (?:TPROXY|TOS|TTL|DSCP|CLASSIFY|TCPMSS)\b|cali-PREROUTING/
+
+function guessExcerptTable(text: string): TableName | undefined {
+  if (/^-[PA] (?:PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING)\b/m.test(text)) return undefined // netfilter's own guess from built-ins
+  if (NAT_HINTS.test(text)) return 'nat'
+  if (MANGLE_HINTS.test(text)) return 'mangle'
+  return 'filter'
+}
+
+/** Error diagnostics that mean "this line was not used"; loops and a missing COMMIT are about the table. */
+function badLinesOf(diags: readonly Diagnostic[]): Set<number> {
+  const bad = new Set<number>()
+  for (const d of diags) if (d.severity === 'error' && d.line !== undefined && d.code !== 'NF002' && d.code !== 'NF003') bad.add(d.line)
+  return bad
+}
+
+function declared(text: string, table: TableName | undefined): Set<string> {
+  const out = new Set<string>()
+  let cur: string | undefined = table
+  for (const l of text.split('\n')) {
+    const t = /^\*(\w+)/.exec(l)
+    if (t) cur = t[1]
+    const c = /^:(\S+) /.exec(l) ?? /^-P (\S+) /.exec(l)
+    if (c && cur !== undefined) out.add(`${cur}:${c[1]}`)
+  }
+  return out
+}
+
+export function parseIptablesBlock(block: Block): IptablesBlockOut {
+  const file = block.file
+  const first = block.lines[0]
+  const lineOffset = first ? first.n - 1 : 0
+  const text = block.lines.map((l) => l.text).join('\n')
+  if (block.format === 'iptables-save') {
+    const r = parseIptablesSave(text, { file, lineOffset })
+    return { ruleset: r.ruleset, diagnostics: r.diagnostics, badLines: badLinesOf(r.diagnostics), declaredBuiltins: declared(text, undefined), synthesizedChains: [] }
+  }
+  // iptables -S output or an excerpt of -A lines.
+  const hinted = block.hint?.table
+  const table = hinted !== undefined && isTableName(hinted) ? hinted : guessExcerptTable(text)
+  const opts = { file, lineOffset, ...(table !== undefined && { table }) }
+  const undeclared = new Set<string>()
+  const declaredChains = new Set<string>()
+  for (const l of block.lines) {
+    const n = /^-N (\S+)$/.exec(l.text)
+    if (n) declaredChains.add(n[1]!)
+  }
+  const effectiveTable = table ?? 'filter'
+  for (const l of block.lines) {
+    const a = /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(l.text)
+    if (a && !declaredChains.has(a[1]!) && !(BUILTIN_CHAINS[effectiveTable] as readonly string[]).includes(a[1]!)) undeclared.add(a[1]!)
+  }
+  let r = parseIptablesS(withDeclared(text, undeclared), opts)
+  // Jumps to chains the excerpt does not show: declare them and read again.
+  const unknownTargets = new Set<string>()
+  for (const t of Object.values(r.ruleset.tables)) {
+    for (const c of Object.values(t?.chains ?? {})) for (const rule of c.rules) if (rule.target.kind === 'other' && rule.target.text === '') unknownTargets.add(rule.target.name)
+  }
+  if (unknownTargets.size > 0) {
+    for (const n of unknownTargets) undeclared.add(n)
+    r = parseIptablesS(withDeclared(text, undeclared), opts)
+  }
+  // `-A` lines without their table's `*table` header (an iptables-save excerpt) are fine here.
+  const diagnostics = r.diagnostics.filter((d) => d.line === undefined || d.line <= lineOffset + block.lines.length)
+  const synthesizedChains = [...undeclared].sort()
+  if (synthesizedChains.length > 0 && first) {
+    diagnostics.push(diag('IP016', file, first, `excerpt: chain(s) ${synthesizedChains.join(', ')} not shown in full; rules seen are kept, jumps into chains not shown return at once`, { severity: 'info', hint: 'paste the whole `iptables-save` output to trace every chain' }))
+  }
+  const tableName = Object.keys(r.ruleset.tables)[0]
+  return { ruleset: r.ruleset, diagnostics, badLines: badLinesOf(diagnostics), declaredBuiltins: declared(text, (tableName as TableName | undefined) ?? table), synthesizedChains }
+}
+
+/** -S text is checked only after every -N is read, so declarations can go at the end. */
+function withDeclared(text: string, chains: ReadonlySet<string>): string {
+  if (chains.size === 0) return text
+  return `${text}\n${[...chains].map((c) => `-N ${c}`).join('\n')}`
+}
+
+/**
+ * Merge a newly read ruleset into a node's: tables not seen yet are added; for a table seen
+ * before, each chain of the new one replaces the old chain of that name (a later, fuller
+ * output wins) and new chains are added.
+ */
+export function mergeRulesets(base: Ruleset, add: Ruleset, declaredBuiltins: ReadonlySet<string>): { ruleset: Ruleset; replaced: string[] } {
+  const d = toDraft(base)
+  const n = toDraft(add)
+  const replaced: string[] = []
+  for (const [name, t] of n) {
+    const old = d.get(name)
+    if (!old) {
+      d.set(name, t)
+      continue
+    }
+    for (const [cn, c] of t.chains) {
+      const isBuiltin = (BUILTIN_CHAINS[name] as readonly string[]).includes(cn)
+      // A built-in chain the excerpt did not print is an empty placeholder: keep the old one.
+      if (isBuiltin && !declaredBuiltins.has(`${name}:${cn}`) && c.rules.length === 0) continue
+      const prev = old.chains.get(cn)
+      if (prev && prev.rules.length > 0 && c.rules.length === 0 && !isBuiltin) continue
+      if (prev && prev.rules.length > 0) replaced.push(`${name} ${cn}`)
+      old.chains.set(cn, c)
+    }
+  }
+  return { ruleset: fromDraft(d), replaced }
+}
+
+/**
+ * kube-proxy's jumps from built-in chains, added only where the dump did not print that
+ * built-in chain at all (an excerpt of kube-proxy's own chains). A built-in chain the dump
+ * shows without the jump stays as it is: that is the node's real state.
+ */
+export function completeKubeJumps(rs: Ruleset, declaredBuiltins: ReadonlySet<string>): { ruleset: Ruleset; added: string[] } {
+  const r = ensureKubeProxyJumps(rs)
+  if (r.added.length === 0) return r
+  const d = toDraft(r.ruleset)
+  const orig = toDraft(rs)
+  const added: string[] = []
+  for (const a of r.added) {
+    const m = /^(\w+) (\S+) → (\S+)$/.exec(a)
+    if (!m) continue
+    const key = `${m[1]}:${m[2]}`
+    if (declaredBuiltins.has(key)) {
+      const t = d.get(m[1] as TableName)
+      const o = orig.get(m[1] as TableName)?.chains.get(m[2]!)
+      if (t && o) t.chains.set(m[2]!, o)
+    } else added.push(a)
+  }
+  return { ruleset: fromDraft(d), added }
+}
