@@ -474,7 +474,7 @@ function checkState(ctx: RunCtx, ai: number, title: string, checks: readonly Sta
 
 function checkChange(ctx: RunCtx, ai: number, title: string, e: Expect | undefined, events: readonly WorldEvent[]): void {
   if (!e) return
-  for (const want of e.events ?? []) check(ctx, ai, title, `event "${want}"`, true, events.some((ev) => ev.text.includes(want)))
+  for (const want of e.events ?? []) check(ctx, ai, title, `event "${want}"`, true, events.some((ev) => `${ev.kind}: ${ev.text}`.includes(want)))
   if (e.exitCode !== undefined) check(ctx, ai, title, 'exitCode', e.exitCode, ctx.facts.exitCode ?? 0)
   for (const want of e.output ?? []) check(ctx, ai, title, `output "${want}"`, true, (ctx.facts.stdout ?? '').includes(want))
 }
@@ -541,20 +541,21 @@ function runIptablesAction(ctx: RunCtx, ai: number, title: string, a: { netns: s
   change(ctx, title, putNetns(ctx.world, { ...ns, netfilter: rs }), events, added.length || removed.length ? [{ netns: ns.name, added, removed }] : [])
 }
 
-function runCni(ctx: RunCtx, ai: number, title: string, a: { command: 'ADD' | 'DEL' | 'CHECK' | 'VERSION'; pod: string }): void {
+function runCni(ctx: RunCtx, ai: number, title: string, a: { command: 'ADD' | 'DEL' | 'CHECK' | 'VERSION'; pod: string; ip?: string | undefined }): void {
   const s = snapshot(ctx, ai)
   if (!s) return
   const ref = splitRef(a.pod)
   const pod = s.cluster.pods.find((p) => p.namespace === ref.namespace && p.name === ref.name)
   if (!pod) return problem(ctx, ai, `no pod ${ref.namespace}/${ref.name}`, 'SCN004', ['cni', 'pod'], `pods: ${s.cluster.pods.map((p) => `${p.namespace}/${p.name}`).slice(0, 12).join(', ')}`)
   if (pod.hostNetwork || !pod.netns) return problem(ctx, ai, `${a.pod} uses the host network: the runtime never calls CNI for it`, 'SCN004', ['cni', 'pod'])
+  if (a.ip !== undefined && a.command !== 'ADD') return problem(ctx, ai, '`ip` only means something for ADD', 'SCN002', ['cni', 'ip'])
   const kctx = newCtx(s.world, s.cluster)
   let exitCode = 0
   if (a.command === 'ADD') {
     const sandbox = kctx.world.netns[pod.netns]
     if (!sandbox) return problem(ctx, ai, `the sandbox netns of ${a.pod} is gone`, 'SCN004', ['cni'])
     if (sandbox.links.some((l) => l.name === 'eth0')) return problem(ctx, ai, `${a.pod} already has eth0: the bridge plugin would fail with "container veth name provided (eth0) already exists"`, 'SCN004', ['cni'], 'run `cni: {command: DEL}` first')
-    const r = cniAdd(kctx, pod)
+    const r = cniAdd(kctx, pod, a.ip)
     if (r.ok) putPod(kctx, { ...pod, ip: r.ip, hostVeth: r.hostVeth, cniResult: r.result })
     else exitCode = 1
   } else if (a.command === 'DEL') {

@@ -132,7 +132,8 @@ export const ACTION_PAYLOADS = {
   /** `kubectl apply -f -`: YAML of a Service, Deployment, Pod or NetworkPolicy (several with `---`). */
   apply: z.string().min(1),
   deletePolicy: z.strictObject({ name: z.string() }),
-  cni: z.strictObject({ command: z.enum(['ADD', 'DEL', 'CHECK', 'VERSION']), pod: z.string() }),
+  /** Exec the node's CNI plugins for a pod as the runtime would; `ip` asks IPAM for an address (CNI_ARGS IP=…, ADD only). */
+  cni: z.strictObject({ command: z.enum(['ADD', 'DEL', 'CHECK', 'VERSION']), pod: z.string(), ip: z.ipv4().optional() }),
   /** iptables command lines run in one netns (a node of a cluster, or any netns of a world). */
   iptables: z.strictObject({ netns: z.string().min(1), commands: z.array(z.string().min(1)).min(1) }),
   /** Reserved for the simulated shell. */
