@@ -88,9 +88,9 @@ const CONTINUES: Partial<Record<DumpFormat, Continue>> = {
   'ip-link': (t) => (RE.linkHeader.test(t) && !isBridgeLinkHeader(t)) || RE.linkOneAddr.test(t) || RE.indented.test(t) || RE.grepSep.test(t),
   'bridge-link': (t) => isBridgeLinkHeader(t) || RE.indented.test(t),
   'ip-brief': (t) => RE.brief.test(t),
-  'ip-route': (t) => (RE.route.test(t) && !RE.neigh.test(t)) || RE.routeCont.test(t),
+  'ip-route': (t) => (RE.route.test(t) && !RE.neigh.test(t) && !RE.fdb.test(t)) || RE.routeCont.test(t),
   'ip-route-get': (t) => RE.route.test(t) || RE.routeCont.test(t),
-  'ip-neigh': (t) => RE.neigh.test(t),
+  'ip-neigh': (t) => RE.neigh.test(t) && !RE.fdb.test(t),
   'ip-rule': (t) => RE.rule.test(t),
   'bridge-fdb': (t) => RE.fdb.test(t),
   conntrack: (t) => RE.conntrack.test(t) || RE.conntrackSummary.test(t),
@@ -117,10 +117,11 @@ function detect(lines: readonly Line[], i: number): DumpFormat {
   if (RE.linkHeader.test(t)) return isBridgeLinkHeader(t) ? 'bridge-link' : 'ip-link'
   if (RE.linkOneAddr.test(t)) return 'ip-link'
   if (RE.conntrack.test(t) || RE.conntrackSummary.test(t)) return 'conntrack'
+  // Before routes and neighbours: `33:33:00:00:00:01 dev eth0` would pass for an IPv6 route.
+  if (RE.fdb.test(t)) return 'bridge-fdb'
   if (RE.neigh.test(t)) return 'ip-neigh'
   if (RE.route.test(t)) return RE.routeGet.test(t) || /^\s+cache\b/.test(next) ? 'ip-route-get' : 'ip-route'
   if (RE.rule.test(t)) return 'ip-rule'
-  if (RE.fdb.test(t)) return 'bridge-fdb'
   if (RE.brief.test(t)) return 'ip-brief'
   if (RE.flannelEnv.test(t)) return 'flannel-env'
   if (RE.version.test(t)) return 'iptables-version'

@@ -364,6 +364,12 @@ function inferPods(inp: InferInput, services: readonly InferredServicePort[], po
       add(ep.ip, { local, endpointOf: [...new Set([...(prev?.endpointOf ?? []), svcName])], ports }, 'dnat', ep.from)
     }
   }
+  // The pod's MAC from the node's neighbour table, so the synthesized eth0 answers to it.
+  for (const p of pods.values()) {
+    if (p.mac !== undefined || !p.local) continue
+    const n = inp.neighbours.find((x) => x.ip === p.ip && x.mac !== undefined && x.state !== 'FAILED' && x.state !== 'INCOMPLETE')
+    if (n?.mac !== undefined) pods.set(p.ip, { ...p, mac: n.mac, how: p.how.includes('neigh') ? p.how : [...p.how, 'neigh'], from: uniqFrom([...p.from, ...refOf(n)]) })
+  }
   return [...pods.values()].sort((a, b) => ipSortKey(a.ip) - ipSortKey(b.ip))
 }
 

@@ -59,23 +59,43 @@ export function parseIptablesBlock(block: Block): IptablesBlockOut {
   const first = block.lines[0]
   const lineOffset = first ? first.n - 1 : 0
   const text = block.lines.map((l) => l.text).join('\n')
+  if (block.format === 'iptables-save' && !block.lines.some((l) => /^\*\w+/.test(l.text))) {
+    // An iptables-save excerpt without its `*table` line (`iptables-save | grep …`): read it
+    // as `iptables -S` text, line for line, so line numbers stay the user's.
+    return parseExcerpt(block, block.lines.map((l) => saveLineAsS(l.text)), lineOffset)
+  }
   if (block.format === 'iptables-save') {
     const r = parseIptablesSave(text, { file, lineOffset })
     return { ruleset: r.ruleset, diagnostics: r.diagnostics, badLines: badLinesOf(r.diagnostics), declaredBuiltins: declared(text, undefined), synthesizedChains: [] }
   }
+  return parseExcerpt(block, block.lines.map((l) => l.text), lineOffset)
+}
+
+/** One iptables-save line as the `iptables -S` line that means the same (blank for COMMIT and comments). */
+function saveLineAsS(t: string): string {
+  const chain = /^:(\S+) (\S+) \[\d+:\d+\]$/.exec(t)
+  if (chain) return chain[2] === '-' ? `-N ${chain[1]}` : `-P ${chain[1]} ${chain[2]}`
+  if (/^COMMIT$|^#/.test(t)) return ''
+  return t.replace(/^\[\d+:\d+\] /, '')
+}
+
+function parseExcerpt(block: Block, texts: readonly string[], lineOffset: number): IptablesBlockOut {
+  const file = block.file
+  const first = block.lines[0]
+  const text = texts.join('\n')
   // iptables -S output or an excerpt of -A lines.
   const hinted = block.hint?.table
   const table = hinted !== undefined && isTableName(hinted) ? hinted : guessExcerptTable(text)
   const opts = { file, lineOffset, ...(table !== undefined && { table }) }
   const undeclared = new Set<string>()
   const declaredChains = new Set<string>()
-  for (const l of block.lines) {
-    const n = /^-N (\S+)$/.exec(l.text)
+  for (const t of texts) {
+    const n = /^-N (\S+)$/.exec(t)
     if (n) declaredChains.add(n[1]!)
   }
   const effectiveTable = table ?? 'filter'
-  for (const l of block.lines) {
-    const a = /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(l.text)
+  for (const t of texts) {
+    const a = /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(t)
     if (a && !declaredChains.has(a[1]!) && !(BUILTIN_CHAINS[effectiveTable] as readonly string[]).includes(a[1]!)) undeclared.add(a[1]!)
   }
   let r = parseIptablesS(withDeclared(text, undeclared), opts)
@@ -90,6 +110,12 @@ export function parseIptablesBlock(block: Block): IptablesBlockOut {
   }
   // `-A` lines without their table's `*table` header (an iptables-save excerpt) are fine here.
   const diagnostics = r.diagnostics.filter((d) => d.line === undefined || d.line <= lineOffset + block.lines.length)
+  // Chains declared by us have no line of the user's: drop the source the parser gave them.
+  if (undeclared.size > 0) {
+    const d = toDraft(r.ruleset)
+    for (const t of d.values()) for (const [name, c] of t.chains) if (undeclared.has(name)) delete c.source
+    r = { ruleset: fromDraft(d), diagnostics: r.diagnostics }
+  }
   const synthesizedChains = [...undeclared].sort()
   if (synthesizedChains.length > 0 && first) {
     diagnostics.push(diag('IP016', file, first, `excerpt: chain(s) ${synthesizedChains.join(', ')} not shown in full; rules seen are kept, jumps into chains not shown return at once`, { severity: 'info', hint: 'paste the whole `iptables-save` output to trace every chain' }))

@@ -43,6 +43,8 @@ const USER_HOST = /^([a-z_][\w.-]*)@([A-Za-z0-9][\w.-]*)(?::[^\s#$%]*|\s+\S+)?\s
 const BRACKETED = /^\[([a-z_][\w.-]*)@([A-Za-z0-9][\w.-]*)(?:\s[^\]]*)?\][#$]\s?(.*)$/
 // controlplane:~$ cmd   node01 $ cmd
 const HOST_ONLY = /^([A-Za-z][\w.-]*)(?::~?[^\s#$]*)?\s?[$#]\s(.*)$/
+/** `sh-5.1#`, `bash-5.2$`: a shell's own prompt, not a host name. */
+const SHELL = /^(?:sh|bash|zsh|ash|dash|ksh)(?:-[\d.]+)?$/
 // $ cmd   # cmd   sh-5.1# cmd   / # cmd
 const BARE = /^(?:(?:sh|bash|zsh|ash)-[\d.]+|~|\/\S*)?\s*[$#%>]\s+(.*)$/
 
@@ -56,7 +58,7 @@ export function parsePrompt(text: string): Prompt | undefined {
     if (cmd === '' || isKnownCommand(cmd) || !/^[A-Z:*-]/.test(cmd)) return { user: m[1]!, host: m[2]!, hint: parseCommand(cmd) }
   }
   m = HOST_ONLY.exec(t)
-  if (m && isKnownCommand(m[2]!.trim()) && !/^(table|chain)$/.test(m[1]!)) return { host: m[1]!, hint: parseCommand(m[2]!.trim()) }
+  if (m && isKnownCommand(m[2]!.trim()) && !/^(table|chain)$/.test(m[1]!) && !SHELL.test(m[1]!)) return { host: m[1]!, hint: parseCommand(m[2]!.trim()) }
   m = BARE.exec(t)
   if (m && isKnownCommand(m[1]!.trim())) return { hint: parseCommand(m[1]!.trim()) }
   return undefined

@@ -54,7 +54,18 @@ export function importToWorld(result: ImportResult, opts: ToWorldOptions = {}): 
     for (const p of plan.node.inferred.pods) {
       if (p.local) continue
       const owner = plans.find((o) => o !== plan && o.node.inferred.podCidr !== undefined && cidrContains(o.node.inferred.podCidr.value, p.ip))
-      if (owner && !owner.pods.some((x) => x.ip === p.ip)) owner.pods.push({ ...p, local: true })
+      if (!owner) continue
+      const at = owner.pods.findIndex((x) => x.ip === p.ip)
+      if (at < 0) {
+        owner.pods.push({ ...p, local: true })
+        continue
+      }
+      // The owner saw the pod (veth, FDB); this node saw which Service ports it serves.
+      const known = owner.pods[at]!
+      const ports = [...(known.ports ?? [])]
+      for (const x of p.ports ?? []) if (!ports.some((y) => y.port === x.port && y.proto === x.proto)) ports.push(x)
+      const endpointOf = [...new Set([...(known.endpointOf ?? []), ...(p.endpointOf ?? [])])]
+      owner.pods[at] = { ...known, ...(ports.length > 0 && { ports }), ...(endpointOf.length > 0 && { endpointOf }), from: [...known.from, ...p.from] }
     }
   }
 

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import type { Link, World } from '../model/types.ts'
+import { simulate } from '../sim/simulate.ts'
+import { traceWorldAll } from '../trace.ts'
+import type { SendSpec } from '../sim/trace.ts'
+import { importDumps } from './importDump.ts'
+import { importToWorld } from './toWorld.ts'
+import type { DumpInput } from './types.ts'
+
+const CAPTURED = new URL('./fixtures/captured/', import.meta.url).pathname
+const REAL = new URL('../../fixtures/real-dumps/', import.meta.url).pathname
+const captured = (f: string) => readFileSync(CAPTURED + f, 'utf8')
+const real = (f: string) => readFileSync(REAL + f, 'utf8')
+const files = (node: string, names: string[]): DumpInput[] => names.map((f) => ({ name: f, text: captured(f), node }))
+
+const N2 = files('n2', ['n2.ip-addr.txt', 'n2.ip-d-link.txt', 'n2.ip-route.txt', 'n2.ip-neigh.txt', 'n2.bridge-fdb.txt', 'n2.bridge-link.txt', 'n2.iptables-save.txt'])
+const bundleWorld = () => importToWorld(importDumps([{ name: 'n1.bundle.txt', text: captured('n1.bundle.txt') }]))
+
+function link(w: World, ns: string, dev: string): Link {
+  const l = w.netns[ns]?.links.find((x) => x.name === dev)
+  if (!l) throw new Error(`no ${dev} in ${ns}`)
+  return l
+}
+
+/** One run with every `-m statistic` branch taken (true) or skipped (false). */
+function run(w: World, send: SendSpec, take = true) {
+  return simulate(w, send, { seed: 1, decide: () => take }).outcome
+}
+
+describe('the host netns of an imported node', () => {
+  const w = bundleWorld()
+  it('keeps the dump\'s links, with the node\'s NIC on the underlay', () => {
+    expect(w.nodes).toEqual(['pwB-node1'])
+    // eth0 is a veth in the dump (a netns here, as in kind); it carries the node address.
+    expect(link(w, 'pwB-node1', 'eth0')).toMatchObject({ kind: 'phys', segment: 'underlay-192.168.50.0/24', mac: '52:54:00:00:50:11' })
+    expect(link(w, 'pwB-node1', 'flannel.1')).toMatchObject({ kind: 'vxlan', vni: 1, dstport: 8472, learning: false, local: '192.168.50.11', dev: 'eth0' })
+    expect(w.netns['pwB-node1']!.sysctl).toMatchObject({ 'net.ipv4.ip_forward': true, 'net.bridge.bridge-nf-call-iptables': true })
+    expect(w.netns['pwB-node1']!.netfilter.tables.nat?.chains['KUBE-SERVICES']?.rules.length).toBe(4)
+  })
+
+  it('peers each inferred pod with the host end the dump shows', () => {
+    // `veth1a2b3c4d@if2`: the pod's eth0 has ifindex 2; the host end has ifindex 5.
+    expect(link(w, 'pwB-node1', 'veth1a2b3c4d')).toMatchObject({ kind: 'veth', peer: { netns: 'pod-10.244.1.2', name: 'eth0' }, master: 'cni0' })
+    expect(link(w, 'pod-10.244.1.2', 'eth0')).toMatchObject({ ifindex: 2, peerIfindex: 5, mac: '0a:58:0a:f4:01:02', addrs: [{ ip: '10.244.1.2', len: 24 }] })
+    expect(w.netns['pod-10.244.1.2']!.routes.map((r) => `${r.dst} ${r.via ?? ''}`)).toEqual(['10.244.1.0/24 ', 'default 10.244.1.1'])
+    // Calico-style: a /32 and everything via 169.254.1.1, answered by proxy ARP on the host end.
+    expect(w.netns['pod-10.244.1.200']!.routes.map((r) => `${r.dst} ${r.via ?? ''}`)).toEqual(['169.254.1.1 ', 'default 169.254.1.1'])
+    expect(link(w, 'pwB-node1', 'cali1a2b3c4d5e6')).toMatchObject({ proxyArp: true, peer: { netns: 'pod-10.244.1.200', name: 'eth0' } })
+    // Service endpoints listen on their ports.
+    expect(w.netns['pod-10.244.1.3']!.listeners).toEqual([{ proto: 'udp', port: 53, app: 'kube-system/kube-dns:dns' }])
+  })
+
+  it('says what it assumed and where each pod came from', () => {
+    expect(w.notes!.some((n) => /^pod 10\.244\.1\.2 on pwB-node1 inferred from n1\.bundle\.txt:\d+/.test(n))).toBe(true)
+    expect(w.notes!.some((n) => n.includes('node 192.168.50.12 (pods 10.244.2.0/24) was not imported'))).toBe(true)
+    // The dump has sysctl output, so nothing about sysctls is assumed.
+    expect(w.notes!.some((n) => n.includes('assumed (a Kubernetes node'))).toBe(false)
+  })
+})
+
+describe('packets through an imported node (flow table)', () => {
+  const w = bundleWorld()
+  // [what, send, take the first statistic branch?, expected outcome]
+  const flows: [string, SendSpec, boolean, Record<string, unknown>][] = [
+    // Same bridge: ARP, FDB, delivered without NAT.
+    ['pod → pod on cni0', { from: 'pod-10.244.1.2', to: '10.244.1.3', proto: 'icmp' }, true, { verdict: 'delivered', dnat: null }],
+    // KUBE-SVC-TCOU…: first rule (p=0.5) → KUBE-SEP-IT2Z… → 10.244.1.3:53 on this node.
+    ['pod → kube-dns ClusterIP, first endpoint', { from: 'pod-10.244.1.2', to: '10.96.0.10', proto: 'udp', dport: 53 }, true, { verdict: 'delivered', dnat: '10.244.1.3:53', deliveredTo: '10.244.1.3:53' }],
+    // Second endpoint is on 192.168.50.12, which was not imported: encapsulated, then nobody there.
+    ['pod → kube-dns ClusterIP, second endpoint', { from: 'pod-10.244.1.2', to: '10.96.0.10', proto: 'udp', dport: 53 }, false, { verdict: 'dropped', dnat: '10.244.2.2:53', encapsulated: true }],
+    // The bridge pod reaches the Calico-style pod on the same node through the host's routes.
+    ['pod → web ClusterIP, second endpoint (a cali pod)', { from: 'pod-10.244.1.2', to: '10.96.45.10', proto: 'tcp', dport: 80 }, false, { verdict: 'delivered', dnat: '10.244.1.200:8080' }],
+    // A pod reaching itself through its Service: hairpin on veth1a2b3c4d, masqueraded by KUBE-SEP's `-s 10.244.1.2/32 -j KUBE-MARK-MASQ`.
+    ['pod → its own Service (hairpin)', { from: 'pod-10.244.1.2', to: '10.96.45.10', proto: 'tcp', dport: 80 }, true, { verdict: 'delivered', dnat: '10.244.1.2:8080', masquerade: true }],
+  ]
+  it.each(flows)('%s', (_what, send, take, expected) => {
+    expect(run(w, send, take)).toMatchObject(expected)
+  })
+
+  it('all outcomes of the kube-dns ClusterIP sum to 1', () => {
+    const outs = traceWorldAll(w, { from: 'pod-10.244.1.2', to: '10.96.0.10', proto: 'udp', dport: 53 }, { seed: 1 })
+    expect(outs.map((o) => [o.dnat, o.probability])).toEqual([['10.244.1.3:53', 0.5], ['10.244.2.2:53', 0.5]])
+  })
+})
+
+describe('several imported nodes are joined by their underlay addresses', () => {
+  const w = importToWorld(importDumps([{ name: 'n1.bundle.txt', text: captured('n1.bundle.txt') }, ...N2]))
+  it('one segment for 192.168.50.0/24 with both nodes on it', () => {
+    expect(Object.keys(w.segments)).toEqual(['underlay-192.168.50.0/24'])
+    expect(link(w, 'n2', 'eth0')).toMatchObject({ kind: 'phys', segment: 'underlay-192.168.50.0/24' })
+  })
+  it('the DNAT target on the other node is its pod, reached over VXLAN', () => {
+    // n1's kube-dns endpoint 10.244.2.2 lies in n2's pod CIDR (cni0 10.244.2.1/24): it becomes n2's pod.
+    expect(w.netns['pod-10.244.2.2']?.node).toBe('n2')
+    // (n2's capture has a bare `-s 10.244.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE`, so it masquerades too.)
+    expect(run(w, { from: 'pod-10.244.1.2', to: '10.96.0.10', proto: 'udp', dport: 53 }, false)).toMatchObject({ verdict: 'delivered', dnat: '10.244.2.2:53', encapsulated: true, reply: { verdict: 'delivered' } })
+    expect(run(w, { from: 'pod-10.244.1.2', to: '10.244.2.2', proto: 'icmp' })).toMatchObject({ verdict: 'delivered', encapsulated: true })
+  })
+})
+
+describe('dumps that show little', () => {
+  it('Calico BGP routes only: pods wired Calico style, and they reach each other', () => {
+    const w = importToWorld(importDumps([{ name: 'ip-route.txt', text: real('calico-bgp-kind-tkng/ip-route.txt'), node: 'worker2' }]))
+    expect(Object.keys(w.netns).filter((n) => n.startsWith('pod-'))).toHaveLength(6)
+    expect(link(w, 'worker2', 'calid599cd3d268')).toMatchObject({ kind: 'veth', proxyArp: true, peer: { netns: 'pod-10.244.190.1', name: 'eth0' } })
+    expect(run(w, { from: 'pod-10.244.190.1', to: '10.244.190.2', proto: 'icmp' })).toMatchObject({ verdict: 'delivered' })
+    // No sysctl output: a Kubernetes node's values are assumed, and said.
+    expect(w.notes!.some((n) => n.startsWith('worker2: net.ipv4.ip_forward=1, net.bridge.bridge-nf-call-iptables=1 assumed'))).toBe(true)
+  })
+
+  it('a bare iptables-save with --local-ip: a packet from outside meets the real rules and reaches a pod', () => {
+    const r = importDumps([{ name: 'iptables-save.txt', text: captured('n1.iptables-save.txt'), node: 'n1', localIps: ['192.168.50.11'] }])
+    const w = importToWorld(r)
+    expect(link(w, 'n1', 'eth0').addrs).toEqual([{ ip: '192.168.50.11', len: 32, scope: 'global' }])
+    // The pod CIDR comes from FLANNEL-POSTRTG (`! -s 10.244.0.0/16 -d 10.244.1.0/24 -j RETURN`), so 10.244.1.2 is local.
+    expect(w.notes!.some((n) => n.startsWith('n1: bridge cni0 10.244.1.1/24 assumed'))).toBe(true)
+    // NodePort 30080 → KUBE-EXT → KUBE-SVC (first branch) → 10.244.1.2:8080, masqueraded (external source).
+    expect(run(w, { from: '203.0.113.7', to: '192.168.50.11', proto: 'tcp', dport: 30080 }, true)).toMatchObject({ verdict: 'delivered', dnat: '10.244.1.2:8080', masquerade: true })
+  })
+
+  it('--sysctl overrides win, and nothing is called assumed that was given', () => {
+    const r = importDumps([{ name: 'ip-route.txt', text: real('flannel-vxlan-kind-tkng/ip-route.txt'), node: 'w2' }])
+    const w = importToWorld(r, { sysctls: { 'net.bridge.bridge-nf-call-iptables': false } })
+    expect(w.netns.w2!.sysctl['net.bridge.bridge-nf-call-iptables']).toBe(false)
+    expect(w.notes!.find((n) => n.includes('assumed (a Kubernetes node'))).toBe('w2: net.ipv4.ip_forward=1 assumed (a Kubernetes node; the dump has no sysctl output for it)')
+    // flannel.1 without `ip addr`/`ip -d link`: flannel's own settings.
+    expect(link(w, 'w2', 'flannel.1')).toMatchObject({ kind: 'vxlan', vni: 1, dstport: 8472, addrs: [{ ip: '10.244.2.0', len: 32 }] })
+  })
+
+  it('the same NAT address on two VMs stays two networks; the shared one joins them', () => {
+    const a = real('flannel-vxlan-kubeadm-2025-cilium_lab/ip-route.txt')
+    const b = a.replace(/192\.168\.20\.100/g, '192.168.20.101')
+    const w = importToWorld(importDumps([{ name: 'a', text: a, node: 'ctr' }, { name: 'b', text: b, node: 'w1' }]))
+    // VirtualBox gives every VM 10.0.2.15 on its own NAT network.
+    expect(Object.keys(w.segments).sort()).toEqual(['ctr-eth0', 'underlay-192.168.20.0/24', 'w1-eth0'])
+  })
+})
