@@ -431,7 +431,7 @@ function checkOutcome(ctx: RunCtx, ai: number, title: string, e: Expect, o: Omit
 export function printNetnsState(w: World, ns: Netns, now = 0): string[] {
   const lines = (t: string): string[] => t.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
   const out = [
-    ...lines(printIpLink(ns, { w })),
+    ...lines(printIpLink(ns, { w, details: true })),
     ...lines(printIpAddr(ns, { w })),
     ...lines(printIpRoute(ns, { w })),
     ...lines(printIpNeigh(ns)),
