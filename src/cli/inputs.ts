@@ -11,6 +11,7 @@ import { isWorldFile, loadWorldFile } from '../engine/world/worldFile.ts'
 import { parseCluster } from '../engine/kube/parseCluster.ts'
 import { buildCluster } from '../engine/kube/build.ts'
 import type { Io } from './io.ts'
+import { loadDumpInputs } from './commands/import.ts'
 import { UsageError } from './io.ts'
 
 export type InputKind = 'world' | 'cluster' | 'scenario' | 'dump'
@@ -69,6 +70,14 @@ export function loadInputs(paths: readonly string[], io: Io, opts: InputOptions)
     if (parsed.diagnostics.some((d) => d.severity === 'error')) return { world: emptyWorldFor(), kind, diagnostics: parsed.diagnostics, files: [t.path] }
     const built = buildCluster(parsed.desc, { seed: opts.seed ?? 1 })
     return { world: applySysctlFlags(built.world, opts.sysctls), kind, diagnostics: [...parsed.diagnostics, ...built.diagnostics], files: [t.path] }
+  }
+  if (kind === 'dump') {
+    const { result, world } = loadDumpInputs(paths, io, { localIps: opts.localIps, sysctls: opts.sysctls })
+    if (Object.keys(world.netns).length === 0) {
+      return { world, kind, diagnostics: [{ code: 'IMP000', severity: 'error', message: `nothing usable in ${paths.join(', ')}: no interfaces, routes or iptables rules were understood`, hint: 'pass `ip addr`, `ip route` and `iptables-save` output (or a collector bundle), a world file, a cluster file or a scenario' }], files: [...paths] }
+    }
+    // Unusable lines are reported by `packetwalk import`; trace only stops for real errors.
+    return { world: applySysctlFlags(world, []), kind, diagnostics: result.diagnostics.filter((d) => d.severity === 'error'), files: [...paths] }
   }
   throw new UsageError(`${kind} inputs are not supported by this command yet`)
 }

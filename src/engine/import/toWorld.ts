@@ -190,7 +190,7 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
   if (isK8s && assumed.length > 0) notes.push(`${n.name}: ${assumed.map((k) => `${k}=1`).join(', ')} assumed (a Kubernetes node; the dump has no sysctl output for ${assumed.length === 1 ? 'it' : 'them'})`)
   if (n.sysctlRaw['net.bridge.bridge-nf-call-iptables']?.value === 'unavailable') notes.push(`${n.name}: br_netfilter is not loaded (sysctl cannot stat bridge-nf-call-iptables): bridged traffic skips iptables`)
 
-  let ns = newNetns(n.name, 'host', { node: n.name, sysctl })
+  let ns: Netns = { ...newNetns(n.name, 'host', { node: n.name, sysctl }), socketsUnknown: true }
   const links: Link[] = []
   let next = Math.max(1, ...n.interfaces.map((l) => l.ifindex ?? 0)) + 1
   const podCidr = n.inferred.podCidr?.value

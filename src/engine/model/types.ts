@@ -219,6 +219,8 @@ export interface Netns {
   /** Packet/byte counters by rule id, for rules that have been hit. */
   readonly counters: Readonly<Record<string, readonly [number, number]>>
   readonly listeners: readonly Listener[]
+  /** Imported from a dump: which sockets listen is unknown, so local delivery assumes one does. */
+  readonly socketsUnknown?: boolean
   readonly resolvConf?: ResolvConf
   /** Next ifindex to hand out. */
   readonly nextIfindex: number
