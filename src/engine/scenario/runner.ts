@@ -629,6 +629,8 @@ function runApply(ctx: RunCtx, ai: number, title: string, text: string): void {
         ? { ...svc, spec: { ...svc.spec, clusterIP: svc.spec.clusterIP ?? old.spec.clusterIP, ports: svc.spec.ports.map((p) => ({ ...p, ...(p.nodePort === undefined && old.spec.ports.find((o) => o.port === p.port)?.nodePort !== undefined && { nodePort: old.spec.ports.find((o) => o.port === p.port)!.nodePort }) })) } }
         : svc
       const kctx = newCtx(s.world, s.cluster)
+      // Replacing, not adding: the old object must not hold its own ClusterIP and NodePorts.
+      kctx.state.services = kctx.state.services.filter((x) => svcKey(x) !== key)
       const done = addService(kctx, merged)
       kctx.events.push({ kind: 'Service', text: `kubectl apply: Service ${key} ${old ? 'configured' : 'created'} (${done.spec.type}, ClusterIP ${done.spec.clusterIP ?? ''}${done.spec.externalTrafficPolicy ? `, externalTrafficPolicy ${done.spec.externalTrafficPolicy}` : ''})` })
       syncCluster(kctx)
