@@ -156,6 +156,23 @@ export function traceAnimations(steps: readonly TraceStep[], g: GraphModel): Ste
   return out
 }
 
+const traceCache = new WeakMap<GraphModel, WeakMap<readonly TraceStep[], StepAnimation[]>>()
+
+/** traceAnimations, remembered per graph and trace (both are immutable values). */
+export function cachedTraceAnimations(steps: readonly TraceStep[], g: GraphModel): StepAnimation[] {
+  let byTrace = traceCache.get(g)
+  if (!byTrace) {
+    byTrace = new WeakMap()
+    traceCache.set(g, byTrace)
+  }
+  let out = byTrace.get(steps)
+  if (!out) {
+    out = traceAnimations(steps, g)
+    byTrace.set(steps, out)
+  }
+  return out
+}
+
 /**
  * A token parked while another flow runs: during ARP, the packet that needed the neighbour
  * waits where it was. Returns that packet's last animation, or null.

@@ -1,5 +1,6 @@
 import ELK from 'elkjs/lib/elk.bundled.js'
 import { describe, expect, it } from 'vitest'
+import type { ClusterState } from '../../engine/kube/state.ts'
 import { vxlanWorld } from '../../engine/sim/testWorlds.ts'
 import { absoluteCentres, layoutGraph, placeNodes, routeOverlayEdges, toElkGraph } from './layout.ts'
 import { nodeId } from './types.ts'
@@ -39,12 +40,18 @@ describe('layout', () => {
     expect(placed.find((n) => n.id === id)!.position).toEqual({ x: 5, y: 7 })
   })
 
-  it('routes a tunnel between nodes side by side through their facing sides', async () => {
-    const g = worldToGraph(vxlanWorld())
+  it('routes a tunnel under both nodes, and a BGP session through the facing sides', async () => {
+    const cluster = { bgp: { sessions: [{ node: 'node1', peer: 'node2' }] } } as unknown as ClusterState
+    const g = worldToGraph({ ...vxlanWorld(), cluster })
     const placed = placeNodes(g.nodes, await layoutGraph(g, run))
-    const vx = routeOverlayEdges(g.edges, placed).find((e) => e.data?.kind === 'vxlan')!
+    const routed = routeOverlayEdges(g.edges, placed)
+    const vx = routed.find((e) => e.data?.kind === 'vxlan')!
+    expect([vx.sourceHandle, vx.targetHandle]).toEqual(['bs', 'bt'])
+    const bgp = routed.find((e) => e.data?.kind === 'bgp')!
     const c = absoluteCentres(placed)
-    const left = c.get(vx.source)!.x < c.get(vx.target)!.x
-    expect(vx.sourceHandle).toBe(left ? 'rs' : 'ls')
+    const left = c.get(bgp.source)!.x < c.get(bgp.target)!.x
+    expect(bgp.sourceHandle).toBe(left ? 'rs' : 'ls')
+    // Edges that are laid out keep their default handles.
+    expect(routed.find((e) => e.data?.kind === 'veth')!.sourceHandle).toBeUndefined()
   })
 })

@@ -25,8 +25,8 @@ const ROOT_OPTIONS = {
   'elk.algorithm': 'layered',
   'elk.direction': 'DOWN',
   'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-  'elk.layered.spacing.nodeNodeBetweenLayers': '44',
-  'elk.spacing.nodeNode': '28',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '30',
+  'elk.spacing.nodeNode': '22',
   'elk.spacing.componentComponent': '48',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
   'elk.layered.crossingMinimization.forceNodeModelOrder': 'false',
@@ -34,10 +34,21 @@ const ROOT_OPTIONS = {
   'elk.edgeRouting': 'POLYLINE',
 }
 
+/** The Service chain view reads left to right (ClusterIP → KUBE-SVC → KUBE-SEP), laid out on its own. */
+const SERVICES_OPTIONS = {
+  'elk.algorithm': 'layered',
+  'elk.direction': 'RIGHT',
+  'elk.hierarchyHandling': 'SEPARATE_CHILDREN',
+  'elk.padding': '[top=50,left=14,bottom=14,right=14]',
+  'elk.spacing.nodeNode': '14',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '40',
+}
+
 const GROUP_OPTIONS = {
   // Room for the group's title above its children.
-  'elk.padding': '[top=56,left=18,bottom=18,right=18]',
-  'elk.spacing.nodeNode': '24',
+  'elk.padding': '[top=50,left=14,bottom=14,right=14]',
+  'elk.spacing.nodeNode': '20',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '26',
 }
 
 /** The ELK graph for a graph model: groups nest their children; tunnel/BGP/Service→pod edges are left out. */
@@ -46,7 +57,7 @@ export function toElkGraph(g: GraphModel): ElkNode {
   const root: ElkNode = { id: 'root', layoutOptions: ROOT_OPTIONS, children: [], edges: [] }
   for (const n of g.nodes) {
     const group = GROUP_TYPES.has(n.type ?? '')
-    const e: ElkNode = group ? { id: n.id, layoutOptions: GROUP_OPTIONS, children: [] } : { id: n.id, width: n.width ?? 150, height: n.height ?? 50 }
+    const e: ElkNode = group ? { id: n.id, layoutOptions: n.type === 'servicesGroup' ? SERVICES_OPTIONS : GROUP_OPTIONS, children: [] } : { id: n.id, width: n.width ?? 150, height: n.height ?? 50 }
     byId.set(n.id, e)
     const parent = n.parentId ? byId.get(n.parentId) : root
     ;(parent ?? root).children!.push(e)
@@ -119,6 +130,8 @@ export function routeOverlayEdges(edges: readonly PwEdge[], nodes: readonly PwNo
     const a = centre.get(e.source)
     const b = centre.get(e.target)
     if (e.data?.layout !== false || !a || !b) return e
+    // Tunnels ride on the underlay: they leave and arrive from below, a U under both nodes.
+    if (e.data.kind === 'vxlan' || e.data.kind === 'ipip') return { ...e, sourceHandle: 'bs', targetHandle: 'bt' }
     const dx = b.x - a.x
     const dy = b.y - a.y
     if (Math.abs(dx) >= Math.abs(dy)) return { ...e, sourceHandle: dx >= 0 ? 'rs' : 'ls', targetHandle: dx >= 0 ? 'lt' : 'rt' }

@@ -80,7 +80,7 @@ export function serviceChains(rs: Ruleset): ServiceChain[] {
     if (!clusterIP) continue
     const port = dportOf(r)
     const proto = protoOf(r)
-    const key = `${clusterIP}:${port ?? '*'}/${proto}`
+    const key = `${clusterIP}:${port ?? '*'}/${proto}` // same as worldToGraph's serviceKey
     if (seen.has(key)) continue
     seen.add(key)
     const name = (comment(r) ?? target).replace(/ cluster IP$/, '')

@@ -23,8 +23,10 @@ export interface IfaceData extends Record<string, unknown> {
   readonly dev: string
   readonly linkKind: LinkKind
   readonly addrs: readonly string[]
-  /** One short line: `bridge`, `veth ⇄ pod-a eth0`, `VXLAN VNI 1 · UDP 8472`… */
+  /** What it is, in one line: `bridge · 2 ports`, `veth ⇄ pod-a eth0`, `VXLAN VNI 1 · UDP 8472`… */
   readonly detail: string
+  /** The (at most two) lines the box shows: its address or bridge, then what it is joined to. */
+  readonly lines: readonly string[]
   readonly mtu: number
   readonly up: boolean
 }

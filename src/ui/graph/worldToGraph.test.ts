@@ -6,7 +6,7 @@ import { parseIptablesSave } from '../../engine/netfilter/save.ts'
 import { bridgeWorld, vxlanWorld } from '../../engine/sim/testWorlds.ts'
 import { nodeId } from './types.ts'
 import type { EdgeKind, GraphModel } from './types.ts'
-import { topologyKey, worldToGraph } from './worldToGraph.ts'
+import { serviceKey, topologyKey, worldToGraph } from './worldToGraph.ts'
 
 const ids = (g: GraphModel) => g.nodes.map((n) => n.id)
 const edgesOf = (g: GraphModel, kind: EdgeKind) => g.edges.filter((e) => e.data?.kind === kind).map((e) => `${e.source} → ${e.target}`)
@@ -116,6 +116,20 @@ describe('worldToGraph', () => {
     expect(g.edges.filter((e) => e.source === svc!.id || e.target === svc!.id).every((e) => e.data?.kind === 'chain')).toBe(true)
     expect(g.edges.filter((e) => e.source === nodeId.chain('KUBE-SVC-WEB')).map((e) => e.label)).toEqual(['50%', '50%'])
     expect(edgesOf(g, 'chain')).toContain(`${nodeId.chain('KUBE-SEP-B')} → ${nodeId.stack('node2-pod')}`)
+  })
+
+  it('draws only the Services the timeline uses; the rest wait behind one box', () => {
+    const lines = ['*nat', ':KUBE-SERVICES - [0:0]', ':KUBE-SVC-A - [0:0]', ':KUBE-SVC-B - [0:0]', ':KUBE-SEP-A - [0:0]', ':KUBE-SEP-B - [0:0]']
+    lines.push('-A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m udp --dport 53 -j KUBE-SVC-A', '-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-SVC-B')
+    lines.push('-A KUBE-SVC-A -j KUBE-SEP-A', '-A KUBE-SVC-B -j KUBE-SEP-B', '-A KUBE-SEP-A -p udp -m udp -j DNAT --to-destination 10.244.1.5:53', '-A KUBE-SEP-B -p tcp -m tcp -j DNAT --to-destination 192.168.1.10:6443', 'COMMIT', '')
+    const w = vxlanWorld()
+    const world = { ...w, netns: { ...w.netns, node1: { ...w.netns.node1!, netfilter: parseIptablesSave(lines.join('\n')).ruleset } } }
+    const g = worldToGraph(world, { focusServices: new Set([serviceKey('10.96.0.10', 53, 'udp')]) })
+    expect(g.nodes.filter((n) => n.type === 'service').map((n) => n.data.clusterIP)).toEqual(['10.96.0.10'])
+    expect(g.nodes.find((n) => n.id === nodeId.more('*'))?.data).toMatchObject({ chain: '+1 other ClusterIP port' })
+    // Asking for all of them shows both.
+    const all = worldToGraph(world, { focusServices: new Set(), expandedServices: new Set(['*']) })
+    expect(all.nodes.filter((n) => n.type === 'service')).toHaveLength(2)
   })
 
   it('folds long SEP lists into a "+N more" node until the Service is expanded', () => {

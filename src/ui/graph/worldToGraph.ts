@@ -25,14 +25,24 @@ export interface GraphOptions {
   readonly podFoldThreshold?: number
   /** More endpoints than this on one Service are folded until expanded. Default 4. */
   readonly sepFoldThreshold?: number
+  /**
+   * Services (`ip:port/proto`) the timeline sends to. When given, only these are drawn; the
+   * others are folded into one box until expanded (`expandedServices` has `*`).
+   */
+  readonly focusServices?: ReadonlySet<string>
+}
+
+/** The key kube-proxy's view and the timeline share for one ClusterIP port. */
+export function serviceKey(ip: string, port: number | undefined, proto: string): string {
+  return `${ip}:${port ?? '*'}/${proto}`
 }
 
 /** Leaf sizes the layout reserves (px). Groups are sized by the layout around their children. */
 export const NODE_SIZE = {
-  iface: { width: 176, height: 64 },
-  stack: { width: 176, height: 52 },
-  containers: { width: 176, height: 40 },
-  containerRow: 22,
+  iface: { width: 186, height: 62 },
+  stack: { width: 186, height: 50 },
+  containers: { width: 186, height: 30 },
+  containerRow: 20,
   segment: { width: 260, height: 52 },
   service: { width: 230, height: 64 },
   chain: { width: 230, height: 48 },
@@ -48,12 +58,17 @@ function isL3(l: Link): boolean {
   return l.master === undefined && l.kind !== 'loopback' && (l.addrs.length > 0 || l.kind === 'vxlan' || l.kind === 'ipip' || l.kind === 'bridge' || l.kind === 'veth')
 }
 
+function peerName(l: Link, w: World): string | undefined {
+  if (l.kind !== 'veth') return undefined
+  if (!l.peer) return 'peer unknown'
+  const ns = w.netns[l.peer.netns]
+  return `${ns?.pod ? podTitle(ns) : l.peer.netns} ${l.peer.name}`
+}
+
 function linkDetail(l: Link, ns: Netns, w: World): string {
   switch (l.kind) {
-    case 'veth': {
-      const peer = l.peer ? `${w.netns[l.peer.netns]?.pod ? podTitle(w.netns[l.peer.netns]!) : l.peer.netns} ${l.peer.name}` : 'peer unknown'
-      return `${l.master ? `port of ${l.master} · ` : ''}veth ⇄ ${peer}`
-    }
+    case 'veth':
+      return `${l.master ? `port of ${l.master} · ` : ''}veth ⇄ ${peerName(l, w) ?? ''}`
     case 'bridge': {
       const ports = ns.links.filter((x) => x.master === l.name).length
       return `bridge · ${ports} port${ports === 1 ? '' : 's'}`
@@ -69,6 +84,24 @@ function linkDetail(l: Link, ns: Netns, w: World): string {
     case 'loopback':
       return 'loopback'
   }
+}
+
+/** The two short lines an interface box has room for: its address (or bridge), then what it is joined to. */
+function linkLines(l: Link, ns: Netns, w: World): string[] {
+  const addrs = l.addrs.map((a) => `${a.ip}/${a.len}`).join(' ')
+  const first = addrs || (l.master ? `port of ${l.master}` : '')
+  let second: string
+  switch (l.kind) {
+    case 'veth':
+      second = `⇄ ${peerName(l, w) ?? ''}${l.proxyArp ? ' · proxy ARP' : ''}`
+      break
+    case 'vxlan':
+      second = `VNI ${l.vni} · UDP ${l.dstport} · MTU ${l.mtu}`
+      break
+    default:
+      second = linkDetail(l, ns, w)
+  }
+  return [first, second].filter((x) => x !== '')
 }
 
 function podTitle(ns: Netns): string {
@@ -122,7 +155,6 @@ export function worldToGraph(w: World, opts: GraphOptions = {}): GraphModel {
       source,
       target,
       type: kind === 'chain' ? 'smoothstep' : 'default',
-      className: `pw-edge pw-edge-${kind}`,
       data: { kind, ...(extra.label !== undefined && { label: extra.label }), ...(extra.layout === false && { layout: false }) },
       ...(extra.label !== undefined && { label: extra.label }),
       selectable: false,
@@ -210,7 +242,7 @@ export function worldToGraph(w: World, opts: GraphOptions = {}): GraphModel {
         type: 'iface',
         position: { x: 0, y: 0 },
         parentId: group,
-        data: { netns: ns.name, dev: l.name, linkKind: l.kind, addrs: l.addrs.map((a) => `${a.ip}/${a.len}`), detail: linkDetail(l, ns, w), mtu: l.mtu, up: l.up },
+        data: { netns: ns.name, dev: l.name, linkKind: l.kind, addrs: l.addrs.map((a) => `${a.ip}/${a.len}`), detail: linkDetail(l, ns, w), lines: linkLines(l, ns, w), mtu: l.mtu, up: l.up },
         ...NODE_SIZE.iface,
       })
     }
@@ -241,7 +273,7 @@ export function worldToGraph(w: World, opts: GraphOptions = {}): GraphModel {
         if (folder) addEdge('port', folder, l.master ? nodeId.iface(ns.name, l.master) : stack, { id: `port:${folder}>${l.master ?? 'stack'}` })
         continue
       }
-      if (l.master) addEdge('port', id, nodeId.iface(ns.name, l.master), { label: 'port' })
+      if (l.master) addEdge('port', id, nodeId.iface(ns.name, l.master))
       else if (isL3(l)) {
         // The stack sits above a pod's eth0, and between a node's pod side and its wire side.
         if (ns.kind !== 'host' || !facesPods(l)) addEdge('stack', stack, id)
@@ -298,7 +330,15 @@ export function worldToGraph(w: World, opts: GraphOptions = {}): GraphModel {
     nodes.push({ id: groupId, type: 'servicesGroup', position: { x: 0, y: 0 }, data: { title: `Services · nat table of ${svc.netns}` }, selectable: false })
     const root = nodeId.chain('KUBE-SERVICES')
     nodes.push({ id: root, type: 'chain', position: { x: 0, y: 0 }, parentId: groupId, data: { chain: 'KUBE-SERVICES', role: 'services', detail: `${svc.chains.length} ClusterIP rule${svc.chains.length === 1 ? '' : 's'}` }, ...NODE_SIZE.chain })
-    for (const c of svc.chains) {
+    const showAllServices = !opts.focusServices || opts.expandedServices?.has('*')
+    const chains = showAllServices ? svc.chains : svc.chains.filter((c) => opts.focusServices!.has(c.key) || opts.expandedServices?.has(c.key))
+    const hidden = svc.chains.length - chains.length
+    if (hidden > 0) {
+      const moreId = nodeId.more('*')
+      nodes.push({ id: moreId, type: 'chain', position: { x: 0, y: 0 }, parentId: groupId, data: { chain: `+${hidden} other ClusterIP port${hidden === 1 ? '' : 's'}`, role: 'more', detail: 'not used here · select to show', service: '*' }, ...NODE_SIZE.chain })
+      addEdge('chain', root, moreId)
+    }
+    for (const c of chains) {
       const sid = nodeId.service(c.key)
       nodes.push({ id: sid, type: 'service', position: { x: 0, y: 0 }, parentId: groupId, data: { name: c.name, clusterIP: c.clusterIP, port: `${c.port ?? '*'}/${c.proto}`, from: svc.netns }, ...NODE_SIZE.service })
       addEdge('chain', root, sid, { id: `chain:${root}>${sid}` })

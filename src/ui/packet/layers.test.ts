@@ -50,6 +50,12 @@ describe('packet layers', () => {
     expect(natChanges(d)).toEqual([{ field: 'destination', from: '10.96.0.10:53', to: '10.244.2.7:5353' }])
   })
 
+  it('the link-layer header built on transmit or stripped on receive is not marked', () => {
+    const l3: Packet = { headers: inner.headers.slice(1) }
+    expect(diffLayers(inner, l3).map((x) => x.status)).toEqual(['same', 'same'])
+    expect(diffLayers(l3, inner).map((x) => x.status)).toEqual(['same', 'same', 'same'])
+  })
+
   it('a routed hop changes TTL and MACs, which is not NAT', () => {
     const after: Packet = { headers: [eth('02:00:00:00:00:09', '02:00:00:00:00:0a'), ip('10.244.1.5', '10.244.2.5', 'icmp', 63), echo] }
     const d = diffLayers(inner, after)

@@ -137,11 +137,15 @@ export function diffLayers(before: Packet | undefined, after: Packet): Layer[] {
   // Match from the innermost header outwards while the kinds agree.
   let k = 0
   while (k < a.length && k < b.length && a[a.length - 1 - k]!.kind === b[b.length - 1 - k]!.kind) k++
-  const removed = b.slice(0, b.length - k).map((h, i) => layer(h, `${h.kind}-gone-${b.length - i}`, 'removed', i < innerB))
+  // A bare link-layer header coming or going is the stack at work (L2 is built on transmit and
+  // stripped on receive), not encapsulation: it is not marked.
+  const gone = b.slice(0, b.length - k)
+  const removed = gone.length === 1 && gone[0]!.kind === 'eth' ? [] : gone.map((h, i) => layer(h, `${h.kind}-gone-${b.length - i}`, 'removed', i < innerB))
+  const onlyL2Added = a.length - k === 1 && a[0]!.kind === 'eth'
   const kept = a.map((h, i) => {
     const fromEnd = a.length - i
     const outer = i < innerA
-    if (fromEnd > k) return layer(h, `${h.kind}-${fromEnd}`, 'added', outer)
+    if (fromEnd > k) return layer(h, `${h.kind}-${fromEnd}`, onlyL2Added ? 'same' : 'added', outer)
     const old = b[b.length - fromEnd]!
     const oldFields = new Map(fieldsOf(old).map((f) => [f.name, f.value]))
     let changed = false

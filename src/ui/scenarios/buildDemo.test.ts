@@ -18,6 +18,8 @@ describe('built-in demos', () => {
     ['ip-forward-off', 'dropped', /ip_forward is off in node1/],
     ['mtu-vxlan', 'dropped', /fragmentation needed: 1500 > MTU 1450 of flannel.1/],
     ['ex1-twice', 'delivered', null],
+    ['clusterip-by-hand', 'delivered', null],
+    ['cluster-service', 'delivered', null],
   ] as const)('%s ends %s', async (id, verdict, reason) => {
     const s = await buildDemo(id)
     const last = s.timeline.segments.at(-1)!
@@ -33,6 +35,13 @@ describe('built-in demos', () => {
       expect(s.title).toBe(d.title)
       for (let f = 0; f < frameCount(s.timeline); f++) expect(narrationAt(s, f), `${d.id} frame ${f}`).toBeTruthy()
     }
+  })
+
+  it('cluster-service: the DNS lookup comes first, then the connection is DNATed to an nginx pod', async () => {
+    const s = await buildDemo('cluster-service')
+    expect(s.timeline.segments[0]?.title).toMatch(/^DNS A\? nginx-svc/)
+    const last = s.timeline.segments.at(-1)!
+    expect(last.kind === 'trace' && last.outcome.deliveredNetns).toMatch(/^default\/nginx-/)
   })
 
   it('the second ping of ex1-twice needs no ARP (state carried between segments)', async () => {

@@ -6,14 +6,14 @@
 import { setLinkMtu, setSysctl } from '../../engine/model/ops.ts'
 import type { World } from '../../engine/model/types.ts'
 import { parseIptablesSave } from '../../engine/netfilter/save.ts'
-import { segmentStart, traceSegment } from '../../engine/scenario/timeline.ts'
+import { traceSegment } from '../../engine/scenario/timeline.ts'
 import type { ChangeSegment, Segment, Timeline } from '../../engine/scenario/timeline.ts'
 import { loadWorldFile } from '../../engine/world/worldFile.ts'
 import { DEMOS } from './demos.ts'
+import { at, over } from './narrate.ts'
 import type { LoadedScenario, Narration } from './types.ts'
 
 const worldFiles = import.meta.glob<string>('../../../scenarios/worlds/*.yaml', { query: '?raw', import: 'default' })
-
 /** Load `scenarios/worlds/<name>.yaml` into a World, with its iptables text parsed into each netns. */
 export async function loadWorld(name: string): Promise<World> {
   const read = worldFiles[`../../../scenarios/worlds/${name}.yaml`]
@@ -34,23 +34,6 @@ export async function loadWorld(name: string): Promise<World> {
 
 function change(title: string, before: World, after: World, events: ChangeSegment['events'], diff: ChangeSegment['diff']): ChangeSegment {
   return { kind: 'change', title, before, after, events, ...(diff && { diff }) }
-}
-
-/** Narration for a whole segment. */
-function over(t: Timeline, segment: number, text: string): Narration {
-  const from = segmentStart(t, segment)
-  const seg = t.segments[segment]!
-  return { from, to: from + (seg.kind === 'trace' ? Math.max(1, seg.steps.length) : 1) - 1, text }
-}
-
-/** Narration for the first step of a kind in a segment (and the steps up to the next narrated one). */
-function at(t: Timeline, segment: number, pick: (kind: string, i: number) => boolean, text: string): Narration[] {
-  const seg = t.segments[segment]
-  if (seg?.kind !== 'trace') return []
-  const i = seg.steps.findIndex((s, k) => pick(s.kind, k))
-  if (i < 0) return []
-  const from = segmentStart(t, segment) + i
-  return [{ from, to: from, text }]
 }
 
 const OPTS = { seed: 1, now: 1000 }
@@ -78,6 +61,23 @@ export async function buildDemo(id: string): Promise<LoadedScenario> {
       const second = traceSegment(first.after, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 2, now: 5000, title: 'second ping, 4 s later' })
       segments = [first, second]
       narrate = (t) => [over(t, 0, 'The first ping has to ARP and the bridge has to flood.'), over(t, 1, 'The second ping finds the neighbour entry and the FDB entries already learned: no ARP, no flooding.')]
+      break
+    }
+    case 'clusterip-by-hand': {
+      const w = await loadWorld('clusterip-same-node')
+      segments = [traceSegment(w, { from: 'a', to: '10.96.1.100', proto: 'tcp', dport: 80 }, { ...OPTS, title: 'a connects to 10.96.1.100:80' })]
+      narrate = (t) => [
+        over(t, 0, 'a connects to 10.96.1.100:80, an address no interface has: only the host’s nat rules know what it means.'),
+        ...at(t, 0, (k) => k === 'netfilter', 'PREROUTING: the nat table matches the VIP and a random DNAT rule picks a backend. conntrack remembers the choice.'),
+        ...at(t, 0, (k) => k === 'nat', 'The destination is rewritten in place: the packet now goes to a real pod.'),
+        ...at(t, 0, (_k, i) => i > 0 && t.segments[0]?.kind === 'trace' && t.segments[0].steps[i]?.flow === 'reply', 'The backend answers from its own address; conntrack on the host turns the source back into the VIP.'),
+      ]
+      break
+    }
+    case 'cluster-service': {
+      // The Kubernetes layer is a chunk of its own: only cluster demos load it.
+      const { clusterServiceDemo } = await import('./buildClusterDemo.ts')
+      ;({ segments, narrate } = await clusterServiceDemo())
       break
     }
     case 'ex2-vxlan': {

@@ -1,0 +1,44 @@
+/** CNI: every plugin invocation the cluster made (env, stdin, result), when the world came from a cluster description. */
+import { useInspected } from './useInspected.ts'
+
+export function CniView() {
+  const { world } = useInspected()
+  const calls = world?.cluster?.cniInvocations ?? []
+  if (calls.length === 0)
+    return (
+      <p className="pw-empty" data-testid="inspector-cni">
+        No CNI data: this world was written by hand, not built from a cluster. Cluster scenarios show each plugin call here (CNI_COMMAND, CNI_NETNS… the config on stdin and the result JSON).
+      </p>
+    )
+  return (
+    <div data-testid="inspector-cni">
+      <ol className="pw-cni">
+        {calls.map((k) => (
+          <li key={k.seq} style={{ marginLeft: k.parent !== undefined ? 16 : 0 }}>
+            <details>
+              <summary>
+                <strong>{k.plugin}</strong> {k.command} {k.pod ?? ''} <span className="pw-muted">on {k.node}</span> {k.exitCode !== 0 && <span className="pw-badge is-removed">exit {k.exitCode}</span>}
+              </summary>
+              <h4>env</h4>
+              <pre className="pw-tech">
+                {Object.entries(k.env)
+                  .map(([a, b]) => `${a}=${b}`)
+                  .join('\n')}
+              </pre>
+              <h4>stdin</h4>
+              <pre className="pw-tech">{k.stdin}</pre>
+              <h4>stdout</h4>
+              <pre className="pw-tech">{k.stdout || '(empty)'}</pre>
+              {k.stderr && (
+                <>
+                  <h4>stderr</h4>
+                  <pre className="pw-tech">{k.stderr}</pre>
+                </>
+              )}
+            </details>
+          </li>
+        ))}
+      </ol>
+    </div>
+  )
+}
