@@ -30,7 +30,8 @@ export function encapsulate(inner: Packet, outer: { src: Ip; dst: Ip; sport: num
 
 function innerIpLength(p: Packet): number {
   const ipH = p.headers.find((h) => h.kind === 'ipv4')
-  if (ipH) return ipH.length
+  // A fragmented inner packet is encapsulated fragment by fragment.
+  if (ipH) return Math.min(ipH.length, ipH.fragmented ?? Infinity)
   return 28 // an ARP body
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { simulate } from './simulate.ts'
-import { vxlanWorld } from './testWorlds.ts'
+import { bridgeWorld, vxlanWorld } from './testWorlds.ts'
 import { addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, newNetns, putFdb, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
 import type { World } from '../model/types.ts'
 import type { SendSpec } from './trace.ts'
@@ -115,5 +115,41 @@ describe('blackhole route at the sender', () => {
     w = addRoute(w, 'node1-pod', { dst: '10.9.0.0/24', type: 'blackhole', table: 'main', scope: 'global', proto: 'boot' })
     const r = run(w, { from: 'node1-pod', to: '10.9.0.5', proto: 'icmp' })
     expect(r.outcome.dropReason).toMatch(/sendmsg fails \(Invalid argument\)/)
+  })
+})
+
+describe('a router with ip_forward=0', () => {
+  it('drops a packet it has no route for without an ICMP error (ip_error sends none when not forwarding)', () => {
+    // Kernel: ping from the pod to 198.51.100.7 times out; node1 counts IpInNoRoutes, sends nothing.
+    const r = run(vxlanWorld({ ipForward: false }), { from: 'node1-pod', to: '198.51.100.7', proto: 'icmp' })
+    expect(r.outcome.dropReason).toMatch(/ip_forward is off in node1/)
+    expect(r.steps.some((s) => s.kind === 'icmp-error')).toBe(false)
+  })
+})
+
+describe('frames bigger than a device\'s MTU (is_skb_forwardable: MTU + 4 for a VLAN tag)', () => {
+  // pod-b's veth pair is at 1400 while pod-a's is at 1500.
+  const world = () => {
+    let w = bridgeWorld()
+    w = setLinkMtu(w, 'host', 'veth-b', 1400)
+    return setLinkMtu(w, 'pod-b', 'eth0', 1400)
+  }
+
+  it('a bridge does not pass a 1500-byte frame out of a 1400-MTU port: silently lost', () => {
+    // Kernel: `ping -M do -s 1472` from pod-a to pod-b gets no answer and no error.
+    const r = run(world(), { from: 'pod-a', to: '10.244.1.3', proto: 'icmp', size: 1500, df: true })
+    expect(r.outcome.verdict).toBe('dropped')
+    expect(r.outcome.dropReason).toMatch(/larger than the MTU of veth-b in host \(1500 > 1400\)/)
+    expect(r.steps.some((s) => s.kind === 'icmp-error')).toBe(false)
+  })
+
+  it('up to MTU + 4 bytes still pass', () => {
+    const r = run(world(), { from: 'pod-a', to: '10.244.1.3', proto: 'icmp', size: 1404, df: true })
+    expect(r.outcome.deliveredNetns).toBe('pod-b')
+  })
+
+  it('a fragmented packet travels as fragments: 1600 bytes without DF from pod-b arrive in 1400-byte pieces', () => {
+    const r = run(world(), { from: 'pod-b', to: '10.244.1.2', proto: 'icmp', size: 1600, df: false })
+    expect(r.outcome.deliveredNetns).toBe('pod-a')
   })
 })

@@ -478,7 +478,9 @@ function originate(ctx: Ctx, nsName: string, pkt0: Packet, o: OriginateOpts = {}
   }
   if (route.kind === 'route' && route.route.type !== 'unicast') return routeTypeFailure(ctx, nsName, skb.pkt, route, true)
   const rt = (route).route
-  if (!checkMtuLocal(ctx, nsName, skb.pkt, rt)) return
+  const fitted = checkMtuLocal(ctx, nsName, skb.pkt, rt)
+  if (!fitted) return
+  skb = { ...skb, pkt: fitted }
   skb = hook(ctx, nsName, 'POSTROUTING', skb, { out: rt.dev! })
   if (!skb) return
   l3Output(ctx, nsName, skb, rt)
@@ -559,17 +561,34 @@ function routeTypeFailure(ctx: Ctx, nsName: string, pkt: Packet, r: Extract<Rout
   sendIcmpError(ctx, nsName, pkt, 3, t === 'prohibit' ? 13 : 1)
 }
 
-function checkMtuLocal(ctx: Ctx, nsName: string, pkt: Packet, rt: Route): boolean {
+/** The packet to send (marked as fragmented when it is), or undefined when sendmsg fails. */
+function checkMtuLocal(ctx: Ctx, nsName: string, pkt: Packet, rt: Route): Packet | undefined {
   const dev = rt.dev ? link(ctx, nsName, rt.dev) : undefined
   const mtu = Math.min(rt.mtu ?? Infinity, dev?.mtu ?? Infinity)
   const h = ipOf(pkt)!
-  if (h.length <= mtu) return true
+  if (wireLength(h) <= mtu) return pkt
   if (h.df) {
     drop(ctx, nsName, pkt, `${h.length}-byte packet with DF set is larger than the ${mtu}-byte MTU of ${rt.dev}: sendmsg fails (Message too long)`, { reason: `message too long: ${h.length} > MTU ${mtu} of ${rt.dev} in ${nsName}` })
-    return false
+    return undefined
   }
-  record(ctx, { kind: 'note', netns: nsName, packet: pkt, explain: `${h.length} bytes exceed the ${mtu}-byte MTU of ${rt.dev}: the kernel fragments it`, notSimulated: ['IP fragmentation: the fragments are shown as one packet'] })
-  return true
+  const out = fragmentTo(pkt, mtu)
+  record(ctx, { kind: 'note', netns: nsName, packet: out, explain: `${h.length} bytes exceed the ${mtu}-byte MTU of ${rt.dev}: the kernel fragments it`, notSimulated: ['IP fragmentation: the fragments are shown as one packet'] })
+  return out
+}
+
+/** Bytes of the largest piece on the wire: the packet, or its biggest fragment. */
+function wireLength(h: Ipv4Header): number {
+  return Math.min(h.length, h.fragmented ?? Infinity)
+}
+
+/** Mark the outermost IPv4 header as cut into fragments of at most `mtu` bytes. */
+function fragmentTo(pkt: Packet, mtu: number): Packet {
+  const i = findHeader(pkt, 'ipv4')
+  const h = pkt.headers[i]
+  if (h?.kind !== 'ipv4') return pkt
+  const headers = pkt.headers.slice()
+  headers[i] = { ...h, fragmented: Math.min(mtu, h.fragmented ?? Infinity) }
+  return { headers }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,6 +654,7 @@ function transmit(ctx: Ctx, nsName: string, devName: string, frame: Packet): voi
         return drop(ctx, nsName, frame, `the other end of ${devName} is not in the model`, { dev: devName })
       }
       const peer = link(ctx, dev.peer.netns, dev.peer.name)!
+      if (!fitsDevice(ctx, dev.peer.netns, peer, frame, `the receiving veth end`)) return
       record(ctx, { kind: 'veth', netns: nsName, dev: devName, to: { netns: dev.peer.netns, dev: peer.name }, packet: frame, explain: `crosses the veth pair ${devName} → ${peer.name}${dev.peer.netns !== nsName ? ` into ${dev.peer.netns}` : ''}` })
       return receiveFrame(ctx, dev.peer.netns, peer.name, frame)
     }
@@ -665,6 +685,7 @@ function segmentTransmit(ctx: Ctx, nsName: string, dev: Link & { kind: 'phys' },
   const outerCopy = ctx.copy
   for (const m of targets) {
     if (targets.length > 1) ctx.copy = `${m.ns}/${m.dev.name}`
+    if (!fitsDevice(ctx, m.ns, m.dev, frame, `the receiving NIC`)) continue
     record(ctx, { kind: 'segment', netns: nsName, dev: dev.name, to: { netns: m.ns, dev: m.dev.name }, packet: frame, explain: `crosses the ${dev.segment} network to ${m.ns} ${m.dev.name}` })
     receiveFrame(ctx, m.ns, m.dev.name, frame)
   }
@@ -723,8 +744,23 @@ function bridgePortOut(ctx: Ctx, nsName: string, br: BridgeLink, port: string, f
     const eth = frame.headers[0] as Header & { kind: 'eth' }
     out = withEthernet(s.pkt, eth.src, eth.dst)
   }
+  const portDev = link(ctx, nsName, port)
+  if (portDev && !fitsDevice(ctx, nsName, portDev, out, `the bridge port`)) return
   record(ctx, { kind: 'tx', netns: nsName, dev: port, packet: out, explain: `bridge ${br.name} sends it out of port ${port}` })
   transmit(ctx, nsName, port, out)
+}
+
+/**
+ * A frame longer than a device's MTU + 4 (room for a VLAN tag) is dropped, silently, where the
+ * kernel checks it (is_skb_forwardable): a bridge's egress port, a veth's receiving end, a NIC.
+ * The local IP stack already cuts its packets to the MTU; bridged frames are not cut.
+ */
+function fitsDevice(ctx: Ctx, nsName: string, dev: Link, frame: Packet, what: string): boolean {
+  const h = ipOf(frame)
+  const len = h && wireLength(h)
+  if (len === undefined || len <= dev.mtu + 4) return true
+  drop(ctx, nsName, frame, `the ${len}-byte packet is too big for ${what} ${dev.name} (MTU ${dev.mtu}): the frame is dropped, no ICMP error`, { dev: dev.name, reason: `frame larger than the MTU of ${dev.name} in ${nsName} (${len} > ${dev.mtu})` })
+  return false
 }
 
 /** A frame arrives on a device. */
@@ -945,13 +981,15 @@ function receiveIp(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
   const r = lookupRoute(n, h.dst)
   recordRoute(ctx, nsName, skb.pkt, r, 'route lookup (input)')
   if (r.kind === 'local') return localIn(ctx, nsName, inDev, skb)
+  // Checked before the route's fate: a non-forwarding device answers nothing, not even "no
+  // route" or an unreachable route (ip_route_input_slow → ip_error counts it, sends no ICMP).
+  if (!n.sysctl['net.ipv4.ip_forward']) {
+    drop(ctx, nsName, skb.pkt, `net.ipv4.ip_forward is 0: ${nsName} does not route packets that are not for itself`, { ref: { table: 'sysctl', netns: nsName, key: 'net.ipv4.ip_forward', value: '0' }, reason: `ip_forward is off in ${nsName}` })
+    return
+  }
   if (r.kind === 'none') {
     drop(ctx, nsName, skb.pkt, `no route to ${h.dst}: ICMP net unreachable to the sender`)
     sendIcmpError(ctx, nsName, skb.pkt, 3, 0)
-    return
-  }
-  if (!n.sysctl['net.ipv4.ip_forward']) {
-    drop(ctx, nsName, skb.pkt, `net.ipv4.ip_forward is 0: ${nsName} does not route packets that are not for itself`, { ref: { table: 'sysctl', netns: nsName, key: 'net.ipv4.ip_forward', value: '0' }, reason: `ip_forward is off in ${nsName}` })
     return
   }
   if (r.route.type !== 'unicast') return routeTypeFailure(ctx, nsName, skb.pkt, r, false)
@@ -968,14 +1006,17 @@ function forward(ctx: Ctx, nsName: string, inDev: string, skb0: Skb, rt: Route):
   }
   const dev = rt.dev ? link(ctx, nsName, rt.dev) : undefined
   const mtu = Math.min(rt.mtu ?? Infinity, dev?.mtu ?? Infinity)
-  if (h.length > mtu && h.df) {
+  if (wireLength(h) > mtu && h.df) {
     drop(ctx, nsName, skb0.pkt, `${h.length}-byte packet with DF set does not fit the ${mtu}-byte MTU of ${rt.dev}: ICMP fragmentation needed (mtu ${mtu})`, { reason: `fragmentation needed: ${h.length} > MTU ${mtu} of ${rt.dev} in ${nsName}` })
     sendIcmpError(ctx, nsName, skb0.pkt, 3, 4, mtu)
     return
   }
-  const pkt = rewriteL3(skb0.pkt, { ttl: h.ttl - 1 })
+  let pkt = rewriteL3(skb0.pkt, { ttl: h.ttl - 1 })
   record(ctx, { kind: 'forward', netns: nsName, dev: inDev, packet: pkt, explain: `${nsName} forwards it (ip_forward=1): TTL ${h.ttl} → ${h.ttl - 1}, out ${rt.dev ?? '?'}` })
-  if (h.length > mtu) record(ctx, { kind: 'note', netns: nsName, packet: pkt, explain: `${h.length} bytes exceed the ${mtu}-byte MTU of ${rt.dev}: fragmented`, notSimulated: ['IP fragmentation: the fragments are shown as one packet'] })
+  if (wireLength(h) > mtu) {
+    pkt = fragmentTo(pkt, mtu)
+    record(ctx, { kind: 'note', netns: nsName, packet: pkt, explain: `${h.length} bytes exceed the ${mtu}-byte MTU of ${rt.dev}: fragmented`, notSimulated: ['IP fragmentation: the fragments are shown as one packet'] })
+  }
   let skb: Skb | undefined = { ...skb0, pkt }
   skb = hook(ctx, nsName, 'FORWARD', skb, { in: inDev, out: rt.dev! })
   if (!skb) return

@@ -32,6 +32,8 @@ export interface Ipv4Header {
   readonly proto: L4Proto
   /** Total length in bytes (IP header + payload). */
   readonly length: number
+  /** Set once the packet was fragmented: it travels as fragments of at most this many bytes (shown as one packet). */
+  readonly fragmented?: number
 }
 
 export type TcpFlag = 'SYN' | 'ACK' | 'RST' | 'FIN' | 'PSH'
