@@ -176,11 +176,16 @@ function inferClusterCidr(inp: InferInput): Inference<string> | undefined {
   const nat = inp.ruleset.tables.nat
   // kube-proxy --cluster-cidr: `! -s CIDR -d CLUSTERIP … -j KUBE-MARK-MASQ` in KUBE-SVC-…
   const votes = new Map<string, From[]>()
+  const vote = (cidr: string, r: Rule) => {
+    const list = votes.get(cidr)
+    if (list) list.push(...refOf(r))
+    else votes.set(cidr, refOf(r))
+  }
   for (const cn of nat?.order ?? []) {
     if (!/^KUBE-SVC-|^KUBE-SERVICES$/.test(cn)) continue
     for (const r of nat?.chains[cn]?.rules ?? []) {
       const s = srcCidr(r)
-      if (s?.neg && jumpOf(r) === 'KUBE-MARK-MASQ') votes.set(s.cidr.text, [...(votes.get(s.cidr.text) ?? []), ...refOf(r)])
+      if (s?.neg && jumpOf(r) === 'KUBE-MARK-MASQ') vote(s.cidr.text, r)
     }
   }
   // flannel: `-s CLUSTER ! -d 224.0.0.0/4 -j MASQUERADE` (FLANNEL-POSTRTG, or POSTROUTING in old flannel).
@@ -188,12 +193,12 @@ function inferClusterCidr(inp: InferInput): Inference<string> | undefined {
     for (const r of nat?.chains[cn]?.rules ?? []) {
       const s = srcCidr(r)
       const d = dstCidr(r)
-      if (r.target.kind === 'MASQUERADE' && s && !s.neg && d?.neg && d.cidr.text === '224.0.0.0/4') votes.set(s.cidr.text, [...(votes.get(s.cidr.text) ?? []), ...refOf(r)])
+      if (r.target.kind === 'MASQUERADE' && s && !s.neg && d?.neg && d.cidr.text === '224.0.0.0/4') vote(s.cidr.text, r)
     }
   }
   for (const r of inp.ruleset.tables.filter?.chains['FLANNEL-FWD']?.rules ?? []) {
     const s = srcCidr(r)
-    if (s && !s.neg && r.target.kind === 'ACCEPT') votes.set(s.cidr.text, [...(votes.get(s.cidr.text) ?? []), ...refOf(r)])
+    if (s && !s.neg && r.target.kind === 'ACCEPT') vote(s.cidr.text, r)
   }
   let best: [string, From[]] | undefined
   for (const v of votes) if (!best || v[1].length > best[1].length) best = v
@@ -311,16 +316,21 @@ function inferRemoteNodes(inp: InferInput, nodeIps: ReadonlySet<Ip>, cluster: st
 // ------------------------------------------------------------------ pods
 
 function inferPods(inp: InferInput, services: readonly InferredServicePort[], podCidr: string | undefined, cluster: string | undefined, nodeIps: ReadonlySet<Ip>, remote: readonly InferredRemoteNode[]): InferredPod[] {
-  const pods = new Map<Ip, Mutable<InferredPod>>()
-  const add = (ip: Ip, patch: Partial<Mutable<InferredPod>>, how: InferredPod['how'][number], from: readonly From[]) => {
-    const prev = pods.get(ip) ?? { ip, local: false, how: [], from: [] }
-    pods.set(ip, {
-      ...prev,
-      ...patch,
-      local: prev.local || patch.local === true,
-      how: prev.how.includes(how) ? prev.how : [...prev.how, how],
-      from: uniqFrom([...prev.from, ...from]),
-    })
+  // Mutable while collecting (thousands of endpoints on a big node); frozen and sorted at the end.
+  interface Acc { ip: Ip; local: boolean; hostVeth?: string; mac?: string; endpointOf?: Set<string>; ports?: { port: number; proto: 'tcp' | 'udp' | 'sctp' }[]; how: InferredPod['how'][number][]; from: From[] }
+  const pods = new Map<Ip, Acc>()
+  const add = (ip: Ip, patch: { local?: boolean; hostVeth?: string; mac?: string }, how: InferredPod['how'][number], from: readonly From[]): Acc => {
+    let p = pods.get(ip)
+    if (!p) {
+      p = { ip, local: false, how: [], from: [] }
+      pods.set(ip, p)
+    }
+    if (patch.local) p.local = true
+    if (patch.hostVeth !== undefined) p.hostVeth = patch.hostVeth
+    if (patch.mac !== undefined) p.mac = patch.mac
+    if (!p.how.includes(how)) p.how.push(how)
+    p.from.push(...from)
+    return p
   }
   const byName = new Map(inp.interfaces.map((l) => [l.name, l]))
   // Calico: `POD dev caliX scope link` (a /32 to the pod's host end).
@@ -350,6 +360,7 @@ function inferPods(inp: InferInput, services: readonly InferredServicePort[], po
   }
   // Service endpoints (DNAT targets) that are not node addresses.
   for (const s of services) {
+    const svcName = `${s.namespace}/${s.name}${s.portName ? `:${s.portName}` : ''}`
     for (const ep of s.endpoints) {
       if (nodeIps.has(ep.ip)) continue
       const local = podCidr !== undefined && cidrContains(podCidr, ep.ip)
@@ -357,20 +368,31 @@ function inferPods(inp: InferInput, services: readonly InferredServicePort[], po
       const inCluster = cluster !== undefined && cidrContains(cluster, ep.ip)
       // An endpoint outside every pod range is host-network (the API server on a node IP).
       if (!local && !inRemote && !inCluster && (podCidr !== undefined || cluster !== undefined)) continue
-      const prev = pods.get(ep.ip)
-      const svcName = `${s.namespace}/${s.name}${s.portName ? `:${s.portName}` : ''}`
-      const ports = [...(prev?.ports ?? [])]
-      if (!ports.some((p) => p.port === ep.port && p.proto === s.protocol)) ports.push({ port: ep.port, proto: s.protocol })
-      add(ep.ip, { local, endpointOf: [...new Set([...(prev?.endpointOf ?? []), svcName])], ports }, 'dnat', ep.from)
+      const p = add(ep.ip, { local }, 'dnat', ep.from)
+      p.endpointOf ??= new Set()
+      p.endpointOf.add(svcName)
+      p.ports ??= []
+      if (!p.ports.some((x) => x.port === ep.port && x.proto === s.protocol)) p.ports.push({ port: ep.port, proto: s.protocol })
     }
   }
   // The pod's MAC from the node's neighbour table, so the synthesized eth0 answers to it.
   for (const p of pods.values()) {
     if (p.mac !== undefined || !p.local) continue
     const n = inp.neighbours.find((x) => x.ip === p.ip && x.mac !== undefined && x.state !== 'FAILED' && x.state !== 'INCOMPLETE')
-    if (n?.mac !== undefined) pods.set(p.ip, { ...p, mac: n.mac, how: p.how.includes('neigh') ? p.how : [...p.how, 'neigh'], from: uniqFrom([...p.from, ...refOf(n)]) })
+    if (n?.mac !== undefined) add(p.ip, { mac: n.mac }, 'neigh', refOf(n))
   }
-  return [...pods.values()].sort((a, b) => ipSortKey(a.ip) - ipSortKey(b.ip))
+  const keyed = [...pods.values()].map((p) => ({ p, key: ipSortKey(p.ip) }))
+  keyed.sort((a, b) => a.key - b.key)
+  return keyed.map(({ p }) => ({
+    ip: p.ip,
+    local: p.local,
+    ...(p.hostVeth !== undefined && { hostVeth: p.hostVeth }),
+    ...(p.mac !== undefined && { mac: p.mac }),
+    ...(p.endpointOf && { endpointOf: [...p.endpointOf] }),
+    ...(p.ports && { ports: p.ports }),
+    how: p.how,
+    from: uniqFrom(p.from),
+  }))
 }
 
 function ipSortKey(ip: Ip): number {

@@ -136,6 +136,7 @@ function withDeclared(text: string, chains: ReadonlySet<string>): string {
  * output wins) and new chains are added.
  */
 export function mergeRulesets(base: Ruleset, add: Ruleset, declaredBuiltins: ReadonlySet<string>): { ruleset: Ruleset; replaced: string[] } {
+  if (Object.keys(base.tables).length === 0) return { ruleset: add, replaced: [] }
   const d = toDraft(base)
   const n = toDraft(add)
   const replaced: string[] = []
