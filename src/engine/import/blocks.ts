@@ -339,7 +339,8 @@ function jsonEnd(lines: readonly Line[], i: number): number {
   const parts: string[] = []
   for (let j = i; j < lines.length && j - i < MAX_JSON_LINES; j++) {
     const t = lines[j]!.text
-    if (j > i && isBoundary(t)) return i
+    // JSON lines (also pretty-printed) start with a bracket, a brace, a quote or a value.
+    if (j > i && (isBoundary(t) || !/^\s*(?:[[\]{}",:0-9-]|true|false|null|$)/.test(t))) return i
     parts.push(t)
     for (let k = 0; k < t.length; k++) {
       const ch = t[k]

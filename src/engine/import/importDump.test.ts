@@ -145,6 +145,11 @@ describe('what the import understood', () => {
     expect(Object.keys(n.chains)).toEqual(['nat'])
   })
 
+  it('is plain JSON: it survives a round trip through JSON text unchanged', () => {
+    const r = importDumps([{ name: 'b', text: captured('n1.bundle.txt') }, { name: 'p', text: MESSY }])
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r)
+  })
+
   it('several nodes in one paste, and a folder name that overrides the prompt', () => {
     const text = `root@node1:~# ip route\n${captured('n1.ip-route.txt')}root@node2:~# ip route\n${captured('n2.ip-route.txt')}`
     expect(importDumps([{ name: 'p', text }]).nodes.map((n) => n.name)).toEqual(['node1', 'node2'])
