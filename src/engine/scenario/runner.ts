@@ -524,7 +524,7 @@ function runIptablesAction(ctx: RunCtx, ai: number, title: string, a: { netns: s
     }
     const r = runIptables(rs, argv, { counters: ns.counters })
     rs = r.ruleset
-    stdout += r.stdout
+    stdout += r.stdout + r.stderr
     events.push({ kind: 'command', text: `${ns.name}# ${line}${r.exitCode ? ` → exit ${r.exitCode}` : ''}`, node: ns.node ?? ns.name, detail: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode } })
     if (r.exitCode !== 0) {
       exitCode = r.exitCode
