@@ -6,6 +6,9 @@ import { parseIpJsonText } from './parseIpJson.ts'
 import { parseConntrackText, parseResolvConfText, parseSysctlText, parseCniConfText } from './parseMisc.ts'
 import { parseBridgeFdbText, parseIpNeighText, parseIpRouteText, parseIpRuleText } from './parseTables.ts'
 import { splitLines } from './text.ts'
+import { printIpNeigh, printRoute } from '../print/iproute2.ts'
+import { newNetns } from '../model/ops.ts'
+import type { NeighEntry } from '../model/types.ts'
 
 const CAPTURED = new URL('./fixtures/captured/', import.meta.url).pathname
 const lines = (text: string) => splitLines(text)
@@ -115,6 +118,19 @@ describe('ip route', () => {
     const r = parseIpRouteText(lines('10.0.0.0/33 dev eth0\n10.1.0.0/16 via 10.0.0.1 dev eth0 mtu lock 1400\n'), 'r')
     expect(r.bad.map((l) => l.n)).toEqual([1])
     expect(r.items[0]).toMatchObject({ dst: '10.1.0.0/16', mtu: 1400 })
+  })
+})
+
+describe('print(parse(x)) gives back the real output', () => {
+  // The engine's iproute2 printer (print/iproute2.ts) and this parser agree on every line.
+  it.each(['n1.ip-route.txt', 'n3.ip-route.txt', 'p1a.ip-route.txt', 'p1c.ip-route.txt'])('%s', (f) => {
+    const text = readFileSync(CAPTURED + f, 'utf8')
+    expect(parseIpRouteText(lines(text), f).items.map((r) => `${printRoute(r)}\n`).join('')).toBe(text)
+  })
+  it.each(['n1.ip-neigh.txt', 'n2.ip-neigh.txt', 'n3.ip-neigh.txt'])('%s', (f) => {
+    const text = readFileSync(CAPTURED + f, 'utf8')
+    const neigh = parseIpNeighText(lines(text), f).items as NeighEntry[]
+    expect(printIpNeigh({ ...newNetns('x', 'host'), neigh })).toBe(text)
   })
 })
 
