@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# packetwalk: bridge-two-pods, built in real network namespaces.
+#
+#   sudo bash THIS_SCRIPT up              build it
+#   sudo bash THIS_SCRIPT probe SPEC...   ask the kernel (one PW-PROBE line per probe)
+#   sudo bash THIS_SCRIPT down            remove everything (safe to repeat, works after a failed up)
+#
+# Every namespace it creates is named with the prefix in P (default "pw-"):
+#   ${P}host  (host)
+#   ${P}pod-a  (plain)
+#   ${P}pod-b  (plain)
+# Nothing is attached to this host's own interfaces or routes.
+#
+# Probe specs: ping,from=NETNS,to=IP[,size=BYTES][,df=0|1][,ttl=N]  tcp,from=NETNS,to=IP,port=N
+#              udp,from=NETNS,to=IP,port=N  route,from=NETNS,to=IP  dns,from=NETNS,server=IP,name=NAME
+#              conntrack,netns=NETNS
+# pause,seconds=N waits between probes (ICMP errors to one sender are rate limited by the kernel).
+# PW_TEST=1 (for `up` and `probe`) tunes the kernel for differential tests: no ICMP error
+# rate limits, no ICMP redirects, ARP gives up after 0.3 s, route caches flushed before each
+# probe. PW_WAIT (seconds, default 1) is how long a probe waits for an answer.
+set -uo pipefail
+
+P=${PW_PREFIX:-pw-}
+PW_WAIT=${PW_WAIT:-1}
+NETNS=("${P}host" "${P}pod-a" "${P}pod-b")
+ALL_NETNS=("${NETNS[@]}")
+# iptables-legacy when installed: it prints back exactly the rules this script loads, and one
+# backend per namespace avoids two rule sets (x_tables and nf_tables) both hooking the same packets.
+if command -v iptables-legacy-restore >/dev/null; then IPT_RESTORE=iptables-legacy-restore; else IPT_RESTORE=iptables-restore; fi
+
+usage() {
+  sed -n '2,/^set -uo/p' "$0" | sed 's/^# \{0,1\}//; /^set -uo/d'
+  exit 2
+}
+
+# Write a sysctl inside a netns by its /proc/sys path (device names may contain dots).
+pw_sysctl() {  # NETNS PATH VALUE
+  echo "$3" | ip netns exec "$1" tee "/proc/sys/$2" >/dev/null
+}
+
+# A new namespace with lo up and the kernel's own defaults for what a new namespace would
+# otherwise copy from this host (devconf_inherit_init_net=0 copies net.ipv4.conf.*).
+pw_netns_add() {  # NETNS
+  ip netns add "$1"
+  ip -n "$1" link set lo up
+  # The model is IPv4 only: no IPv6 chatter (router solicitations, MLD, DAD) on these links.
+  pw_sysctl "$1" net/ipv6/conf/all/disable_ipv6 1
+  pw_sysctl "$1" net/ipv6/conf/default/disable_ipv6 1
+  local k
+  for k in rp_filter proxy_arp arp_ignore arp_announce arp_filter accept_local; do
+    pw_sysctl "$1" "net/ipv4/conf/all/$k" 0
+    pw_sysctl "$1" "net/ipv4/conf/default/$k" 0
+  done
+  if [ "${PW_TEST:-0}" = 1 ]; then
+    pw_sysctl "$1" net/ipv4/icmp_ratelimit 0
+    pw_sysctl "$1" net/ipv4/conf/all/send_redirects 0
+    pw_sysctl "$1" net/ipv4/conf/default/send_redirects 0
+  fi
+}
+
+# br_netfilter's switch is per network namespace on kernels since 5.3, and 1 in a new one.
+pw_bridge_nf() {  # NETNS 0|1
+  if ! ip netns exec "$1" test -e /proc/sys/net/bridge/bridge-nf-call-iptables && [ "$2" = 1 ]; then
+    modprobe br_netfilter 2>/dev/null || echo "packetwalk: br_netfilter is not available; bridged frames will skip iptables" >&2
+  fi
+  if ip netns exec "$1" test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then
+    pw_sysctl "$1" net/bridge/bridge-nf-call-iptables "$2"
+  fi
+}
+
+# In test mode ARP gives up after 3 tries 100 ms apart instead of 1 s apart.
+pw_fast_arp() {  # NETNS
+  [ "${PW_TEST:-0}" = 1 ] || return 0
+  ip netns exec "$1" sh -c 'for f in /proc/sys/net/ipv4/neigh/*/retrans_time_ms; do echo 100 > "$f"; done'
+}
+
+# A segment of the underlay: one bridge in its own namespace.
+pw_segment() {  # NETNS
+  pw_netns_add "$1"
+  pw_bridge_nf "$1" 0
+  ip -n "$1" link add br0 type bridge
+  ip -n "$1" link set br0 up
+}
+
+# Plug a node's NIC into a segment: a veth whose far end is a port of the segment's bridge.
+pw_nic() {  # NETNS DEV MAC MTU SEGMENT_NETNS PORT
+  ip -n "$1" link add "$2" address "$3" mtu "$4" type veth peer name "$6" mtu 65535 netns "$5"
+  ip -n "$5" link set "$6" master br0
+  ip -n "$5" link set "$6" up
+}
+
+# A link that leads nowhere: a veth whose far end waits, up and unused, in the void namespace.
+pw_nowhere() {  # NETNS DEV MAC MTU VOID_NETNS PORT
+  ip -n "$1" link add "$2" address "$3" mtu "$4" type veth peer name "$6" netns "$5"
+  ip -n "$5" link set "$6" up
+}
+
+# Start a background program inside a netns; `down` stops everything left in the netns.
+pw_spawn() {  # NETNS PROGRAM ARGS...
+  ip netns exec "$1" setsid "${@:2}" </dev/null >/dev/null 2>&1 &
+}
+
+# Wait until something listens on a port (up to 3 s).
+pw_wait_port() {  # NETNS tcp|udp PORT
+  local i flag=-lnt
+  [ "$2" = udp ] && flag=-lnu
+  for i in $(seq 30); do
+    ip netns exec "$1" ss -H "$flag" "sport = :$3" | grep -q . && return 0
+    sleep 0.1
+  done
+  echo "packetwalk: nothing listens on $2/$3 in $1" >&2
+  return 1
+}
+
+# Stand-in TCP server: answers every connection with one line naming itself and the peer.
+pw_tcp_server() {  # NETNS NAME PORT APP [BIND_IP]
+  pw_spawn "$1" socat "TCP-LISTEN:$3${5:+,bind=$5},reuseaddr,fork" \
+    SYSTEM:"echo pw-hello netns=$2 app=$4 peer=\$SOCAT_PEERADDR:\$SOCAT_PEERPORT"
+  pw_wait_port "$1" tcp "$3"
+}
+
+# Stand-in UDP echo, in perl (part of every Debian base system): one process, no fork (socat's
+# forking UDP server loses datagrams that arrive while a child is finishing). One socket per
+# address, so each answer leaves from the address the client talked to (as servers using
+# IP_PKTINFO do).
+PW_UDP_ECHO='use IO::Socket::INET; use Socket;
+my ($addr, $port, $name, $app) = @ARGV;
+my $s = IO::Socket::INET->new(LocalAddr => $addr, LocalPort => $port, Proto => "udp") or die "udp $addr:$port: $!\n";
+while (1) {
+  my $peer = $s->recv(my $data, 65535) // next;
+  my ($pport, $pip) = sockaddr_in($peer);
+  $s->send("pw-hello netns=$name app=$app peer=" . inet_ntoa($pip) . ":$pport\n", 0, $peer);
+}'
+pw_udp_server() {  # NETNS NAME PORT APP BIND_IP
+  pw_spawn "$1" perl -e "$PW_UDP_ECHO" "$5" "$3" "$2" "$4"
+}
+
+# Stand-in for CoreDNS: dnsmasq with a fixed set of A records, authoritative for ZONE
+# (NXDOMAIN for unknown names in it) and NXDOMAIN for everything else (no upstream).
+pw_dns_server() {  # NETNS PORT ZONE NAME,IP...
+  local r args=()
+  for r in "${@:4}"; do args+=("--host-record=$r"); done
+  pw_spawn "$1" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+    --user=root --group=root --pid-file= --log-facility=/dev/null --port="$2" \
+    --local="/$3/" --address=/#/ --local-ttl=30 "${args[@]}"
+  pw_wait_port "$1" udp "$2"
+}
+
+up() {
+  set -eE
+  trap 'echo "packetwalk: up failed (line $LINENO); run: $0 down" >&2' ERR
+  for cmd in ip bridge; do command -v "$cmd" >/dev/null || { echo "packetwalk: $cmd is not installed" >&2; return 1; }; done
+
+  # 1. Namespaces, and the sysctls the model has for each.
+  pw_netns_add "${P}host"
+  pw_sysctl "${P}host" net/ipv4/ip_forward 1
+  pw_bridge_nf "${P}host" 0
+  pw_netns_add "${P}pod-a"
+  pw_sysctl "${P}pod-a" net/ipv4/ip_forward 0
+  pw_netns_add "${P}pod-b"
+  pw_sysctl "${P}pod-b" net/ipv4/ip_forward 0
+
+  # 2. Links, with the model's MACs and MTUs. Bridges and NICs first: VXLAN devices need their underlay device.
+  # host
+  ip -n "${P}host" link add cni0 address 02:00:00:00:01:01 mtu 1500 type bridge ageing_time 30000
+  ip -n "${P}host" link add veth-a address 0e:12:17:ef:bc:93 mtu 1500 type veth peer name eth0 address 02:00:00:00:0a:02 mtu 1500 netns "${P}pod-a"
+  ip -n "${P}host" link add veth-b address 0e:12:19:82:e3:44 mtu 1500 type veth peer name eth0 address 02:00:00:00:0b:03 mtu 1500 netns "${P}pod-b"
+
+  # 3. Bridge ports and link flags, then links up.
+  ip -n "${P}host" link set veth-a master cni0
+  ip -n "${P}host" link set veth-b master cni0
+  ip -n "${P}host" link set cni0 up
+  ip -n "${P}host" link set veth-a up
+  ip -n "${P}host" link set veth-b up
+  pw_fast_arp "${P}host"
+  ip -n "${P}pod-a" link set eth0 up
+  pw_fast_arp "${P}pod-a"
+  ip -n "${P}pod-b" link set eth0 up
+  pw_fast_arp "${P}pod-b"
+
+  # 4. Addresses (their prefix routes appear by themselves).
+  ip -n "${P}host" addr add 10.244.1.1/24 dev cni0
+  ip -n "${P}pod-a" addr add 10.244.1.2/24 dev eth0
+  ip -n "${P}pod-b" addr add 10.244.1.3/24 dev eth0
+
+  # 5. Routes the kernel does not add by itself, permanent neighbours, FDB entries.
+  ip -n "${P}pod-a" route add default via 10.244.1.1 dev eth0
+  ip -n "${P}pod-b" route add default via 10.244.1.1 dev eth0
+
+  # 7. Resolver files and stand-ins for the apps (socat, dnsmasq).
+  pw_tcp_server "${P}pod-b" pod-b 80 nginx
+
+  trap - ERR
+  echo "up: ${#NETNS[@]} namespaces ready (prefix $P)"
+}
+
+# ---------------------------------------------------------------------------------------
+# probe: each spec is answered by one tab-separated line:
+#   PW-PROBE <spec> status=<...> key=value...
+
+pw_result() {  # SPEC KEY=VALUE...
+  printf 'PW-PROBE\t%s' "$1"
+  shift
+  printf '\t%s' "$@"
+  printf '\n'
+}
+
+# The errno a tool reported, from its message.
+pw_errno() {  # TEXT
+  case "$1" in
+    *"Connection refused"*) echo ECONNREFUSED ;;
+    *"No route to host"*) echo EHOSTUNREACH ;;
+    *"Network is unreachable"*) echo ENETUNREACH ;;
+    *"Invalid argument"*) echo EINVAL ;;
+    *"Permission denied"* | *"ping broadcast"*) echo EACCES ;;
+    *"Operation not permitted"*) echo EPERM ;;
+    *"message too long"* | *"Message too long"*) echo EMSGSIZE ;;
+    *"Connection reset"*) echo ECONNRESET ;;
+    *) echo "" ;;
+  esac
+}
+
+pw_icmp_name() {  # the words ping prints after "From X icmp_seq=1"
+  case "$1" in
+    "Destination Net Unreachable") echo net-unreachable ;;
+    "Destination Host Unreachable") echo host-unreachable ;;
+    "Destination Protocol Unreachable") echo protocol-unreachable ;;
+    "Destination Port Unreachable") echo port-unreachable ;;
+    "Frag needed"*) echo frag-needed ;;
+    "Time to live exceeded") echo ttl-exceeded ;;
+    "Packet filtered") echo filtered ;;
+    "Destination Net Prohibited") echo net-prohibited ;;
+    "Destination Host Prohibited") echo host-prohibited ;;
+    *) echo "other" ;;
+  esac
+}
+
+probe_ping() {  # SPEC
+  local args=(-n -c 1 -W "$PW_WAIT") out line
+  [ -n "${size:-}" ] && args+=(-s $((size - 28)))
+  [ "${df:-}" = 1 ] && args+=(-M do)
+  [ "${df:-}" = 0 ] && args+=(-M dont)
+  [ -n "${ttl:-}" ] && args+=(-t "$ttl")
+  out=$(ip netns exec "$P$from" ping "${args[@]}" "$to" 2>&1)
+  if line=$(grep -m1 -E "bytes from [0-9.]+: icmp_seq" <<<"$out"); then
+    pw_result "$1" status=reply "from=$(sed -E 's/.*bytes from ([0-9.]+):.*/\1/' <<<"$line")" "ttl=$(sed -E 's/.* ttl=([0-9]+).*/\1/' <<<"$line")"
+  elif line=$(grep -m1 -E "^From [0-9.]+ icmp_seq=[0-9]+ " <<<"$out"); then
+    local what mtu=""
+    what=$(sed -E 's/^From [0-9.]+ icmp_seq=[0-9]+ //' <<<"$line")
+    [[ $what == *"mtu = "* ]] && mtu="mtu=$(sed -E 's/.*mtu = ([0-9]+).*/\1/' <<<"$what")"
+    pw_result "$1" status=icmp-error "from=$(awk '{print $2}' <<<"$line")" "error=$(pw_icmp_name "$what")" ${mtu:+"$mtu"} "detail=$what"
+  elif [ -n "$(pw_errno "$out")" ]; then
+    local mtu=""
+    [[ $out == *"mtu="* ]] && mtu="mtu=$(sed -nE 's/.*mtu=([0-9]+).*/\1/p' <<<"$out" | head -1)"
+    pw_result "$1" status=local-error "errno=$(pw_errno "$out")" ${mtu:+"$mtu"} "detail=$(grep -m1 -i -E "error|unreachable|denied|invalid|broadcast|not permitted" <<<"$out")"
+  else
+    pw_result "$1" status=timeout
+  fi
+}
+
+probe_tcp() {  # SPEC
+  local out
+  out=$(ip netns exec "$P$from" timeout 10 socat -T "$PW_WAIT" - "TCP:$to:$port,connect-timeout=$PW_WAIT" </dev/null 2>&1)
+  pw_answer "$1" "$out"
+}
+
+# UDP through bash's /dev/udp: a connected socket, so ICMP errors reach the read. dd reads
+# the whole datagram at once (bash's read would take one byte and lose the rest).
+probe_udp() {  # SPEC
+  local out
+  out=$(ip netns exec "$P$from" timeout 10 bash -c 'exec 3<>"/dev/udp/$1/$2" && echo probe >&3 && timeout "$3" dd bs=4096 count=1 status=none <&3' _ "$to" "$port" "$PW_WAIT" 2>&1)
+  pw_answer "$1" "$out"
+}
+
+pw_answer() {  # SPEC OUTPUT
+  local line
+  if line=$(grep -m1 "^pw-hello " <<<"$2"); then
+    local served app peer
+    served=$(sed -E 's/.* netns=([^ ]*).*/\1/' <<<"$line")
+    app=$(sed -E 's/.* app=([^ ]*).*/\1/' <<<"$line")
+    peer=$(sed -E 's/.* peer=([^ ]*).*/\1/' <<<"$line")
+    pw_result "$1" status=answer "served-by=$served" "app=$app" "peer=$peer"
+  elif [ -n "$(pw_errno "$2")" ]; then
+    pw_result "$1" status=error "errno=$(pw_errno "$2")" "detail=$(tail -1 <<<"$2" | sed -E 's/^.* E //')"
+  else
+    pw_result "$1" status=timeout
+  fi
+}
+
+probe_route() {  # SPEC
+  local out w type=unicast dev="" via="" src="" i
+  if ! out=$(ip -n "$P$from" route get "$to" 2>&1); then
+    pw_result "$1" status=error "errno=$(pw_errno "$out")" "detail=$out"
+    return
+  fi
+  read -ra w <<<"$(head -1 <<<"$out")"
+  case "${w[0]}" in local|broadcast|multicast|unreachable|blackhole|prohibit) type=${w[0]} ;; esac
+  for ((i = 0; i < ${#w[@]}; i++)); do
+    case "${w[i]}" in
+      dev) dev=${w[i+1]} ;;
+      via) via=${w[i+1]} ;;
+      src) src=${w[i+1]} ;;
+    esac
+  done
+  pw_result "$1" status=route "type=$type" "dev=$dev" "via=$via" "src=$src"
+}
+
+# An A query in a UDP datagram (bash builds the bytes), the answer read with dd and od.
+probe_dns() {  # SPEC
+  local q="\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" part hex
+  local -a parts b
+  IFS=. read -ra parts <<<"$name"
+  for part in "${parts[@]}"; do q+=$(printf '\\x%02x' "${#part}")$part; done
+  q+="\x00\x00\x01\x00\x01"
+  hex=$(ip netns exec "$P$from" timeout 10 bash -c 'exec 3<>"/dev/udp/$1/$2" && printf "$3" >&3 && timeout "$4" dd bs=4096 count=1 status=none <&3 | od -An -tx1 -v' _ "$server" "${port:-53}" "$q" "$PW_WAIT" 2>&1)
+  if [[ $hex =~ [g-zG-Z] ]]; then
+    if [ -n "$(pw_errno "$hex")" ]; then pw_result "$1" status=error "errno=$(pw_errno "$hex")"; else pw_result "$1" status=timeout; fi
+    return
+  fi
+  read -ra b <<<"$(tr -s ' \n' '  ' <<<"$hex")"
+  if [ "${#b[@]}" -lt 12 ]; then pw_result "$1" status=timeout; return; fi
+  local rcodes=(NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED) rc=$((16#${b[3]} & 15)) an=$((16#${b[6]} * 256 + 16#${b[7]})) i=12 answers=""
+  while [ "$i" -lt "${#b[@]}" ] && [ "${b[i]}" != 00 ]; do i=$((i + 16#${b[i]} + 1)); done
+  i=$((i + 5))
+  local k type len
+  for ((k = 0; k < an && i < ${#b[@]}; k++)); do
+    if (( (16#${b[i]} & 192) == 192 )); then i=$((i + 2)); else while [ "${b[i]}" != 00 ]; do i=$((i + 16#${b[i]} + 1)); done; i=$((i + 1)); fi
+    type=$((16#${b[i]} * 256 + 16#${b[i+1]})); len=$((16#${b[i+8]} * 256 + 16#${b[i+9]})); i=$((i + 10))
+    [ "$type" = 1 ] && [ "$len" = 4 ] && answers+="${answers:+,}$((16#${b[i]})).$((16#${b[i+1]})).$((16#${b[i+2]})).$((16#${b[i+3]}))"
+    i=$((i + len))
+  done
+  pw_result "$1" status=answer "rcode=${rcodes[rc]:-$rc}" "answers=$answers"
+}
+
+probe_conntrack() {  # SPEC
+  local out
+  out=$(ip netns exec "$P$netns" conntrack -L 2>/dev/null | sed -E 's/ +/ /g' | paste -sd';' -)
+  pw_result "$1" status=ok "entries=$out"
+}
+
+probe_pause() {  # SPEC (prints nothing)
+  sleep "${seconds:-1}"
+}
+
+probe() {
+  local spec kind kv from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds="" ns
+  for spec in "$@"; do
+    from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds=""
+    IFS=, read -ra kv <<<"$spec"
+    kind=${kv[0]}
+    for item in "${kv[@]:1}"; do
+      case "${item%%=*}" in
+        from|to|size|df|ttl|port|server|name|netns|seconds) printf -v "${item%%=*}" "%s" "${item#*=}" ;;
+        *) pw_result "$spec" status=bad-spec "detail=unknown key ${item%%=*}"; continue 2 ;;
+      esac
+    done
+    if [ "${PW_TEST:-0}" = 1 ] && [ "$kind" != pause ]; then
+      # Each probe starts from the same state: no path MTU learned by an earlier one.
+      for ns in "${NETNS[@]}"; do ip -n "$ns" route flush cache 2>/dev/null; done
+    fi
+    case "$kind" in
+      ping|tcp|udp|route|dns|conntrack|pause) "probe_$kind" "$spec" ;;
+      *) pw_result "$spec" status=bad-spec "detail=unknown probe $kind" ;;
+    esac
+  done
+}
+
+# ---------------------------------------------------------------------------------------
+# down: no `set -e` here, so a missing piece never stops the rest from going.
+down() {
+  local ns pids
+  for ns in "${ALL_NETNS[@]}"; do
+    [ -e "/run/netns/$ns" ] || { rm -rf "/etc/netns/$ns"; continue; }
+    # Stop the stand-ins (everything still running inside the namespace).
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    if [ -n "$pids" ]; then
+      kill $pids 2>/dev/null
+      sleep 0.2
+      pids=$(ip netns pids "$ns" 2>/dev/null)
+      [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    fi
+    # Deleting a namespace deletes its links; a veth takes its other end with it.
+    ip netns del "$ns" 2>/dev/null || echo "packetwalk: could not delete netns $ns" >&2
+    rm -rf "/etc/netns/$ns"
+  done
+  echo "down: removed namespaces with prefix $P"
+}
+
+case "${1:-help}" in
+  up) up ;;
+  down) down ;;
+  probe) shift; probe "$@" ;;
+  *) usage ;;
+esac

@@ -1,0 +1,799 @@
+/**
+ * World → a bash script that builds the same topology on a real Linux host, in network
+ * namespaces: pure text generation, nothing here runs anything. The script has three
+ * parts: `up` (build), `probe SPEC…` (ask the kernel, one machine-readable line per probe,
+ * see probe.ts) and `down` (remove everything; idempotent, works after a failed `up`).
+ *
+ * Rules the text follows:
+ * - One prefix on everything created: netns `${P}<name>`; the underlay segments are bridges
+ *   inside their own netns `${P}seg.<segment>`, so nothing touches the host's interfaces.
+ * - Only what the kernel does not do by itself is written: prefix routes of addresses,
+ *   local routes and a bridge port's own FDB entry appear on their own; learned (dynamic)
+ *   neighbours and FDB entries are not recreated.
+ * - MACs and MTUs are the model's, so permanent neighbour and FDB entries stay right.
+ * Simplifications, said in the script where they apply: a `phys` link is a veth into its
+ * segment's bridge; a dummy link (and a phys link on no segment) is a veth whose other end
+ * sits in an empty netns (`${P}void`), since not every kernel ships the dummy module; the
+ * apps are stand-ins (socat, dnsmasq), not the real servers.
+ */
+import type { Ip } from '../wire/addr.ts'
+import type { FdbEntry, Link, NeighEntry, Netns, Route, World } from '../model/types.ts'
+import { printIptablesSave } from '../netfilter/save.ts'
+import { PROBE_LINE_TAG } from './probe.ts'
+
+export interface DnsRecordSpec {
+  readonly name: string
+  readonly ip: Ip
+}
+
+export interface ExportOptions {
+  /** Prefix of every netns the script creates. Default `pw-`. */
+  readonly prefix?: string
+  /** Shown in the header. */
+  readonly title?: string
+  /** A records the stand-in DNS servers answer. Default: derived from the cluster (Services, pods), else none. */
+  readonly dnsRecords?: readonly DnsRecordSpec[]
+  /** The zone the DNS stand-in is authoritative for (NXDOMAIN for unknown names in it). Default `cluster.local`. */
+  readonly dnsZone?: string
+}
+
+const VXLAN_OVERHEAD = 50
+
+/** Shell word: left bare when safe, else single-quoted. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_.:/@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
+}
+
+/** A reference to a netns name in the script, with the run-time prefix: `"${P}pod-a"`. */
+function nsRef(name: string): string {
+  return /^[A-Za-z0-9_.:@%+=,-]+$/.test(name) ? `"\${P}${name}"` : `"\${P}"${shellQuote(name)}`
+}
+
+/** Text safe inside a stand-in's answer line (no spaces or quotes). */
+function label(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.:/@+-]/g, '_')
+}
+
+class Script {
+  readonly lines: string[] = []
+  add(...l: string[]): void {
+    this.lines.push(...l)
+  }
+  comment(text: string, indent = '  '): void {
+    for (const l of text.split('\n')) this.lines.push(`${indent}# ${l}`.trimEnd())
+  }
+  blank(): void {
+    if (this.lines.at(-1) !== '') this.lines.push('')
+  }
+}
+
+interface Plan {
+  readonly world: World
+  readonly names: readonly string[]
+  readonly segNs: Readonly<Record<string, string>>
+  readonly voidNs?: string
+  /** Segment port names: `${netns}/${link}` → port name in the segment netns. */
+  readonly segPorts: ReadonlyMap<string, { seg: string; port: string }>
+}
+
+function planOf(world: World): Plan {
+  const names = Object.keys(world.netns)
+  const taken = new Set(names)
+  const unique = (base: string): string => {
+    let n = base
+    for (let i = 2; taken.has(n); i++) n = `${base}${i}`
+    taken.add(n)
+    return n
+  }
+  const segNs: Record<string, string> = {}
+  const segPorts = new Map<string, { seg: string; port: string }>()
+  let needVoid = false
+  const counters: Record<string, number> = {}
+  for (const n of names) {
+    for (const l of world.netns[n]!.links) {
+      if (l.kind === 'phys' && l.segment && world.segments[l.segment]) {
+        segNs[l.segment] ??= unique(`seg.${l.segment}`)
+        counters[l.segment] = (counters[l.segment] ?? 0) + 1
+        segPorts.set(`${n}/${l.name}`, { seg: l.segment, port: `p${counters[l.segment]!}` })
+      } else if (l.kind === 'dummy' || l.kind === 'phys' || (l.kind === 'veth' && !vethPeer(world, n, l))) needVoid = true
+    }
+  }
+  return { world, names, segNs, segPorts, ...(needVoid && { voidNs: unique('void') }) }
+}
+
+function vethPeer(world: World, nsName: string, l: Link): { ns: string; link: Link } | undefined {
+  if (l.kind !== 'veth' || !l.peer) return undefined
+  const other = world.netns[l.peer.netns]
+  const link = other?.links.find((x) => x.name === l.peer!.name)
+  if (!link || link.kind !== 'veth') return undefined
+  // Both ends must point at each other.
+  if (link.peer && (link.peer.netns !== nsName || link.peer.name !== l.name)) return undefined
+  return { ns: l.peer.netns, link }
+}
+
+/**
+ * The bash script that recreates `world` in network namespaces.
+ *
+ * @example
+ * const text = exportScript(loadWorldFile(yaml).world, { prefix: 'pw-', title: 'bridge-two-pods' })
+ * // sudo bash world.sh up && sudo bash world.sh probe ping,from=pod-a,to=10.244.1.3 && sudo bash world.sh down
+ */
+export function exportScript(world: World, opts: ExportOptions = {}): string {
+  const prefix = opts.prefix ?? 'pw-'
+  if (!/^[A-Za-z0-9_.-]{1,40}$/.test(prefix)) throw new Error(`prefix "${prefix}": use letters, digits, '.', '_' or '-' (at most 40)`)
+  const plan = planOf(world)
+  const s = new Script()
+  header(s, plan, prefix, opts)
+  helpers(s)
+  up(s, plan, opts)
+  probeSection(s)
+  down(s)
+  s.blank()
+  s.add('case "${1:-help}" in', '  up) up ;;', '  down) down ;;', '  probe) shift; probe "$@" ;;', '  *) usage ;;', 'esac')
+  return `${s.lines.join('\n')}\n`
+}
+
+// ---------------------------------------------------------------------------------------
+// Header and helpers
+
+function header(s: Script, plan: Plan, prefix: string, opts: ExportOptions): void {
+  const w = plan.world
+  s.add('#!/usr/bin/env bash')
+  s.comment(`packetwalk: ${opts.title ?? 'a world'}, built in real network namespaces.`, '')
+  s.comment(
+    [
+      '',
+      '  sudo bash THIS_SCRIPT up              build it',
+      '  sudo bash THIS_SCRIPT probe SPEC...   ask the kernel (one PW-PROBE line per probe)',
+      '  sudo bash THIS_SCRIPT down            remove everything (safe to repeat, works after a failed up)',
+      '',
+      `Every namespace it creates is named with the prefix in P (default "${prefix}"):`,
+      ...plan.names.map((n) => `  \${P}${n}  (${w.netns[n]!.kind}${w.netns[n]!.node && w.netns[n]!.node !== n ? ` on ${w.netns[n]!.node}` : ''})`),
+      ...Object.entries(plan.segNs).map(([seg, n]) => `  \${P}${n}  (the "${seg}" network: one bridge, nothing else)`),
+      ...(plan.voidNs ? [`  \${P}${plan.voidNs}  (holds the far ends of links that lead nowhere)`] : []),
+      'Nothing is attached to this host\'s own interfaces or routes.',
+      '',
+      'Probe specs: ping,from=NETNS,to=IP[,size=BYTES][,df=0|1][,ttl=N]  tcp,from=NETNS,to=IP,port=N',
+      '             udp,from=NETNS,to=IP,port=N  route,from=NETNS,to=IP  dns,from=NETNS,server=IP,name=NAME',
+      '             conntrack,netns=NETNS',
+      'pause,seconds=N waits between probes (ICMP errors to one sender are rate limited by the kernel).',
+      'PW_TEST=1 (for `up` and `probe`) tunes the kernel for differential tests: no ICMP error',
+      'rate limits, no ICMP redirects, ARP gives up after 0.3 s, route caches flushed before each',
+      'probe. PW_WAIT (seconds, default 1) is how long a probe waits for an answer.',
+      ...(w.notes && w.notes.length > 0 ? ['', 'Not simulated by packetwalk in this world:', ...w.notes.map((n) => `  - ${n}`)] : []),
+    ].join('\n'),
+    '',
+  )
+  s.add('set -uo pipefail', '')
+  s.add(`P=\${PW_PREFIX:-${prefix}}`)
+  s.add('PW_WAIT=${PW_WAIT:-1}')
+  s.add(`NETNS=(${plan.names.map(nsRef).join(' ')})`)
+  const extra = [...Object.values(plan.segNs), ...(plan.voidNs ? [plan.voidNs] : [])]
+  s.add(`ALL_NETNS=("\${NETNS[@]}"${extra.map((n) => ` ${nsRef(n)}`).join('')})`)
+  s.comment(
+    'iptables-legacy when installed: it prints back exactly the rules this script loads, and one\n' +
+      'backend per namespace avoids two rule sets (x_tables and nf_tables) both hooking the same packets.',
+    '',
+  )
+  s.add('if command -v iptables-legacy-restore >/dev/null; then IPT_RESTORE=iptables-legacy-restore; else IPT_RESTORE=iptables-restore; fi')
+}
+
+function helpers(s: Script): void {
+  s.blank()
+  s.add(
+    'usage() {',
+    '  sed -n \'2,/^set -uo/p\' "$0" | sed \'s/^# \\{0,1\\}//; /^set -uo/d\'',
+    '  exit 2',
+    '}',
+    '',
+    '# Write a sysctl inside a netns by its /proc/sys path (device names may contain dots).',
+    'pw_sysctl() {  # NETNS PATH VALUE',
+    '  echo "$3" | ip netns exec "$1" tee "/proc/sys/$2" >/dev/null',
+    '}',
+    '',
+    '# A new namespace with lo up and the kernel\'s own defaults for what a new namespace would',
+    '# otherwise copy from this host (devconf_inherit_init_net=0 copies net.ipv4.conf.*).',
+    'pw_netns_add() {  # NETNS',
+    '  ip netns add "$1"',
+    '  ip -n "$1" link set lo up',
+    '  # The model is IPv4 only: no IPv6 chatter (router solicitations, MLD, DAD) on these links.',
+    '  pw_sysctl "$1" net/ipv6/conf/all/disable_ipv6 1',
+    '  pw_sysctl "$1" net/ipv6/conf/default/disable_ipv6 1',
+    '  local k',
+    '  for k in rp_filter proxy_arp arp_ignore arp_announce arp_filter accept_local; do',
+    '    pw_sysctl "$1" "net/ipv4/conf/all/$k" 0',
+    '    pw_sysctl "$1" "net/ipv4/conf/default/$k" 0',
+    '  done',
+    '  if [ "${PW_TEST:-0}" = 1 ]; then',
+    '    pw_sysctl "$1" net/ipv4/icmp_ratelimit 0',
+    '    pw_sysctl "$1" net/ipv4/conf/all/send_redirects 0',
+    '    pw_sysctl "$1" net/ipv4/conf/default/send_redirects 0',
+    '  fi',
+    '}',
+    '',
+    '# br_netfilter\'s switch is per network namespace on kernels since 5.3, and 1 in a new one.',
+    'pw_bridge_nf() {  # NETNS 0|1',
+    '  if ! ip netns exec "$1" test -e /proc/sys/net/bridge/bridge-nf-call-iptables && [ "$2" = 1 ]; then',
+    '    modprobe br_netfilter 2>/dev/null || echo "packetwalk: br_netfilter is not available; bridged frames will skip iptables" >&2',
+    '  fi',
+    '  if ip netns exec "$1" test -e /proc/sys/net/bridge/bridge-nf-call-iptables; then',
+    '    pw_sysctl "$1" net/bridge/bridge-nf-call-iptables "$2"',
+    '  fi',
+    '}',
+    '',
+    '# In test mode ARP gives up after 3 tries 100 ms apart instead of 1 s apart.',
+    'pw_fast_arp() {  # NETNS',
+    '  [ "${PW_TEST:-0}" = 1 ] || return 0',
+    '  ip netns exec "$1" sh -c \'for f in /proc/sys/net/ipv4/neigh/*/retrans_time_ms; do echo 100 > "$f"; done\'',
+    '}',
+    '',
+    '# A segment of the underlay: one bridge in its own namespace.',
+    'pw_segment() {  # NETNS',
+    '  pw_netns_add "$1"',
+    '  pw_bridge_nf "$1" 0',
+    '  ip -n "$1" link add br0 type bridge',
+    '  ip -n "$1" link set br0 up',
+    '}',
+    '',
+    '# Plug a node\'s NIC into a segment: a veth whose far end is a port of the segment\'s bridge.',
+    'pw_nic() {  # NETNS DEV MAC MTU SEGMENT_NETNS PORT',
+    '  ip -n "$1" link add "$2" address "$3" mtu "$4" type veth peer name "$6" mtu 65535 netns "$5"',
+    '  ip -n "$5" link set "$6" master br0',
+    '  ip -n "$5" link set "$6" up',
+    '}',
+    '',
+    '# A link that leads nowhere: a veth whose far end waits, up and unused, in the void namespace.',
+    'pw_nowhere() {  # NETNS DEV MAC MTU VOID_NETNS PORT',
+    '  ip -n "$1" link add "$2" address "$3" mtu "$4" type veth peer name "$6" netns "$5"',
+    '  ip -n "$5" link set "$6" up',
+    '}',
+    '',
+    '# Start a background program inside a netns; `down` stops everything left in the netns.',
+    'pw_spawn() {  # NETNS PROGRAM ARGS...',
+    '  ip netns exec "$1" setsid "${@:2}" </dev/null >/dev/null 2>&1 &',
+    '}',
+    '',
+    '# Wait until something listens on a port (up to 3 s).',
+    'pw_wait_port() {  # NETNS tcp|udp PORT',
+    '  local i flag=-lnt',
+    '  [ "$2" = udp ] && flag=-lnu',
+    '  for i in $(seq 30); do',
+    '    ip netns exec "$1" ss -H "$flag" "sport = :$3" | grep -q . && return 0',
+    '    sleep 0.1',
+    '  done',
+    '  echo "packetwalk: nothing listens on $2/$3 in $1" >&2',
+    '  return 1',
+    '}',
+    '',
+    '# Stand-in TCP server: answers every connection with one line naming itself and the peer.',
+    'pw_tcp_server() {  # NETNS NAME PORT APP [BIND_IP]',
+    '  pw_spawn "$1" socat "TCP-LISTEN:$3${5:+,bind=$5},reuseaddr,fork" \\',
+    '    SYSTEM:"echo pw-hello netns=$2 app=$4 peer=\\$SOCAT_PEERADDR:\\$SOCAT_PEERPORT"',
+    '  pw_wait_port "$1" tcp "$3"',
+    '}',
+    '',
+    '# Stand-in UDP echo, in perl (part of every Debian base system): one process, no fork (socat\'s',
+    '# forking UDP server loses datagrams that arrive while a child is finishing). One socket per',
+    '# address, so each answer leaves from the address the client talked to (as servers using',
+    '# IP_PKTINFO do).',
+    'PW_UDP_ECHO=\'use IO::Socket::INET; use Socket;',
+    'my ($addr, $port, $name, $app) = @ARGV;',
+    'my $s = IO::Socket::INET->new(LocalAddr => $addr, LocalPort => $port, Proto => "udp") or die "udp $addr:$port: $!\\n";',
+    'while (1) {',
+    '  my $peer = $s->recv(my $data, 65535) // next;',
+    '  my ($pport, $pip) = sockaddr_in($peer);',
+    '  $s->send("pw-hello netns=$name app=$app peer=" . inet_ntoa($pip) . ":$pport\\n", 0, $peer);',
+    '}\'',
+    'pw_udp_server() {  # NETNS NAME PORT APP BIND_IP',
+    '  pw_spawn "$1" perl -e "$PW_UDP_ECHO" "$5" "$3" "$2" "$4"',
+    '}',
+    '',
+    '# Stand-in for CoreDNS: dnsmasq with a fixed set of A records, authoritative for ZONE',
+    '# (NXDOMAIN for unknown names in it) and NXDOMAIN for everything else (no upstream).',
+    'pw_dns_server() {  # NETNS PORT ZONE NAME,IP...',
+    '  local r args=()',
+    '  for r in "${@:4}"; do args+=("--host-record=$r"); done',
+    '  pw_spawn "$1" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \\',
+    '    --user=root --group=root --pid-file= --log-facility=/dev/null --port="$2" \\',
+    '    --local="/$3/" --address=/#/ --local-ttl=30 "${args[@]}"',
+    '  pw_wait_port "$1" udp "$2"',
+    '}',
+  )
+}
+
+// ---------------------------------------------------------------------------------------
+// up
+
+function up(s: Script, plan: Plan, opts: ExportOptions): void {
+  const w = plan.world
+  s.blank()
+  s.add('up() {', '  set -eE', '  trap \'echo "packetwalk: up failed (line $LINENO); run: $0 down" >&2\' ERR')
+  s.add('  for cmd in ip bridge; do command -v "$cmd" >/dev/null || { echo "packetwalk: $cmd is not installed" >&2; return 1; }; done')
+
+  // 1. Namespaces and sysctls (before any link, so links start from these defaults).
+  s.blank()
+  s.comment('1. Namespaces, and the sysctls the model has for each.')
+  for (const name of plan.names) {
+    const ns = w.netns[name]!
+    const ref = nsRef(name)
+    const c = ns.sysctl
+    s.add(`  pw_netns_add ${ref}`)
+    s.add(`  pw_sysctl ${ref} net/ipv4/ip_forward ${c['net.ipv4.ip_forward'] ? 1 : 0}`)
+    if (c['net.ipv4.conf.all.rp_filter'] !== 0) {
+      s.add(`  pw_sysctl ${ref} net/ipv4/conf/all/rp_filter ${c['net.ipv4.conf.all.rp_filter']}`, `  pw_sysctl ${ref} net/ipv4/conf/default/rp_filter ${c['net.ipv4.conf.all.rp_filter']}`)
+    }
+    if (c['net.ipv4.icmp_echo_ignore_all']) s.add(`  pw_sysctl ${ref} net/ipv4/icmp_echo_ignore_all 1`)
+    if (c['net.ipv4.conf.all.route_localnet']) s.add(`  pw_sysctl ${ref} net/ipv4/conf/all/route_localnet 1`)
+    if (ns.links.some((l) => l.kind === 'bridge') || c['net.bridge.bridge-nf-call-iptables']) s.add(`  pw_bridge_nf ${ref} ${c['net.bridge.bridge-nf-call-iptables'] ? 1 : 0}`)
+  }
+  for (const [seg, n] of Object.entries(plan.segNs)) {
+    const cidr = w.segments[seg]?.cidr
+    s.add(`  pw_segment ${nsRef(n)}${cidr ? `  # ${seg}: ${cidr}` : ''}`)
+  }
+  if (plan.voidNs) s.add(`  pw_netns_add ${nsRef(plan.voidNs)}`)
+
+  // 2. Links.
+  s.blank()
+  s.comment('2. Links, with the model\'s MACs and MTUs. Bridges and NICs first: VXLAN devices need their underlay device.')
+  let voidPort = 0
+  const ordered = (k: Link['kind']) => (k === 'bridge' ? 0 : k === 'phys' || k === 'dummy' || k === 'veth' ? 1 : 2)
+  const done = new Set<string>()
+  for (const name of plan.names) {
+    const ns = w.netns[name]!
+    const ref = nsRef(name)
+    const links = [...ns.links].sort((a, b) => ordered(a.kind) - ordered(b.kind))
+    const first = s.lines.length
+    for (const l of links) {
+      const dev = shellQuote(l.name)
+      const key = `${name}/${l.name}`
+      if (done.has(key)) continue
+      done.add(key)
+      switch (l.kind) {
+        case 'loopback':
+          break
+        case 'bridge':
+          s.add(`  ip -n ${ref} link add ${dev} address ${l.mac} mtu ${l.mtu} type bridge ageing_time ${Math.round(l.ageingTime * 100)}${l.stp ? ' stp_state 1' : ''}`)
+          break
+        case 'veth': {
+          const peer = vethPeer(w, name, l)
+          if (!peer) {
+            s.comment(`${l.name}: its other end is not in the model; it leads nowhere here.`)
+            s.add(`  pw_nowhere ${ref} ${dev} ${l.mac} ${l.mtu} ${nsRef(plan.voidNs!)} v${++voidPort}`)
+            break
+          }
+          done.add(`${peer.ns}/${peer.link.name}`)
+          s.add(`  ip -n ${ref} link add ${dev} address ${l.mac} mtu ${l.mtu} type veth peer name ${shellQuote(peer.link.name)} address ${peer.link.mac} mtu ${peer.link.mtu} netns ${nsRef(peer.ns)}`)
+          break
+        }
+        case 'phys': {
+          const port = plan.segPorts.get(key)
+          if (port) s.add(`  pw_nic ${ref} ${dev} ${l.mac} ${l.mtu} ${nsRef(plan.segNs[port.seg]!)} ${port.port}`)
+          else {
+            s.comment(`${l.name} is on no segment in the model: it leads nowhere.`)
+            s.add(`  pw_nowhere ${ref} ${dev} ${l.mac} ${l.mtu} ${nsRef(plan.voidNs!)} v${++voidPort}`)
+          }
+          break
+        }
+        case 'dummy':
+          s.comment(`${l.name} is a dummy device: here a NOARP veth into the void (same effect: what is sent is lost).`)
+          s.add(`  pw_nowhere ${ref} ${dev} ${l.mac} ${l.mtu} ${nsRef(plan.voidNs!)} v${++voidPort}`, `  ip -n ${ref} link set ${dev} arp off`)
+          break
+        case 'vxlan': {
+          const parts = [`id ${l.vni}`, ...(l.local ? [`local ${l.local}`] : []), ...(l.remote ? [`remote ${l.remote}`] : []), ...(l.group ? [`group ${l.group}`] : []), `dstport ${l.dstport}`, ...(l.dev ? [`dev ${shellQuote(l.dev)}`] : []), ...(l.learning ? [] : ['nolearning'])]
+          const lower = l.dev ? ns.links.find((x) => x.name === l.dev) : undefined
+          const squeeze = lower !== undefined && l.mtu > lower.mtu - VXLAN_OVERHEAD
+          if (squeeze) {
+            s.comment(`The kernel refuses a VXLAN MTU above ${l.dev!}'s MTU - ${VXLAN_OVERHEAD}; the model has ${l.mtu} over ${lower.mtu}, so ${l.dev!}\nis raised while ${l.name} is created and lowered again (as if its MTU had been cut afterwards).`)
+            s.add(`  ip -n ${ref} link set ${shellQuote(lower.name)} mtu ${l.mtu + VXLAN_OVERHEAD}`)
+          }
+          s.add(`  ip -n ${ref} link add ${dev} address ${l.mac} mtu ${l.mtu} type vxlan ${parts.join(' ')}`)
+          if (squeeze) s.add(`  ip -n ${ref} link set ${shellQuote(lower.name)} mtu ${lower.mtu}`)
+          break
+        }
+        case 'ipip': {
+          const ends = `${l.local ? ` local ${l.local}` : ''}${l.remote ? ` remote ${l.remote}` : ''}`
+          if (l.name === 'tunl0') {
+            s.comment('tunl0 is the ipip module\'s fallback device: it appears in every namespace once the module is loaded.')
+            s.add(`  ip -n ${ref} link show tunl0 >/dev/null 2>&1 || ip -n ${ref} link add tunl0 type ipip${ends}`)
+            s.add(`  ip -n ${ref} link set tunl0 mtu ${l.mtu}`)
+          } else s.add(`  ip -n ${ref} link add ${dev} mtu ${l.mtu} type ipip${ends}`)
+          break
+        }
+      }
+    }
+    if (s.lines.length > first) s.lines.splice(first, 0, `  # ${name}`)
+  }
+
+  // 3. Link state: bridge ports, flags, up.
+  s.blank()
+  s.comment('3. Bridge ports and link flags, then links up.')
+  for (const name of plan.names) {
+    const ns = w.netns[name]!
+    const ref = nsRef(name)
+    for (const l of ns.links) {
+      const dev = shellQuote(l.name)
+      if (l.master) s.add(`  ip -n ${ref} link set ${dev} master ${shellQuote(l.master)}`)
+      if (l.master && l.hairpin) s.add(`  bridge -n ${ref} link set dev ${dev} hairpin on`)
+      if (l.proxyArp) {
+        s.comment(`Proxy ARP on ${l.name}, answering at once (proxy_delay 0, as Calico sets it).`)
+        s.add(`  pw_sysctl ${ref} net/ipv4/conf/${l.name}/proxy_arp 1`, `  pw_sysctl ${ref} net/ipv4/neigh/${l.name}/proxy_delay 0`)
+      }
+      if (l.noarp && l.kind !== 'loopback' && l.kind !== 'ipip' && l.kind !== 'dummy') s.add(`  ip -n ${ref} link set ${dev} arp off`)
+    }
+    for (const br of ns.links) {
+      const ports = ns.links.filter((l) => l.master === br.name)
+      if (br.kind !== 'bridge' || ports.length === 0) continue
+      const least = Math.min(...ports.map((p) => p.mtu))
+      if (least !== br.mtu) {
+        s.comment(`The kernel lowers a bridge to its smallest port MTU (${least}); the model has ${br.mtu}, set explicitly.`)
+        s.add(`  ip -n ${ref} link set ${shellQuote(br.name)} mtu ${br.mtu}`)
+      }
+    }
+    for (const l of ns.links) if (l.kind !== 'loopback' && l.up) s.add(`  ip -n ${ref} link set ${shellQuote(l.name)} up`)
+    s.add(`  pw_fast_arp ${ref}`)
+  }
+
+  // 4. Addresses.
+  s.blank()
+  s.comment('4. Addresses (their prefix routes appear by themselves).')
+  for (const name of plan.names) {
+    const ref = nsRef(name)
+    for (const l of w.netns[name]!.links) {
+      for (const a of l.addrs) {
+        if (l.kind === 'loopback' && a.ip === '127.0.0.1' && a.len === 8) continue
+        const scope = a.scope && a.scope !== 'global' && !(a.scope === 'host' && a.ip.startsWith('127.')) ? ` scope ${a.scope}` : ''
+        s.add(`  ip -n ${ref} addr add ${a.ip}/${a.len}${a.broadcast ? ` broadcast ${a.broadcast}` : ''} dev ${shellQuote(l.name)}${scope}${a.noprefixroute ? ' noprefixroute' : ''}`)
+      }
+    }
+  }
+
+  // 5. Routes, neighbours, FDB.
+  s.blank()
+  s.comment('5. Routes the kernel does not add by itself, permanent neighbours, FDB entries.')
+  for (const name of plan.names) {
+    const ns = w.netns[name]!
+    const ref = nsRef(name)
+    for (const r of ns.routes) {
+      const text = routeArgs(r)
+      if (text) s.add(`  ip -n ${ref} route add ${text}`)
+    }
+    for (const n of ns.neigh) {
+      const text = neighArgs(n)
+      if (text) s.add(`  ip -n ${ref} neigh replace ${text}`)
+    }
+    const learned = ns.neigh.filter((n) => !neighArgs(n)).length + ns.fdb.filter((f) => !f.permanent).length
+    for (const f of ns.fdb) {
+      const text = fdbArgs(ns, f)
+      if (text) s.add(`  bridge -n ${ref} fdb append ${text}`)
+    }
+    if (learned > 0) s.comment(`${name}: ${learned} learned FDB/unresolved neighbour entries are not recreated (the kernel learns them again).`)
+  }
+
+  // 6. iptables.
+  const withRules = plan.names.filter((n) => Object.keys(w.netns[n]!.netfilter.tables).length > 0)
+  if (withRules.length > 0) {
+    s.blank()
+    s.comment('6. iptables rules, as iptables-save prints them.')
+    for (const name of withRules) {
+      s.add(`  ip netns exec ${nsRef(name)} "$IPT_RESTORE" <<'PW_RULES'`)
+      s.lines.push(...printIptablesSave(w.netns[name]!.netfilter).trimEnd().split('\n'))
+      s.add('PW_RULES')
+    }
+  }
+
+  // 7. Resolvers and stand-in apps.
+  const apps = plan.names.filter((n) => w.netns[n]!.listeners.length > 0 || w.netns[n]!.resolvConf)
+  if (apps.length > 0) {
+    s.blank()
+    s.comment('7. Resolver files and stand-ins for the apps (socat, dnsmasq).')
+    const records = opts.dnsRecords ?? clusterRecords(w)
+    const zone = opts.dnsZone ?? clusterZone(w) ?? 'cluster.local'
+    for (const name of apps) {
+      const ns = w.netns[name]!
+      const ref = nsRef(name)
+      if (ns.resolvConf) {
+        const rc = ns.resolvConf
+        const lines = [...rc.nameservers.map((x) => `nameserver ${x}`), ...(rc.search.length ? [`search ${rc.search.join(' ')}`] : []), `options ndots:${rc.ndots}`]
+        s.comment(`ip netns exec shows /etc/netns/<netns>/resolv.conf as /etc/resolv.conf to programs in ${name}.`)
+        s.add(`  mkdir -p /etc/netns/${ref}`, `  printf '%s\\n'${lines.map((l) => ` ${shellQuote(l)}`).join('')} > /etc/netns/${ref}/resolv.conf`)
+      }
+      const dnsPorts = [...new Set(ns.listeners.filter((l) => l.dns).map((l) => l.port))]
+      for (const port of dnsPorts) {
+        s.add(`  pw_dns_server ${ref} ${port} ${shellQuote(zone)}${records.map((r) => ` ${shellQuote(`${r.name},${r.ip}`)}`).join('')}`)
+      }
+      const addrs = ns.links.flatMap((l) => l.addrs.map((a) => a.ip))
+      for (const l of ns.listeners) {
+        if (l.dns) continue
+        if (l.proto === 'tcp') s.add(`  pw_tcp_server ${ref} ${label(name)} ${l.port} ${label(l.app)}${l.addr && l.addr !== '0.0.0.0' ? ` ${l.addr}` : ''}`)
+        else {
+          const binds = l.addr && l.addr !== '0.0.0.0' ? [l.addr] : addrs
+          for (const b of binds) s.add(`  pw_udp_server ${ref} ${label(name)} ${l.port} ${label(l.app)} ${b}`)
+          if (binds.length > 0) s.add(`  pw_wait_port ${ref} udp ${l.port}`)
+        }
+      }
+    }
+  }
+  s.blank()
+  s.add('  trap - ERR', '  echo "up: ${#NETNS[@]} namespaces ready (prefix $P)"', '}')
+}
+
+/** `ip route add` arguments, or undefined for a route the kernel makes itself. */
+export function routeArgs(r: Route): string | undefined {
+  if (r.proto === 'kernel' || r.table === 'local') return undefined
+  const parts: string[] = []
+  if (r.type !== 'unicast') parts.push(r.type)
+  parts.push(r.dst)
+  if (r.via) parts.push('via', r.via)
+  if (r.dev) parts.push('dev', shellQuote(r.dev))
+  if (r.onlink) parts.push('onlink')
+  const defaultScope = r.type === 'unicast' && !r.via ? 'link' : 'global'
+  if (r.scope !== defaultScope) parts.push('scope', r.scope)
+  if (r.src) parts.push('src', r.src)
+  if (r.proto && r.proto !== 'boot') parts.push('proto', r.proto)
+  if (r.metric !== undefined) parts.push('metric', String(r.metric))
+  if (r.mtu !== undefined) parts.push('mtu', String(r.mtu))
+  if (typeof r.table === 'number') parts.push('table', String(r.table))
+  return parts.join(' ')
+}
+
+/**
+ * `ip neigh replace` arguments: permanent and noarp entries as they are; a learned entry with
+ * a MAC as STALE (the kernel uses it at once and confirms it on first use, as it would after
+ * the traffic that taught it); undefined for an entry with no MAC (incomplete, failed).
+ */
+export function neighArgs(n: NeighEntry): string | undefined {
+  if (n.state === 'PERMANENT' || n.state === 'NOARP') return `${n.ip}${n.mac ? ` lladdr ${n.mac}` : ''} dev ${shellQuote(n.dev)} nud ${n.state.toLowerCase()}`
+  if (!n.mac || n.state === 'INCOMPLETE' || n.state === 'FAILED') return undefined
+  return `${n.ip} lladdr ${n.mac} dev ${shellQuote(n.dev)} nud stale`
+}
+
+/** `bridge fdb append` arguments for a configured entry, or undefined (learned, or a port's own address). */
+export function fdbArgs(ns: Netns, f: FdbEntry): string | undefined {
+  if (!f.permanent) return undefined
+  if (f.master === undefined) {
+    // A VXLAN device's own entry: inner MAC → remote VTEP.
+    if (!f.dst) return undefined
+    return `${f.mac} dev ${shellQuote(f.dev)} dst ${f.dst}${f.vni !== undefined ? ` vni ${f.vni}` : ''} self permanent`
+  }
+  if (f.local) {
+    // The kernel adds a port's own MAC when the port joins the bridge.
+    const own = ns.links.find((l) => l.name === f.dev)?.mac === f.mac || ns.links.find((l) => l.name === f.master)?.mac === f.mac
+    return own ? undefined : `${f.mac} dev ${shellQuote(f.dev)} master permanent`
+  }
+  // Configured but not local: a static forwarding entry (the kernel's "permanent" means local).
+  return `${f.mac} dev ${shellQuote(f.dev)} master static`
+}
+
+interface ClusterLike {
+  readonly dns?: { readonly clusterDomain?: string; readonly records?: readonly { readonly name: string; readonly type: string; readonly data: string }[] }
+  readonly services?: readonly { readonly metadata: { readonly name: string; readonly namespace?: string }; readonly spec: { readonly clusterIP?: string } }[]
+  readonly pods?: readonly { readonly namespace: string; readonly ip?: string }[]
+}
+
+function clusterZone(w: World): string | undefined {
+  const c = w.cluster as ClusterLike | undefined
+  return c?.dns?.clusterDomain?.replace(/\.$/, '')
+}
+
+/** The A records CoreDNS would answer for a cluster: Services with a ClusterIP, pods, static upstream records. */
+function clusterRecords(w: World): DnsRecordSpec[] {
+  const c = w.cluster as ClusterLike | undefined
+  if (!c) return []
+  const zone = clusterZone(w) ?? 'cluster.local'
+  const out: DnsRecordSpec[] = []
+  for (const svc of c.services ?? []) {
+    const ip = svc.spec.clusterIP
+    if (ip && ip !== 'None') out.push({ name: `${svc.metadata.name}.${svc.metadata.namespace ?? 'default'}.svc.${zone}`, ip })
+  }
+  for (const p of c.pods ?? []) if (p.ip) out.push({ name: `${p.ip.replace(/\./g, '-')}.${p.namespace}.pod.${zone}`, ip: p.ip })
+  for (const r of c.dns?.records ?? []) if (r.type === 'A') out.push({ name: r.name.replace(/\.$/, ''), ip: r.data })
+  return out
+}
+
+// ---------------------------------------------------------------------------------------
+// probe
+
+function probeSection(s: Script): void {
+  s.blank()
+  s.add(
+    '# ---------------------------------------------------------------------------------------',
+    '# probe: each spec is answered by one tab-separated line:',
+    `#   ${PROBE_LINE_TAG} <spec> status=<...> key=value...`,
+    '',
+    'pw_result() {  # SPEC KEY=VALUE...',
+    `  printf '${PROBE_LINE_TAG}\\t%s' "$1"`,
+    '  shift',
+    "  printf '\\t%s' \"$@\"",
+    "  printf '\\n'",
+    '}',
+    '',
+    '# The errno a tool reported, from its message.',
+    'pw_errno() {  # TEXT',
+    '  case "$1" in',
+    '    *"Connection refused"*) echo ECONNREFUSED ;;',
+    '    *"No route to host"*) echo EHOSTUNREACH ;;',
+    '    *"Network is unreachable"*) echo ENETUNREACH ;;',
+    '    *"Invalid argument"*) echo EINVAL ;;',
+    '    *"Permission denied"* | *"ping broadcast"*) echo EACCES ;;',
+    '    *"Operation not permitted"*) echo EPERM ;;',
+    '    *"message too long"* | *"Message too long"*) echo EMSGSIZE ;;',
+    '    *"Connection reset"*) echo ECONNRESET ;;',
+    '    *) echo "" ;;',
+    '  esac',
+    '}',
+    '',
+    'pw_icmp_name() {  # the words ping prints after "From X icmp_seq=1"',
+    '  case "$1" in',
+    '    "Destination Net Unreachable") echo net-unreachable ;;',
+    '    "Destination Host Unreachable") echo host-unreachable ;;',
+    '    "Destination Protocol Unreachable") echo protocol-unreachable ;;',
+    '    "Destination Port Unreachable") echo port-unreachable ;;',
+    '    "Frag needed"*) echo frag-needed ;;',
+    '    "Time to live exceeded") echo ttl-exceeded ;;',
+    '    "Packet filtered") echo filtered ;;',
+    '    "Destination Net Prohibited") echo net-prohibited ;;',
+    '    "Destination Host Prohibited") echo host-prohibited ;;',
+    '    *) echo "other" ;;',
+    '  esac',
+    '}',
+    '',
+    'probe_ping() {  # SPEC',
+    '  local args=(-n -c 1 -W "$PW_WAIT") out line',
+    '  [ -n "${size:-}" ] && args+=(-s $((size - 28)))',
+    '  [ "${df:-}" = 1 ] && args+=(-M do)',
+    '  [ "${df:-}" = 0 ] && args+=(-M dont)',
+    '  [ -n "${ttl:-}" ] && args+=(-t "$ttl")',
+    '  out=$(ip netns exec "$P$from" ping "${args[@]}" "$to" 2>&1)',
+    '  if line=$(grep -m1 -E "bytes from [0-9.]+: icmp_seq" <<<"$out"); then',
+    '    pw_result "$1" status=reply "from=$(sed -E \'s/.*bytes from ([0-9.]+):.*/\\1/\' <<<"$line")" "ttl=$(sed -E \'s/.* ttl=([0-9]+).*/\\1/\' <<<"$line")"',
+    '  elif line=$(grep -m1 -E "^From [0-9.]+ icmp_seq=[0-9]+ " <<<"$out"); then',
+    '    local what mtu=""',
+    '    what=$(sed -E \'s/^From [0-9.]+ icmp_seq=[0-9]+ //\' <<<"$line")',
+    '    [[ $what == *"mtu = "* ]] && mtu="mtu=$(sed -E \'s/.*mtu = ([0-9]+).*/\\1/\' <<<"$what")"',
+    '    pw_result "$1" status=icmp-error "from=$(awk \'{print $2}\' <<<"$line")" "error=$(pw_icmp_name "$what")" ${mtu:+"$mtu"} "detail=$what"',
+    '  elif [ -n "$(pw_errno "$out")" ]; then',
+    '    local mtu=""',
+    '    [[ $out == *"mtu="* ]] && mtu="mtu=$(sed -nE \'s/.*mtu=([0-9]+).*/\\1/p\' <<<"$out" | head -1)"',
+    '    pw_result "$1" status=local-error "errno=$(pw_errno "$out")" ${mtu:+"$mtu"} "detail=$(grep -m1 -i -E "error|unreachable|denied|invalid|broadcast|not permitted" <<<"$out")"',
+    '  else',
+    '    pw_result "$1" status=timeout',
+    '  fi',
+    '}',
+    '',
+    'probe_tcp() {  # SPEC',
+    '  local out',
+    '  out=$(ip netns exec "$P$from" timeout 10 socat -T "$PW_WAIT" - "TCP:$to:$port,connect-timeout=$PW_WAIT" </dev/null 2>&1)',
+    '  pw_answer "$1" "$out"',
+    '}',
+    '',
+    '# UDP through bash\'s /dev/udp: a connected socket, so ICMP errors reach the read. dd reads',
+    '# the whole datagram at once (bash\'s read would take one byte and lose the rest).',
+    'probe_udp() {  # SPEC',
+    '  local out',
+    '  out=$(ip netns exec "$P$from" timeout 10 bash -c \'exec 3<>"/dev/udp/$1/$2" && echo probe >&3 && timeout "$3" dd bs=4096 count=1 status=none <&3\' _ "$to" "$port" "$PW_WAIT" 2>&1)',
+    '  pw_answer "$1" "$out"',
+    '}',
+    '',
+    'pw_answer() {  # SPEC OUTPUT',
+    '  local line',
+    '  if line=$(grep -m1 "^pw-hello " <<<"$2"); then',
+    '    local served app peer',
+    '    served=$(sed -E \'s/.* netns=([^ ]*).*/\\1/\' <<<"$line")',
+    '    app=$(sed -E \'s/.* app=([^ ]*).*/\\1/\' <<<"$line")',
+    '    peer=$(sed -E \'s/.* peer=([^ ]*).*/\\1/\' <<<"$line")',
+    '    pw_result "$1" status=answer "served-by=$served" "app=$app" "peer=$peer"',
+    '  elif [ -n "$(pw_errno "$2")" ]; then',
+    '    pw_result "$1" status=error "errno=$(pw_errno "$2")" "detail=$(tail -1 <<<"$2" | sed -E \'s/^.* E //\')"',
+    '  else',
+    '    pw_result "$1" status=timeout',
+    '  fi',
+    '}',
+    '',
+    'probe_route() {  # SPEC',
+    '  local out w type=unicast dev="" via="" src="" i',
+    '  if ! out=$(ip -n "$P$from" route get "$to" 2>&1); then',
+    '    pw_result "$1" status=error "errno=$(pw_errno "$out")" "detail=$out"',
+    '    return',
+    '  fi',
+    '  read -ra w <<<"$(head -1 <<<"$out")"',
+    '  case "${w[0]}" in local|broadcast|multicast|unreachable|blackhole|prohibit) type=${w[0]} ;; esac',
+    '  for ((i = 0; i < ${#w[@]}; i++)); do',
+    '    case "${w[i]}" in',
+    '      dev) dev=${w[i+1]} ;;',
+    '      via) via=${w[i+1]} ;;',
+    '      src) src=${w[i+1]} ;;',
+    '    esac',
+    '  done',
+    '  pw_result "$1" status=route "type=$type" "dev=$dev" "via=$via" "src=$src"',
+    '}',
+    '',
+    '# An A query in a UDP datagram (bash builds the bytes), the answer read with dd and od.',
+    'probe_dns() {  # SPEC',
+    '  local q="\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00" part hex',
+    '  local -a parts b',
+    '  IFS=. read -ra parts <<<"$name"',
+    '  for part in "${parts[@]}"; do q+=$(printf \'\\\\x%02x\' "${#part}")$part; done',
+    '  q+="\\x00\\x00\\x01\\x00\\x01"',
+    '  hex=$(ip netns exec "$P$from" timeout 10 bash -c \'exec 3<>"/dev/udp/$1/$2" && printf "$3" >&3 && timeout "$4" dd bs=4096 count=1 status=none <&3 | od -An -tx1 -v\' _ "$server" "${port:-53}" "$q" "$PW_WAIT" 2>&1)',
+    '  if [[ $hex =~ [g-zG-Z] ]]; then',
+    '    if [ -n "$(pw_errno "$hex")" ]; then pw_result "$1" status=error "errno=$(pw_errno "$hex")"; else pw_result "$1" status=timeout; fi',
+    '    return',
+    '  fi',
+    '  read -ra b <<<"$(tr -s \' \\n\' \'  \' <<<"$hex")"',
+    '  if [ "${#b[@]}" -lt 12 ]; then pw_result "$1" status=timeout; return; fi',
+    '  local rcodes=(NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED) rc=$((16#${b[3]} & 15)) an=$((16#${b[6]} * 256 + 16#${b[7]})) i=12 answers=""',
+    '  while [ "$i" -lt "${#b[@]}" ] && [ "${b[i]}" != 00 ]; do i=$((i + 16#${b[i]} + 1)); done',
+    '  i=$((i + 5))',
+    '  local k type len',
+    '  for ((k = 0; k < an && i < ${#b[@]}; k++)); do',
+    '    if (( (16#${b[i]} & 192) == 192 )); then i=$((i + 2)); else while [ "${b[i]}" != 00 ]; do i=$((i + 16#${b[i]} + 1)); done; i=$((i + 1)); fi',
+    '    type=$((16#${b[i]} * 256 + 16#${b[i+1]})); len=$((16#${b[i+8]} * 256 + 16#${b[i+9]})); i=$((i + 10))',
+    '    [ "$type" = 1 ] && [ "$len" = 4 ] && answers+="${answers:+,}$((16#${b[i]})).$((16#${b[i+1]})).$((16#${b[i+2]})).$((16#${b[i+3]}))"',
+    '    i=$((i + len))',
+    '  done',
+    '  pw_result "$1" status=answer "rcode=${rcodes[rc]:-$rc}" "answers=$answers"',
+    '}',
+    '',
+    'probe_conntrack() {  # SPEC',
+    '  local out',
+    '  out=$(ip netns exec "$P$netns" conntrack -L 2>/dev/null | sed -E \'s/ +/ /g\' | paste -sd\';\' -)',
+    '  pw_result "$1" status=ok "entries=$out"',
+    '}',
+    '',
+    'probe_pause() {  # SPEC (prints nothing)',
+    '  sleep "${seconds:-1}"',
+    '}',
+    '',
+    'probe() {',
+    '  local spec kind kv from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds="" ns',
+    '  for spec in "$@"; do',
+    '    from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds=""',
+    '    IFS=, read -ra kv <<<"$spec"',
+    '    kind=${kv[0]}',
+    '    for item in "${kv[@]:1}"; do',
+    '      case "${item%%=*}" in',
+    '        from|to|size|df|ttl|port|server|name|netns|seconds) printf -v "${item%%=*}" "%s" "${item#*=}" ;;',
+    '        *) pw_result "$spec" status=bad-spec "detail=unknown key ${item%%=*}"; continue 2 ;;',
+    '      esac',
+    '    done',
+    '    if [ "${PW_TEST:-0}" = 1 ] && [ "$kind" != pause ]; then',
+    '      # Each probe starts from the same state: no path MTU learned by an earlier one.',
+    '      for ns in "${NETNS[@]}"; do ip -n "$ns" route flush cache 2>/dev/null; done',
+    '    fi',
+    '    case "$kind" in',
+    '      ping|tcp|udp|route|dns|conntrack|pause) "probe_$kind" "$spec" ;;',
+    '      *) pw_result "$spec" status=bad-spec "detail=unknown probe $kind" ;;',
+    '    esac',
+    '  done',
+    '}',
+  )
+}
+
+// ---------------------------------------------------------------------------------------
+// down
+
+function down(s: Script): void {
+  s.blank()
+  s.add(
+    '# ---------------------------------------------------------------------------------------',
+    '# down: no `set -e` here, so a missing piece never stops the rest from going.',
+    'down() {',
+    '  local ns pids',
+    '  for ns in "${ALL_NETNS[@]}"; do',
+    '    [ -e "/run/netns/$ns" ] || { rm -rf "/etc/netns/$ns"; continue; }',
+    '    # Stop the stand-ins (everything still running inside the namespace).',
+    '    pids=$(ip netns pids "$ns" 2>/dev/null)',
+    '    if [ -n "$pids" ]; then',
+    '      kill $pids 2>/dev/null',
+    '      sleep 0.2',
+    '      pids=$(ip netns pids "$ns" 2>/dev/null)',
+    '      [ -n "$pids" ] && kill -9 $pids 2>/dev/null',
+    '    fi',
+    '    # Deleting a namespace deletes its links; a veth takes its other end with it.',
+    '    ip netns del "$ns" 2>/dev/null || echo "packetwalk: could not delete netns $ns" >&2',
+    '    rm -rf "/etc/netns/$ns"',
+    '  done',
+    '  echo "down: removed namespaces with prefix $P"',
+    '}',
+  )
+}

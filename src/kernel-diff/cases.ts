@@ -1,0 +1,91 @@
+/**
+ * The worlds the differential test builds: every world file in scenarios/worlds/, the
+ * engine's test worlds (src/engine/sim/testWorlds.ts, with their variants), and a seeded
+ * random set of small topologies. Each case carries its probes.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Probe } from '../engine/export/probe.ts'
+import type { DnsRecordSpec } from '../engine/export/script.ts'
+import type { World } from '../engine/model/types.ts'
+import { setLinkMtu } from '../engine/model/ops.ts'
+import type { DnsResponder } from '../engine/sim/simulate.ts'
+import { createRng } from '../engine/sim/rng.ts'
+import { bridgeWorld, vxlanWorld } from '../engine/sim/testWorlds.ts'
+import { loadWorldFile } from '../engine/world/worldFile.ts'
+import { clusterDnsResponder } from '../engine/kube/dns.ts'
+import { generateProbes } from './probes.ts'
+import { randomWorlds } from './randomWorlds.ts'
+
+export interface DiffCase {
+  readonly name: string
+  /** Where it came from: a file, a test world, or the random parameters. */
+  readonly origin: string
+  readonly world: World
+  readonly probes: readonly Probe[]
+  readonly dnsRecords?: readonly DnsRecordSpec[]
+}
+
+/** What dnsmasq in the exported script answers, as a DnsResponder for the engine. */
+export function staticDns(records: readonly DnsRecordSpec[]): DnsResponder {
+  return (_server, q) => {
+    const name = q.name.toLowerCase().replace(/\.$/, '')
+    const hits = records.filter((r) => r.name.toLowerCase() === name)
+    if (q.type === 'A' && hits.length > 0) return { rcode: 'NOERROR', answers: hits.map((r) => ({ name, type: 'A', ttl: 30, data: r.ip })), explain: `${name} is a configured record` }
+    return { rcode: 'NXDOMAIN', answers: [], explain: `${name}: no such record (the stand-in has no upstream)` }
+  }
+}
+
+/** The DNS the engine uses for a case: the cluster's CoreDNS, else the case's static records. */
+export function dnsFor(c: DiffCase): DnsResponder {
+  return c.world.cluster ? clusterDnsResponder(c.world.cluster) : staticDns(c.dnsRecords ?? [])
+}
+
+function withProbes(name: string, origin: string, world: World, seed: number, extra: readonly Probe[] = []): DiffCase {
+  return { name, origin, world, probes: [...extra, ...generateProbes(world, createRng(seed))] }
+}
+
+export function worldFileCases(dir: string): { cases: DiffCase[]; problems: string[] } {
+  const cases: DiffCase[] = []
+  const problems: string[] = []
+  let files: string[]
+  try {
+    files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()
+  } catch {
+    return { cases, problems: [`${dir}: cannot read the folder`] }
+  }
+  files.forEach((f, i) => {
+    const r = loadWorldFile(readFileSync(join(dir, f), 'utf8'), { file: f })
+    const errors = r.diagnostics.filter((d) => d.severity === 'error')
+    if (errors.length > 0) problems.push(`${f}: ${errors.length} error(s) loading it, first: ${errors[0]!.message}`)
+    else cases.push(withProbes(`file:${f.replace(/\.\w+$/, '')}`, join(dir, f), r.world, 100 + i))
+  })
+  return { cases, problems }
+}
+
+export function testWorldCases(): DiffCase[] {
+  let cut = vxlanWorld()
+  for (const n of ['node1', 'node2']) cut = setLinkMtu(cut, n, 'eth0', 1400)
+  return [
+    withProbes('test:bridge', 'bridgeWorld()', bridgeWorld(), 1),
+    withProbes('test:vxlan', 'vxlanWorld()', vxlanWorld(), 2),
+    withProbes('test:vxlan-no-forward', 'vxlanWorld({ ipForward: false })', vxlanWorld({ ipForward: false }), 3),
+    withProbes('test:vxlan-pod-mtu-1500', 'vxlanWorld({ podMtu: 1500 })', vxlanWorld({ podMtu: 1500 }), 4, [
+      { kind: 'ping', from: 'node1-pod', to: '10.244.2.5', size: 1500, df: true },
+      { kind: 'ping', from: 'node1-pod', to: '10.244.2.5', size: 1500, df: false },
+    ]),
+    withProbes('test:vxlan-underlay-1400', 'vxlanWorld() with eth0 cut to 1400', cut, 5, [
+      { kind: 'ping', from: 'node1-pod', to: '10.244.2.5', size: 1450, df: true },
+      { kind: 'ping', from: 'node1', to: '10.244.2.5', size: 1450, df: true },
+    ]),
+  ]
+}
+
+export function randomCases(seed: number, count: number): DiffCase[] {
+  return randomWorlds(seed, count).map((r, i) => ({
+    name: `random:${r.name}`,
+    origin: `seed ${seed}: ${r.params}`,
+    world: r.world,
+    probes: [...r.probes, ...generateProbes(r.world, createRng(seed * 1000 + i), { pingsPerSource: 2 })],
+  }))
+}

@@ -1,0 +1,235 @@
+/**
+ * Seeded random small topologies for the differential test, built with the same operations
+ * a learner's commands use (model/ops.ts): bridges with pods, veth chains through routers
+ * (with or without ip_forward, with blackhole/unreachable/prohibit routes), VXLAN pairs
+ * (flannel-style routed, or a bridged L2 overlay) with MTU variants, Calico-style proxy ARP.
+ * Each world comes with extra probes aimed at what it varies.
+ */
+import type { Probe } from '../engine/export/probe.ts'
+import { addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, newNetns, putFdb, putNeigh, setLinkFlag, setLinkMtu, setLinkUp, setMaster } from '../engine/model/ops.ts'
+import type { Listener, Route, RouteType, World } from '../engine/model/types.ts'
+import { createRng, randomInt } from '../engine/sim/rng.ts'
+import type { Rng } from '../engine/sim/rng.ts'
+
+export interface RandomWorld {
+  readonly name: string
+  readonly world: World
+  readonly probes: readonly Probe[]
+  /** What was drawn, for the report. */
+  readonly params: string
+}
+
+const chance = (rng: Rng, p: number) => rng.next() < p
+const oneOf = <T>(rng: Rng, xs: readonly T[]): T => xs[randomInt(rng, 0, xs.length - 1)]!
+
+function route(dst: string, extra: Partial<Route> = {}): Route {
+  const type: RouteType = extra.type ?? 'unicast'
+  return { dst, type, table: 'main', scope: type === 'unicast' && !extra.via ? 'link' : 'global', proto: 'boot', ...extra }
+}
+
+function listen(w: World, ns: string, ls: Listener[]): World {
+  return { ...w, netns: { ...w.netns, [ns]: { ...w.netns[ns]!, listeners: ls } } }
+}
+
+const mac = (a: number, b: number) => `02:00:00:${a.toString(16).padStart(2, '0')}:${b.toString(16).padStart(2, '0')}:01`
+
+/** Pods on one bridge; per-pod MTUs, bridge with or without an address. */
+function lanWorld(rng: Rng, id: number): RandomWorld {
+  const n = randomInt(rng, 2, 4)
+  const net = randomInt(rng, 20, 200)
+  const brIp = chance(rng, 0.7)
+  const mtus = Array.from({ length: n }, () => oneOf(rng, [1500, 1500, 1400, 1280]))
+  let w = addNetns(emptyWorld(), newNetns('host', 'host', { sysctl: { 'net.ipv4.ip_forward': chance(rng, 0.5) } }))
+  w = addLink(w, 'host', { kind: 'bridge', name: 'br0', ageingTime: 300, mac: mac(id, 0), mtu: Math.min(...mtus) })
+  w = setLinkUp(w, 'host', 'br0', true)
+  if (brIp) w = addAddr(w, 'host', 'br0', `10.${net}.0.1/24`)
+  const pods: string[] = []
+  for (let i = 0; i < n; i++) {
+    const pod = `pod${i}`
+    pods.push(pod)
+    w = addNetns(w, newNetns(pod, 'pod'))
+    w = addVethPair(w, { netns: 'host', name: `veth${i}`, mtu: mtus[i]! }, { netns: pod, name: 'eth0', mtu: mtus[i]!, mac: mac(id, i + 1) })
+    w = setMaster(w, 'host', `veth${i}`, 'br0')
+    if (chance(rng, 0.3)) w = setLinkFlag(w, 'host', `veth${i}`, { hairpin: true })
+    w = setLinkUp(w, 'host', `veth${i}`, true)
+    w = setLinkUp(w, pod, 'eth0', true)
+    w = addAddr(w, pod, 'eth0', `10.${net}.0.${10 + i}/24`)
+    if (brIp) w = addRoute(w, pod, route('default', { via: `10.${net}.0.1`, dev: 'eth0' }))
+    if (i > 0) w = listen(w, pod, [{ proto: 'tcp', port: 80, app: 'web' }, ...(chance(rng, 0.5) ? [{ proto: 'udp' as const, port: 5353, app: 'echo' }] : [])])
+  }
+  const probes: Probe[] = []
+  // Frames bigger than the egress port's MTU: does the bridge pass them?
+  const big = mtus.findIndex((m) => m === 1500)
+  const small = mtus.findIndex((m) => m < 1500)
+  if (big >= 0 && small >= 0) {
+    probes.push({ kind: 'ping', from: `pod${big}`, to: `10.${net}.0.${10 + small}`, size: 1500, df: true })
+    probes.push({ kind: 'ping', from: `pod${big}`, to: `10.${net}.0.${10 + small}`, size: mtus[small]!, df: true })
+  }
+  if (brIp) probes.push({ kind: 'ping', from: 'pod0', to: '10.9.9.9' })
+  return { name: `lan-${id}`, world: w, probes, params: `pods=${n} mtus=${mtus.join('/')} bridgeIp=${brIp}` }
+}
+
+/** a — r1 — r2 — b: routers with or without forwarding, odd routes at r1 or a, MTUs per link. */
+function chainWorld(rng: Rng, id: number): RandomWorld {
+  const routers = randomInt(rng, 1, 2)
+  const chain = ['a', ...Array.from({ length: routers }, (_, i) => `r${i + 1}`), 'b']
+  const fwd = chain.map((n) => n.startsWith('r') && chance(rng, 0.8))
+  const mtu = chain.slice(1).map(() => oneOf(rng, [1500, 1500, 1400, 1300]))
+  let w = emptyWorld()
+  chain.forEach((n, i) => {
+    w = addNetns(w, newNetns(n, n.startsWith('r') ? 'host' : 'plain', { sysctl: { 'net.ipv4.ip_forward': fwd[i]! } }))
+  })
+  // Link i joins chain[i] (.1) and chain[i+1] (.2) in 10.<id>.<i>.0/24.
+  for (let i = 0; i < chain.length - 1; i++) {
+    const [l, r] = [chain[i]!, chain[i + 1]!]
+    w = addVethPair(w, { netns: l, name: `e${i}r`, mtu: mtu[i]!, mac: mac(id, 16 + i * 2) }, { netns: r, name: `e${i}l`, mtu: mtu[i]!, mac: mac(id, 17 + i * 2) })
+    w = setLinkUp(w, l, `e${i}r`, true)
+    w = setLinkUp(w, r, `e${i}l`, true)
+    w = addAddr(w, l, `e${i}r`, `10.${id}.${i}.1/24`)
+    w = addAddr(w, r, `e${i}l`, `10.${id}.${i}.2/24`)
+  }
+  const last = chain.length - 2
+  // a and b use their neighbour as default gateway; a router routes each subnet it is not on.
+  w = addRoute(w, 'a', route('default', { via: `10.${id}.0.2`, dev: 'e0r' }))
+  w = addRoute(w, 'b', route('default', { via: `10.${id}.${last}.1`, dev: `e${last}l` }))
+  for (let i = 1; i < chain.length - 1; i++) {
+    const r = chain[i]!
+    for (let k = i + 1; k <= last; k++) w = addRoute(w, r, route(`10.${id}.${k}.0/24`, { via: `10.${id}.${i}.2`, dev: `e${i}r` }))
+    for (let k = 0; k < i - 1; k++) w = addRoute(w, r, route(`10.${id}.${k}.0/24`, { via: `10.${id}.${i - 1}.1`, dev: `e${i - 1}l` }))
+  }
+  // An odd route, at the sender or at the first router.
+  const odd = oneOf(rng, ['blackhole', 'unreachable', 'prohibit'] as const)
+  const where = chance(rng, 0.5) ? 'a' : 'r1'
+  w = addRoute(w, where, route(`172.${16 + (id % 16)}.0.0/16`, { type: odd }))
+  w = listen(w, 'b', [{ proto: 'tcp', port: 80, app: 'web' }, { proto: 'udp', port: 5353, app: 'echo' }])
+  const bIp = `10.${id}.${last}.2`
+  const probes: Probe[] = [
+    { kind: 'ping', from: 'a', to: bIp },
+    { kind: 'tcp', from: 'a', to: bIp, port: 80 },
+    { kind: 'udp', from: 'a', to: bIp, port: 5353 },
+    { kind: 'ping', from: 'a', to: bIp, ttl: 1 },
+    { kind: 'ping', from: 'a', to: bIp, ttl: 2 },
+    { kind: 'ping', from: 'a', to: `172.${16 + id % 16}.1.1` },
+    { kind: 'tcp', from: 'a', to: `172.${16 + id % 16}.1.1`, port: 80 },
+    { kind: 'route', from: 'a', to: `172.${16 + id % 16}.1.1` },
+    { kind: 'ping', from: 'b', to: `10.${id}.0.2` },
+    { kind: 'ping', from: 'a', to: bIp, size: Math.min(...mtu), df: true },
+    { kind: 'ping', from: 'a', to: bIp, size: Math.min(...mtu) + 1, df: true },
+    { kind: 'ping', from: 'a', to: bIp, size: 1500, df: false },
+  ]
+  return { name: `chain-${id}`, world: w, probes, params: `routers=${routers} forwarding=${fwd.slice(1, -1).join('/')} mtus=${mtu.join('/')} ${odd}@${where}` }
+}
+
+/** Two nodes on an underlay, VXLAN between them: routed (flannel) or a bridge port (L2 overlay). */
+function vxlanPairWorld(rng: Rng, id: number): RandomWorld {
+  const bridged = chance(rng, 0.35)
+  const underlay = oneOf(rng, [1500, 1500, 1450, 1400])
+  const vxMtu = oneOf(rng, [1450, 1450, 1400])
+  const podMtu = oneOf(rng, [vxMtu, vxMtu, 1500])
+  const fwd = chance(rng, 0.85)
+  const defaultFdb = chance(rng, 0.4)
+  let w: World = { ...emptyWorld(), segments: { underlay: { name: 'underlay', cidr: '192.168.50.0/24' } }, nodes: ['n1', 'n2'] }
+  for (const i of [1, 2]) {
+    const node = `n${i}`
+    const pod = `n${i}-pod`
+    w = addNetns(w, newNetns(node, 'host', { node, sysctl: { 'net.ipv4.ip_forward': fwd || i === 2 } }))
+    w = addNetns(w, newNetns(pod, 'pod', { node }))
+    w = addLink(w, node, { kind: 'phys', name: 'eth0', segment: 'underlay', mtu: 1500, mac: mac(id, 0x40 + i) })
+    w = setLinkUp(w, node, 'eth0', true)
+    w = addAddr(w, node, 'eth0', `192.168.50.${i}/24`)
+    w = addLink(w, node, { kind: 'vxlan', name: 'vx0', vni: 100 + id, local: `192.168.50.${i}`, dstport: 8472, dev: 'eth0', learning: false, mtu: vxMtu, mac: mac(id, 0x50 + i) })
+    // The underlay MTU is cut after the VXLAN device exists (the kernel would refuse it before).
+    w = setLinkMtu(w, node, 'eth0', underlay)
+    w = addLink(w, node, { kind: 'bridge', name: 'cni0', ageingTime: 300, mtu: podMtu, mac: mac(id, 0x60 + i) })
+    w = setLinkUp(w, node, 'cni0', true)
+    w = addVethPair(w, { netns: node, name: `veth${i}`, mtu: podMtu }, { netns: pod, name: 'eth0', mtu: podMtu, mac: mac(id, 0x70 + i) })
+    w = setMaster(w, node, `veth${i}`, 'cni0')
+    w = setLinkUp(w, node, `veth${i}`, true)
+    w = setLinkUp(w, pod, 'eth0', true)
+    if (bridged) {
+      w = setMaster(w, node, 'vx0', 'cni0')
+      w = setLinkUp(w, node, 'vx0', true)
+      w = addAddr(w, pod, 'eth0', `10.${id}.0.${i}/24`)
+    } else {
+      w = setLinkUp(w, node, 'vx0', true)
+      w = addAddr(w, node, 'vx0', `10.${id}.${i}.0/32`)
+      w = addAddr(w, node, 'cni0', `10.${id}.${i}.1/24`)
+      w = addAddr(w, pod, 'eth0', `10.${id}.${i}.5/24`)
+      w = addRoute(w, pod, route('default', { via: `10.${id}.${i}.1`, dev: 'eth0' }))
+    }
+    w = listen(w, pod, [{ proto: 'tcp', port: 80, app: 'web' }])
+  }
+  for (const i of [1, 2]) {
+    const node = `n${i}`
+    const o = 3 - i
+    if (defaultFdb || bridged) w = putFdb(w, node, { mac: '00:00:00:00:00:00', dev: 'vx0', dst: `192.168.50.${o}`, self: true, permanent: true }, 'append')
+    else w = putFdb(w, node, { mac: mac(id, 0x50 + o), dev: 'vx0', dst: `192.168.50.${o}`, self: true, permanent: true })
+    if (!bridged) {
+      w = addRoute(w, node, route(`10.${id}.${o}.0/24`, { via: `10.${id}.${o}.0`, dev: 'vx0', onlink: true }))
+      w = putNeigh(w, node, { ip: `10.${id}.${o}.0`, dev: 'vx0', mac: mac(id, 0x50 + o), state: 'PERMANENT' })
+    }
+  }
+  const remote = bridged ? `10.${id}.0.2` : `10.${id}.2.5`
+  const probes: Probe[] = [
+    { kind: 'ping', from: 'n1-pod', to: remote },
+    { kind: 'tcp', from: 'n1-pod', to: remote, port: 80 },
+    { kind: 'ping', from: 'n1-pod', to: remote, size: podMtu, df: true },
+    { kind: 'ping', from: 'n1-pod', to: remote, size: Math.min(podMtu, underlay - 50) + 1, df: true },
+    { kind: 'ping', from: 'n1-pod', to: remote, size: podMtu, df: false },
+    { kind: 'ping', from: 'n1', to: '192.168.50.2' },
+    ...(bridged ? [] : [{ kind: 'ping' as const, from: 'n1', to: remote, size: vxMtu, df: true }, { kind: 'route' as const, from: 'n1', to: remote }]),
+  ]
+  return { name: `vxlan-${id}`, world: w, probes, params: `${bridged ? 'bridged' : 'routed'} underlay=${underlay} vxlan=${vxMtu} pod=${podMtu} forwarding=${fwd} fdb=${defaultFdb || bridged ? 'default' : 'per-vtep'}` }
+}
+
+/** Calico-style: pods with /32 and 169.254.1.1 as gateway, proxy ARP on the host ends. */
+function calicoWorld(rng: Rng, id: number): RandomWorld {
+  const fwd = chance(rng, 0.7)
+  const hostDefault = chance(rng, 0.7)
+  const proxyOn = chance(rng, 0.85)
+  let w = addNetns(emptyWorld(), newNetns('host', 'host', { sysctl: { 'net.ipv4.ip_forward': fwd } }))
+  // The host's uplink to a router netns, so it has an address and (maybe) a default route.
+  w = addNetns(w, newNetns('gw', 'plain'))
+  w = addVethPair(w, { netns: 'host', name: 'eth0', mac: mac(id, 0x80) }, { netns: 'gw', name: 'eth0', mac: mac(id, 0x81) })
+  w = setLinkUp(w, 'host', 'eth0', true)
+  w = setLinkUp(w, 'gw', 'eth0', true)
+  w = addAddr(w, 'host', 'eth0', `172.31.${id}.10/24`)
+  w = addAddr(w, 'gw', 'eth0', `172.31.${id}.1/24`)
+  if (hostDefault) w = addRoute(w, 'host', route('default', { via: `172.31.${id}.1`, dev: 'eth0' }))
+  for (const i of [1, 2]) {
+    const pod = `pod${i}`
+    const ip = `10.${id}.7.${i}`
+    w = addNetns(w, newNetns(pod, 'pod'))
+    w = addVethPair(w, { netns: 'host', name: `cali${i}`, mac: 'ee:ee:ee:ee:ee:ee' }, { netns: pod, name: 'eth0', mac: mac(id, 0x90 + i) })
+    if (proxyOn) w = setLinkFlag(w, 'host', `cali${i}`, { proxyArp: true })
+    w = setLinkUp(w, 'host', `cali${i}`, true)
+    w = setLinkUp(w, pod, 'eth0', true)
+    w = addAddr(w, pod, 'eth0', `${ip}/32`)
+    w = addRoute(w, pod, route('169.254.1.1', { dev: 'eth0' }))
+    w = addRoute(w, pod, route('default', { via: '169.254.1.1', dev: 'eth0' }))
+    w = addRoute(w, 'host', route(ip, { dev: `cali${i}` }))
+    w = listen(w, pod, [{ proto: 'tcp', port: 80, app: 'web' }])
+  }
+  const probes: Probe[] = [
+    { kind: 'ping', from: 'pod1', to: `10.${id}.7.2` },
+    { kind: 'tcp', from: 'pod1', to: `10.${id}.7.2`, port: 80 },
+    { kind: 'ping', from: 'pod1', to: `172.31.${id}.10` },
+    { kind: 'ping', from: 'pod2', to: `172.31.${id}.1` },
+    { kind: 'ping', from: 'host', to: `10.${id}.7.1` },
+    { kind: 'route', from: 'host', to: `10.${id}.7.1` },
+  ]
+  return { name: `calico-${id}`, world: w, probes, params: `forwarding=${fwd} hostDefault=${hostDefault} proxyArp=${proxyOn}` }
+}
+
+const FAMILIES = [lanWorld, chainWorld, vxlanPairWorld, calicoWorld]
+
+/**
+ * `count` worlds from `seed`, cycling through the families.
+ *
+ * @example
+ * randomWorlds(7, 8).map((r) => r.name) // ['lan-1', 'chain-2', 'vxlan-3', 'calico-4', …]
+ */
+export function randomWorlds(seed: number, count: number): RandomWorld[] {
+  const rng = createRng(seed)
+  return Array.from({ length: count }, (_, i) => FAMILIES[i % FAMILIES.length]!(rng, i + 1))
+}
