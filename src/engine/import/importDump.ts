@@ -106,14 +106,10 @@ export function importDumps(inputs: readonly DumpInput[]): ImportResult {
         nodes.set(name, acc)
       }
       if (!acc.files.includes(b.file)) acc.files.push(b.file)
+      touched.add(acc)
       return acc
     }
-    if (input.localIps && input.localIps.length > 0) {
-      const name = input.node ?? DEFAULT_NODE
-      const acc = nodes.get(name) ?? newAcc(name, input.node !== undefined ? 'input' : 'default')
-      nodes.set(name, acc)
-      for (const ip of input.localIps) if (!acc.localIps.includes(ip)) acc.localIps.push(ip)
-    }
+    const touched = new Set<NodeAcc>()
     for (const b of split) {
       const first = b.lines[0]
       const last = b.lines[b.lines.length - 1]
@@ -144,6 +140,16 @@ export function importDumps(inputs: readonly DumpInput[]): ImportResult {
         diagnostics.push(diag('IP001', b.file, first, `internal error while reading this ${b.format} block: ${e instanceof Error ? e.message : String(e)}`, { severity: 'error', hint: 'please report it with the pasted text' }))
       }
       for (const l of bad) notUnderstood.push({ file: b.file, line: l.n, text: l.text })
+    }
+    // `--local-ip`: addresses of the node(s) this input describes.
+    if (input.localIps && input.localIps.length > 0) {
+      if (touched.size === 0) {
+        const name = input.node ?? DEFAULT_NODE
+        const acc = nodes.get(name) ?? newAcc(name, input.node !== undefined ? 'input' : 'default')
+        nodes.set(name, acc)
+        touched.add(acc)
+      }
+      for (const acc of touched) for (const ip of input.localIps) if (!acc.localIps.includes(ip)) acc.localIps.push(ip)
     }
   }
 

@@ -119,6 +119,20 @@ describe('dumps that show little', () => {
     expect(run(w, { from: '203.0.113.7', to: '192.168.50.11', proto: 'tcp', dport: 30080 }, true)).toMatchObject({ verdict: 'delivered', dnat: '10.244.1.2:8080', masquerade: true })
   })
 
+  it('--local-ip goes to the node the input describes, and only when the dump shows no addresses', () => {
+    // The paste names its node by prompt: no extra node "node" appears for the flag.
+    const save = importDumps([{ name: 'p', text: `root@w9:~# iptables-save\n${captured('n1.iptables-save.txt')}`, localIps: ['192.168.50.11'] }])
+    expect(save.nodes.map((n) => [n.name, n.localIps])).toEqual([['w9', ['192.168.50.11']]])
+    const withAddrs = importToWorld(importDumps([{ name: 'b', text: captured('n1.bundle.txt'), localIps: ['10.9.9.9'] }]))
+    expect(withAddrs.notes).toContain("pwB-node1: --local-ip 10.9.9.9 ignored: the dump shows the node's own addresses (192.168.50.11)")
+  })
+
+  it('a dump without interfaces still has a NIC for packets from outside to arrive on', () => {
+    const w = importToWorld(importDumps([{ name: 's', text: captured('n1.iptables-save.txt'), node: 'n1' }]))
+    expect(w.netns.n1!.links.map((l) => `${l.name} ${l.kind}`)).toEqual(['lo loopback', 'eth0 phys', 'cni0 bridge', ...w.netns.n1!.links.slice(3).map((l) => `${l.name} veth`)])
+    expect(w.notes!.some((n) => n.startsWith('n1: no interfaces in the dump'))).toBe(true)
+  })
+
   it('--sysctl overrides win, and nothing is called assumed that was given', () => {
     const r = importDumps([{ name: 'ip-route.txt', text: real('flannel-vxlan-kind-tkng/ip-route.txt'), node: 'w2' }])
     const w = importToWorld(r, { sysctls: { 'net.bridge.bridge-nf-call-iptables': false } })

@@ -209,14 +209,25 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
   if (synthesized.length > 0) notes.push(`${n.name}: interface(s) ${synthesized.join(', ')} known only from routes/neighbours/FDB; kinds guessed from their names, addresses from the connected routes' src`)
   if (!links.some((l) => l.kind === 'loopback')) links.unshift(ns.links[0]!)
 
-  // `--local-ip` without any interface: the addresses go on an eth0 we make up.
-  const local = (n.localIps ?? []).filter((ip) => !links.some((l) => l.addrs.some((a) => a.ip === ip)))
+  // `--local-ip` is for dumps without interfaces: the addresses go on an eth0 we make up.
+  const given = new Set(n.localIps ?? [])
+  const ownAddrs = n.inferred.nodeIps.filter((x) => !given.has(x.value.ip) || x.from.length > 0)
+  let local = (n.localIps ?? []).filter((ip) => !links.some((l) => l.addrs.some((a) => a.ip === ip)))
+  if (local.length > 0 && ownAddrs.length > 0) {
+    notes.push(`${n.name}: --local-ip ${local.join(', ')} ignored: the dump shows the node's own addresses (${ownAddrs.map((x) => x.value.ip).join(', ')})`)
+    local = []
+  }
   if (local.length > 0) {
     const eth = links.find((l) => l.kind === 'phys')
     const addrs = local.map((ip) => ({ ip, len: 32, scope: 'global' as const }))
     if (eth) links[links.indexOf(eth)] = { ...eth, addrs: [...eth.addrs, ...addrs] }
     else links.push({ kind: 'phys', ifindex: next++, name: 'eth0', mtu: 1500, mac: macFromSeed(`${n.name}/eth0`), up: true, addrs })
     notes.push(`${n.name}: local address(es) ${local.join(', ')} (given with --local-ip) put on ${eth?.name ?? 'eth0'} as /32`)
+  }
+
+  if (!links.some((l) => l.kind !== 'loopback')) {
+    links.push({ kind: 'phys', ifindex: next++, name: 'eth0', mtu: 1500, mac: macFromSeed(`${n.name}/eth0`), up: true, addrs: [] })
+    notes.push(`${n.name}: no interfaces in the dump: an eth0 without addresses stands in for the node's NIC (give its addresses with --local-ip)`)
   }
 
   let routes: Route[] = [...n.routes]
