@@ -145,6 +145,16 @@ describe('what the import understood', () => {
     expect(Object.keys(n.chains)).toEqual(['nat'])
   })
 
+  it('`iptables-save | grep KUBE-SERVICES` spans two tables: each part lands in its own', () => {
+    const ex = captured('n1.iptables-save.txt').split('\n').filter((l) => l.includes('KUBE-SERVICES')).join('\n')
+    const r = importDumps([{ name: 'p', text: `root@n1:~# iptables-save | grep KUBE-SERVICES\n${ex}\n` }])
+    expect(r.notUnderstood).toEqual([])
+    // The second `:KUBE-SERVICES - [0:0]` starts the nat part (KUBE-SVC-… jumps say nat).
+    expect(r.nodes[0]!.chains.filter).toMatchObject({ FORWARD: 1, OUTPUT: 1, 'KUBE-SERVICES': 0 })
+    expect(r.nodes[0]!.chains.nat).toMatchObject({ PREROUTING: 1, OUTPUT: 1, 'KUBE-SERVICES': 4 })
+    expect(r.nodes[0]!.inferred.services.map((s) => s.clusterIP)).toEqual(['10.96.0.1', '10.96.45.10', '10.96.0.10'])
+  })
+
   it('is plain JSON: it survives a round trip through JSON text unchanged', () => {
     const r = importDumps([{ name: 'b', text: captured('n1.bundle.txt') }, { name: 'p', text: MESSY }])
     expect(JSON.parse(JSON.stringify(r))).toEqual(r)

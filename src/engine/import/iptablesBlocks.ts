@@ -28,10 +28,18 @@ export interface IptablesBlockOut {
 const NAT_HINTS = /-j (?:DNAT|SNAT|MASQUERADE|REDIRECT)\b|KUBE-(?:SVC|SEP|SVL|EXT|FW|XLB|MARK-MASQ|POSTROUTING)\b|FLANNEL-POSTRTG|cali-nat-/
 const MANGLE_HINTS = /-j (?:TPROXY|TOS|TTL|DSCP|CLASSIFY|TCPMSS)\b|cali-PREROUTING/
 
-function guessExcerptTable(text: string): TableName | undefined {
-  if (/^-[PA] (?:PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING)\b/m.test(text)) return undefined // netfilter's own guess from built-ins
+/** The table of `iptables -S` text that does not say: what its rules do, else which built-in chains it names. */
+function guessExcerptTable(text: string): TableName {
   if (NAT_HINTS.test(text)) return 'nat'
   if (MANGLE_HINTS.test(text)) return 'mangle'
+  const builtins = new Set<string>()
+  for (const m of text.matchAll(/^-[PA] (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING)\b/gm)) builtins.add(m[1]!)
+  // As iptables' own tables have them: only nat has PREROUTING+POSTROUTING without FORWARD, only raw PREROUTING+OUTPUT alone.
+  if (builtins.has('PREROUTING') || builtins.has('POSTROUTING')) {
+    if (builtins.has('FORWARD')) return 'mangle'
+    if (!builtins.has('POSTROUTING') && !builtins.has('INPUT')) return 'raw'
+    return 'nat'
+  }
   return 'filter'
 }
 
@@ -61,8 +69,32 @@ export function parseIptablesBlock(block: Block): IptablesBlockOut {
   const text = block.lines.map((l) => l.text).join('\n')
   if (block.format === 'iptables-save' && !block.lines.some((l) => /^\*\w+/.test(l.text))) {
     // An iptables-save excerpt without its `*table` line (`iptables-save | grep …`): read it
-    // as `iptables -S` text, line for line, so line numbers stay the user's.
-    return parseExcerpt(block, block.lines.map((l) => saveLineAsS(l.text)), lineOffset)
+    // as `iptables -S` text, line for line, so line numbers stay the user's. A chain declared
+    // a second time (KUBE-SERVICES is in filter and nat) starts the next table's part.
+    const texts = block.lines.map((l) => saveLineAsS(l.text))
+    const parts: number[] = [0]
+    const seen = new Set<string>()
+    texts.forEach((t, i) => {
+      const m = /^-[NP] (\S+)/.exec(t)
+      if (!m) return
+      if (seen.has(m[1]!)) {
+        parts.push(i)
+        seen.clear()
+      }
+      seen.add(m[1]!)
+    })
+    let out: IptablesBlockOut | undefined
+    for (let k = 0; k < parts.length; k++) {
+      const from = parts[k]!
+      const to = parts[k + 1] ?? texts.length
+      const part = parseExcerpt(block, texts.map((t, i) => (i >= from && i < to ? t : '')), lineOffset)
+      if (!out) out = part
+      else {
+        const m = mergeRulesets(out.ruleset, part.ruleset, part.declaredBuiltins)
+        out = { ruleset: m.ruleset, diagnostics: [...out.diagnostics, ...part.diagnostics], badLines: new Set([...out.badLines, ...part.badLines]), declaredBuiltins: new Set([...out.declaredBuiltins, ...part.declaredBuiltins]), synthesizedChains: [...out.synthesizedChains, ...part.synthesizedChains] }
+      }
+    }
+    return out!
   }
   if (block.format === 'iptables-save') {
     const r = parseIptablesSave(text, { file, lineOffset })
@@ -85,15 +117,15 @@ function parseExcerpt(block: Block, texts: readonly string[], lineOffset: number
   const text = texts.join('\n')
   // iptables -S output or an excerpt of -A lines.
   const hinted = block.hint?.table
-  const table = hinted !== undefined && isTableName(hinted) ? hinted : guessExcerptTable(text)
-  const opts = { file, lineOffset, ...(table !== undefined && { table }) }
+  const table: TableName = hinted !== undefined && isTableName(hinted) ? hinted : guessExcerptTable(text)
+  const opts = { file, lineOffset, table }
   const undeclared = new Set<string>()
   const declaredChains = new Set<string>()
   for (const t of texts) {
     const n = /^-N (\S+)$/.exec(t)
     if (n) declaredChains.add(n[1]!)
   }
-  const effectiveTable = table ?? 'filter'
+  const effectiveTable = table
   for (const t of texts) {
     const a = /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(t)
     if (a && !declaredChains.has(a[1]!) && !(BUILTIN_CHAINS[effectiveTable] as readonly string[]).includes(a[1]!)) undeclared.add(a[1]!)
@@ -120,8 +152,7 @@ function parseExcerpt(block: Block, texts: readonly string[], lineOffset: number
   if (synthesizedChains.length > 0 && first) {
     diagnostics.push(diag('IP016', file, first, `excerpt: chain(s) ${synthesizedChains.join(', ')} not shown in full; rules seen are kept, jumps into chains not shown return at once`, { severity: 'info', hint: 'paste the whole `iptables-save` output to trace every chain' }))
   }
-  const tableName = Object.keys(r.ruleset.tables)[0]
-  return { ruleset: r.ruleset, diagnostics, badLines: badLinesOf(diagnostics), declaredBuiltins: declared(text, (tableName as TableName | undefined) ?? table), synthesizedChains }
+  return { ruleset: r.ruleset, diagnostics, badLines: badLinesOf(diagnostics), declaredBuiltins: declared(text, table), synthesizedChains }
 }
 
 /** -S text is checked only after every -N is read, so declarations can go at the end. */
