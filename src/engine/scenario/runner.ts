@@ -128,18 +128,20 @@ const FIELD_NAMES: readonly string[] = [
   ]),
 ]
 
+/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
 function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!
-    prev[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1))
-      diag = up
+  const x = a.toLowerCase()
+  const y = b.toLowerCase()
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1)
+      d[i]![j] = v
     }
   }
-  return prev[b.length]!
+  return d[x.length]![y.length]!
 }
 
 /** The closest known word, if it is close enough to be a typo. */
@@ -271,7 +273,13 @@ function crossChecks(s: ScenarioFile): Issue[] {
 /** Parse and validate a scenario file; every problem is a diagnostic with its line. */
 export function parseScenario(text: string, opts: { file?: string } = {}): ParsedScenario {
   const file = opts.file !== undefined ? { file: opts.file } : {}
-  const source = readYaml(text, { code: 'SCN001', ...file })
+  let source: YamlSource
+  try {
+    source = readYaml(text, { code: 'SCN001', ...file })
+  } catch (e) {
+    // readYaml can still throw while converting a document (an alias to no anchor: `*x`).
+    return { diagnostics: [{ code: 'SCN001', severity: 'error', message: `cannot read YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'check the line with the * or & (YAML aliases and anchors)', ...file }], source: readYaml('', { code: 'SCN001' }) }
+  }
   const diagnostics = [...source.diagnostics]
   const doc = source.docs[0]
   if (!doc) {
