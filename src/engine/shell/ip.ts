@@ -1,0 +1,926 @@
+/**
+ * `ip` (iproute2 6.1): netns, link, address, route, neigh, rule, with the global options
+ * -n/-netns, -j/-json, -p/-pretty, -d/-details, -br/-brief, -4, -c, -s. Objects and
+ * commands may be abbreviated as iproute2 allows (`ip a`, `ip r`, `ip n`, `ip l s`). Each
+ * command is a world operation (model/ops.ts) in the netns the command runs in; messages and
+ * exit codes are the real tool's (golden/captured.txt): parse errors exit 255 or 1, kernel
+ * (RTNETLINK) errors 2.
+ *
+ * Kernel behaviour kept: a link moved to another netns keeps its ifindex when it is free
+ * there and comes up down without addresses; a failed `master` change first detaches the
+ * port from its old bridge (do_set_master); `ip netns add` leaves lo down.
+ * Simplifications: no IPv6, no multipath routes, no `ip rule` (the main table only).
+ */
+import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, canonicalDst, delAddr, delLink, delNetns, delRoute, findLink, moveLink, newNetns, putNeigh, putNetns, renameLink, setLinkFlag, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
+import type { NewLink } from '../model/ops.ts'
+import type { Addr, NeighState, Netns, Route, RouteType, World } from '../model/types.ts'
+import { broadcastOf, isIpv4, isMac, networkOf, normalizeMac, tryParsePrefix } from '../wire/addr.ts'
+import { printIpRoute, printRouteGet, jsonIpRoute } from '../print/iproute2.ts'
+import { SHELLS, enterShell } from './builtins.ts'
+import { findCommand } from './commands.ts'
+import { filterLinks, iprouteJson, jsonLinks, neighState, netnsIds, printAddrs, printBrief, printLinks, printNeigh } from './iproute.ts'
+import type { Command, Io } from './session.ts'
+import { machineOf, namedNetns, netnsDisplayName, resolveNetnsName } from './state.ts'
+
+interface Global {
+  netns: string
+  json: boolean
+  pretty: boolean
+  details: boolean
+  brief: boolean
+}
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`)
+  }
+}
+
+function fail(io: Io, msg: string, code: number): never {
+  io.err(msg.endsWith('\n') ? msg : `${msg}\n`)
+  throw new Exit(code)
+}
+
+/** The exit status iproute2 gives each kind of failure. */
+function errorCode(msg: string): number {
+  if (msg.startsWith('RTNETLINK answers')) return 2
+  if (msg.startsWith('Cannot find device')) return 1
+  if (msg.startsWith('Error: argument')) return 255
+  if (msg.startsWith('Cannot open network namespace')) return 255
+  return 2
+}
+
+/** Run a world operation; a NetError is printed with the real tool's status. */
+function op(io: Io, f: () => World): void {
+  try {
+    io.sh.setWorld(f())
+  } catch (e) {
+    if (e instanceof NetError) fail(io, e.message, errorCode(e.message))
+    throw e
+  }
+}
+
+function invarg(io: Io, msg: string, arg: string): never {
+  return fail(io, `Error: argument "${arg}" is wrong: ${msg}\n\n`, 255)
+}
+
+function incomplete(io: Io): never {
+  return fail(io, 'Command line is not complete. Try option "help"', 255)
+}
+
+/** iproute2's `matches()`: a non-empty prefix of the keyword. */
+function matches(arg: string | undefined, word: string): boolean {
+  return arg !== undefined && arg.length > 0 && word.startsWith(arg)
+}
+
+const OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighbor', 'neighbour', 'ntable', 'link', 'l2tp', 'fou', 'ila', 'macsec', 'tunnel', 'tuntap', 'tap', 'token', 'tcpmetrics', 'tcp_metrics', 'monitor', 'xfrm', 'mroute', 'mrule', 'netns', 'netconf', 'vrf', 'sr', 'nexthop', 'mptcp', 'ioam', 'stats', 'help']
+
+const USAGE = `Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }
+       ip [ -force ] -batch filename
+where  OBJECT := { address | addrlabel | fou | help | ila | ioam | l2tp | link |
+                   macsec | maddress | monitor | mptcp | mroute | mrule |
+                   neighbor | neighbour | netconf | netns | nexthop | ntable |
+                   ntbl | route | rule | sr | stats | tap | tcpmetrics |
+                   token | tunnel | tuntap | vrf | xfrm }
+       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |
+                    -h[uman-readable] | -iec | -j[son] | -p[retty] |
+                    -f[amily] { inet | inet6 | mpls | bridge | link } |
+                    -4 | -6 | -M | -B | -0 |
+                    -l[oops] { maximum-addr-flush-attempts } | -br[ief] |
+                    -o[neline] | -t[imestamp] | -ts[hort] | -b[atch] [filename] |
+                    -rc[vbuf] [size] | -n[etns] name | -N[umeric] | -a[ll] |
+                    -c[olor]}
+`
+
+function ns(io: Io, g: Global): Netns {
+  return io.sh.world.netns[g.netns]!
+}
+
+/** Names as `ip` shows them from this machine (pod sandboxes as cni-…). */
+function nameOf(io: Io) {
+  return (n: string) => netnsDisplayName(io.sh.world, n)
+}
+
+export const ip: Command = (io, argv) => {
+  const g: Global = { netns: io.netns, json: false, pretty: false, details: false, brief: false }
+  let i = 1
+  try {
+    while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '-') {
+      const a = argv[i]!.replace(/^--/, '-')
+      if (a === '-n' || a === '-net' || a === '-netns') {
+        const name = argv[++i]
+        if (name === undefined) incomplete(io)
+        const target = resolveNetnsName(io.sh.world, name)
+        if (!target) fail(io, `Cannot open network namespace "${name}": No such file or directory`, 255)
+        g.netns = target!
+      } else if (a === '-j' || a === '-json') g.json = true
+      else if (a === '-p' || a === '-pretty') g.pretty = true
+      else if (a === '-d' || a === '-details') g.details = true
+      else if (a === '-br' || a === '-brief') g.brief = true
+      else if (a === '-V' || a === '-Version') {
+        io.out('ip utility, iproute2-6.1.0, libbpf 1.1.2\n')
+        return 0
+      } else if (a === '-h' || a === '-help') {
+        io.out(USAGE)
+        return 0
+      } else if (/^-(4|s|stats|statistics|c|color(=.*)?|o|oneline|N|numeric|r|resolve|a|all|human|iec|t|ts)$/.test(a)) {
+        /* accepted, no effect on what is simulated */
+      } else if (/^-j[p]?$|^-pj$/.test(a)) {
+        g.json = true
+        g.pretty = a.includes('p')
+      } else fail(io, `Option "${argv[i]!}" is unknown, try "ip -help".`, 255)
+      i++
+    }
+    const objArg = argv[i]
+    if (objArg === undefined) fail(io, USAGE, 255)
+    const obj = OBJECTS.find((o) => matches(objArg, o))
+    const args = argv.slice(i + 1)
+    switch (obj) {
+      case 'address':
+        return ipAddr(io, g, args)
+      case 'link':
+        return ipLink(io, g, args)
+      case 'route':
+        return ipRoute(io, g, args)
+      case 'neighbor':
+      case 'neighbour':
+        return ipNeigh(io, g, args)
+      case 'netns':
+        return ipNetns(io, g, args)
+      case 'rule':
+        return ipRule(io, args)
+      case 'help':
+        io.out(USAGE)
+        return 0
+      case undefined:
+        return fail(io, `Object "${objArg}" is unknown, try "ip help".`, 1)
+      default:
+        return fail(io, `packetwalk: \`ip ${obj}\` is not simulated (this shell models link, address, route, neigh, netns)`, 1)
+    }
+  } catch (e) {
+    if (e instanceof Exit) return e.code
+    throw e
+  }
+}
+
+// ---- ip link ------------------------------------------------------------------------------
+
+function ipLink(io: Io, g: Global, args: readonly string[]): number {
+  const sub = args[0]
+  const rest = args.slice(1)
+  if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || sub === 'lst') return linkShow(io, g, rest, 'link')
+  if (matches(sub, 'add')) return linkAdd(io, g, rest)
+  if (matches(sub, 'set') || matches(sub, 'change')) return linkSet(io, g, rest)
+  if (matches(sub, 'delete') || sub === 'del') return linkDel(io, g, rest)
+  if (matches(sub, 'help')) {
+    io.out('Usage: ip link add [link DEV | parentdev NAME] [ name ] NAME\n                    [ mtu MTU ] [ address LLADDR ]\n                    type TYPE [ ARGS ]\n\n       ip link delete { DEVICE | dev DEVICE | group DEVGROUP } type TYPE [ ARGS ]\n\n       ip link set { DEVICE | dev DEVICE | group DEVGROUP }\n                      [ { up | down } ]\n                      [ master DEVICE ] [ nomaster ]\n                      [ netns { PID | NETNSNAME | NETNSFILE } ]\n                      [ mtu MTU ] [ name NAME ] [ address LLADDR ]\n\n       ip link show [ DEVICE | group GROUP ] [up] [master DEV] [type ETYPE]\n\nTYPE := { bridge | dummy | ipip | veth | vxlan }\n')
+    return 0
+  }
+  return fail(io, `Command "${sub}" is unknown, try "ip link help".`, 255)
+}
+
+function linkShow(io: Io, g: Global, args: readonly string[], what: 'link' | 'addr'): number {
+  const f: { dev?: string; up?: boolean; master?: string; type?: string } = {}
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === 'dev') f.dev = args[++i] ?? incomplete(io)
+    else if (a === 'up') f.up = true
+    else if (a === 'master') f.master = args[++i] ?? incomplete(io)
+    else if (a === 'type') f.type = args[++i] ?? incomplete(io)
+    else if (a === 'scope' || a === 'label' || a === 'to') i++
+    else if (a === 'permanent' || a === 'dynamic' || a === 'primary') continue
+    else if (f.dev === undefined) f.dev = a
+    else fail(io, `Error: either "dev" is duplicate, or "${a}" is a garbage.`, 255)
+  }
+  const n = ns(io, g)
+  if (f.dev !== undefined && !findLink(n, f.dev)) fail(io, `Device "${f.dev}" does not exist.`, 1)
+  const links = filterLinks(n, f.dev !== undefined ? { ...f, dev: findLink(n, f.dev)!.name } : f)
+  const w = io.sh.world
+  if (g.json) io.out(`${iprouteJson(jsonLinks(w, n, links, what, g.details), g.pretty)}\n`)
+  else if (g.brief) io.out(printBrief(w, n, links, what))
+  else io.out(what === 'link' ? printLinks(w, n, links, { details: g.details, nameOf: nameOf(io) }) : printAddrs(w, n, links, { details: g.details, nameOf: nameOf(io) }))
+  return 0
+}
+
+const IFNAME = /^[^\s/:]{1,15}$/
+
+interface LinkSpec {
+  name?: string
+  type?: string
+  mtu?: number
+  address?: string
+  netns?: string
+  up?: boolean
+  master?: string
+  typeArgs: string[]
+}
+
+/** iproute2's iplink_parse for `add`: generic options, then `type KIND …`. */
+function parseLinkSpec(io: Io, g: Global, args: readonly string[]): LinkSpec {
+  const spec: LinkSpec = { typeArgs: [] }
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const next = () => args[++i] ?? incomplete(io)
+    if (a === 'type') {
+      spec.type = next()
+      spec.typeArgs = args.slice(i + 1)
+      break
+    }
+    if (a === 'name' || a === 'dev') spec.name = next()
+    else if (a === 'mtu') {
+      const v = next()
+      if (!/^\d+$/.test(v)) invarg(io, 'Invalid "mtu" value\n', v)
+      spec.mtu = Number(v)
+    } else if (a === 'address') {
+      const v = next()
+      if (!isMac(v)) fail(io, `"${v}" is invalid lladdr.`, 255)
+      spec.address = normalizeMac(v)
+    } else if (a === 'netns') {
+      const v = next()
+      const t = netnsArg(io, v)
+      if (!t) invarg(io, 'Invalid "netns" value\n', v)
+      spec.netns = t
+    } else if (a === 'up') spec.up = true
+    else if (a === 'master') spec.master = next()
+    else if (a === 'txqueuelen' || a === 'qlen' || a === 'link' || a === 'group' || a === 'numtxqueues' || a === 'numrxqueues' || a === 'alias') next()
+    else if (spec.name === undefined) spec.name = a
+    else fail(io, `Error: either "dev" is duplicate, or "${a}" is a garbage.`, 255)
+  }
+  void g
+  return spec
+}
+
+/** A netns argument: a name in /run/netns, a path, or a PID (the pause container's). */
+function netnsArg(io: Io, v: string): string | undefined {
+  const w = io.sh.world
+  if (/^\d+$/.test(v)) return Object.values(w.netns).find((n) => n.pod?.pausePid === Number(v))?.name ?? (v === '1' ? io.sh.machine : undefined)
+  return resolveNetnsName(w, v)
+}
+
+function linkAdd(io: Io, g: Global, args: readonly string[]): number {
+  const spec = parseLinkSpec(io, g, args)
+  const type = spec.type
+  if (type === undefined) fail(io, 'Not enough information: "type" argument is required', 1)
+  const name = spec.name
+  if (name !== undefined && !IFNAME.test(name)) invarg(io, '"name" not a valid ifname', name)
+  const target = spec.netns ?? g.netns
+  const n = io.sh.world.netns[target]!
+  const common = { ...(spec.mtu !== undefined && { mtu: spec.mtu }), ...(spec.address && { mac: spec.address }) }
+  const autoName = (prefix: string, inNs: Netns = n, except?: string) => {
+    for (let k = 0; ; k++) if (!findLink(inNs, `${prefix}${k}`) && `${prefix}${k}` !== except) return `${prefix}${k}`
+  }
+  switch (type) {
+    case 'veth': {
+      const peer = parseVethPeer(io, spec.typeArgs)
+      const aName = name ?? autoName('veth')
+      const bNs = peer.netns ?? target
+      const bName = peer.name ?? autoName('veth', io.sh.world.netns[bNs], bNs === target ? aName : undefined)
+      if (bName === aName && bNs === target) fail(io, 'RTNETLINK answers: File exists', 2)
+      const a = { netns: target, name: aName, ...common }
+      const b = { netns: bNs, name: bName, ...(peer.mtu !== undefined && { mtu: peer.mtu }), ...(peer.address && { mac: peer.address }) }
+      // veth_newlink registers the peer first: in one netns the peer gets the lower ifindex.
+      op(io, () => (bNs === target ? addVethPair(io.sh.world, b, a) : addVethPair(io.sh.world, a, b)))
+      break
+    }
+    case 'bridge': {
+      const o = parseKv(io, spec.typeArgs, ['ageing_time', 'stp_state', 'forward_delay', 'hello_time', 'max_age', 'priority', 'vlan_filtering', 'mcast_snooping'])
+      op(io, () => addLink(io.sh.world, target, { kind: 'bridge', name: name ?? autoName('bridge'), ageingTime: o.ageing_time !== undefined ? Math.round(Number(o.ageing_time) / 100) : 300, ...(o.stp_state === '1' && { stp: true }), ...common }))
+      break
+    }
+    case 'vxlan':
+      linkAddVxlan(io, target, name ?? autoName('vxlan'), spec, common)
+      break
+    case 'dummy':
+      op(io, () => addLink(io.sh.world, target, { kind: 'dummy', name: name ?? autoName('dummy'), ...common }))
+      break
+    case 'ipip': {
+      const o = parseKv(io, spec.typeArgs, ['remote', 'local', 'ttl', 'dev', 'mode'])
+      op(io, () => addLink(io.sh.world, target, { kind: 'ipip', name: name ?? autoName('ipip'), noarp: true, ...(o.remote && o.remote !== 'any' && { remote: o.remote }), ...(o.local && o.local !== 'any' && { local: o.local }), ...common }))
+      break
+    }
+    case 'vlan':
+    case 'macvlan':
+    case 'ipvlan':
+    case 'bond':
+    case 'geneve':
+    case 'wireguard':
+    case 'vrf':
+    case 'tun':
+      return fail(io, `packetwalk: link type ${type} is not simulated (this shell creates veth, bridge, vxlan, dummy and ipip links)`, 2)
+    default:
+      return fail(io, 'Error: Unknown device type.', 2)
+  }
+  const created = name ?? [...io.sh.world.netns[target]!.links].sort((a, b) => b.ifindex - a.ifindex)[0]!.name
+  if (spec.master !== undefined) linkSetMaster(io, target, created, spec.master)
+  if (spec.up) op(io, () => setLinkUp(io.sh.world, target, created, true))
+  return 0
+}
+
+function parseVethPeer(io: Io, args: readonly string[]): { name?: string; netns?: string; mtu?: number; address?: string } {
+  if (args.length === 0) return {}
+  if (args[0] !== 'peer') fail(io, `Error: either "dev" is duplicate, or "${args[0]!}" is a garbage.`, 255)
+  const out: { name?: string; netns?: string; mtu?: number; address?: string } = {}
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]!
+    const next = () => args[++i] ?? incomplete(io)
+    if (a === 'name' || a === 'dev') out.name = next()
+    else if (a === 'netns') {
+      const v = next()
+      const t = netnsArg(io, v)
+      if (!t) invarg(io, 'Invalid "netns" value\n', v)
+      out.netns = t
+    } else if (a === 'mtu') out.mtu = Number(next())
+    else if (a === 'address') out.address = normalizeMac(next())
+    else if (out.name === undefined) out.name = a
+    else fail(io, `Error: either "dev" is duplicate, or "${a}" is a garbage.`, 255)
+  }
+  if (out.name !== undefined && !IFNAME.test(out.name)) invarg(io, '"name" not a valid ifname', out.name)
+  return out
+}
+
+function parseKv(io: Io, args: readonly string[], keys: readonly string[], flags: readonly string[] = []): Record<string, string> {
+  const o: Record<string, string> = {}
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (flags.includes(a)) o[a] = '1'
+    else if (keys.includes(a)) o[a] = args[++i] ?? incomplete(io)
+    else fail(io, `Error: either "dev" is duplicate, or "${a}" is a garbage.`, 255)
+  }
+  return o
+}
+
+function linkAddVxlan(io: Io, target: string, name: string, spec: LinkSpec, common: { mtu?: number; mac?: string }): void {
+  const o = parseKv(io, spec.typeArgs, ['id', 'vni', 'remote', 'local', 'group', 'dev', 'dstport', 'ttl', 'tos', 'ageing', 'df', 'port', 'srcport', 'maxaddress', 'label'], ['learning', 'nolearning', 'proxy', 'noproxy', 'l2miss', 'l3miss', 'udpcsum', 'noudpcsum', 'external', 'rsc', 'norsc', 'nolocalbypass', 'localbypass'])
+  const id = o.id ?? o.vni
+  if (id === undefined) fail(io, 'vxlan: missing virtual network identifier', 1)
+  if (!/^\d+$/.test(id) || Number(id) > 16777215) invarg(io, 'invalid id\n', id)
+  if (o.remote && o.group) fail(io, 'vxlan: both remote and group cannot be specified', 1)
+  for (const k of ['remote', 'local', 'group'] as const) if (o[k] !== undefined && !isIpv4(o[k])) invarg(io, `invalid ${k} address\n`, o[k])
+  if (o.dev !== undefined && !findLink(io.sh.world.netns[target]!, o.dev)) fail(io, `Cannot find device "${o.dev}"`, 1)
+  let dstport = o.dstport !== undefined ? Number(o.dstport) : undefined
+  if (dstport === undefined) {
+    io.err("vxlan: destination port not specified\nWill use Linux kernel default (non-standard value)\nUse 'dstport 4789' to get the IANA assigned value\nUse 'dstport 0' to get default and quiet this message\n")
+    dstport = 8472
+  } else if (dstport === 0) dstport = 8472
+  const spec2: NewLink = { kind: 'vxlan', name, vni: Number(id), dstport, learning: o.nolearning === undefined, ...(o.local && { local: o.local }), ...(o.remote && { remote: o.remote }), ...(o.group && { group: o.group }), ...(o.dev && { dev: o.dev }), ...common }
+  op(io, () => addLink(io.sh.world, target, spec2))
+}
+
+function linkDel(io: Io, g: Global, args: readonly string[]): number {
+  let dev: string | undefined
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === 'dev') dev = args[++i] ?? incomplete(io)
+    else if (a === 'type') i++
+    else if (dev === undefined) dev = a
+  }
+  if (dev === undefined) fail(io, 'Not enough information: "dev" argument is required.', 1)
+  op(io, () => delLink(io.sh.world, g.netns, dev))
+  return 0
+}
+
+function linkSetMaster(io: Io, netns: string, dev: string, master: string): void {
+  const n = io.sh.world.netns[netns]!
+  const br = findLink(n, master)
+  if (!br) invarg(io, 'Device does not exist\n', master)
+  if (br.kind !== 'bridge') {
+    // do_set_master: the port leaves its current bridge before the new master refuses it.
+    const l = findLink(n, dev)!
+    if (l.master) op(io, () => setMaster(io.sh.world, netns, dev, undefined))
+    fail(io, 'RTNETLINK answers: Operation not supported', 2)
+  }
+  op(io, () => setMaster(io.sh.world, netns, dev, br.name))
+}
+
+/** Moving a link keeps its ifindex in the new netns when that index is free there. */
+function keepIfindex(w: World, target: string, name: string, ifindex: number): World {
+  const t = w.netns[target]!
+  if (t.links.some((l) => l.ifindex === ifindex && l.name !== name)) return w
+  const links = t.links.map((l) => (l.name === name ? ({ ...l, ifindex }) : l))
+  return putNetns(w, { ...t, links, nextIfindex: Math.max(t.nextIfindex - 1, ifindex + 1, ...links.map((l) => l.ifindex + 1)) })
+}
+
+function linkSet(io: Io, g: Global, args: readonly string[]): number {
+  let dev: string | undefined
+  const ch: { up?: boolean; master?: string | null; netns?: string; mtu?: number; name?: string; address?: string; arp?: boolean; hairpin?: boolean } = {}
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const next = () => args[++i] ?? incomplete(io)
+    if (a === 'dev') dev = next()
+    else if (a === 'up') ch.up = true
+    else if (a === 'down') ch.up = false
+    else if (a === 'master') ch.master = next()
+    else if (a === 'nomaster') ch.master = null
+    else if (a === 'netns') {
+      const v = next()
+      const t = netnsArg(io, v)
+      if (!t) invarg(io, 'Invalid "netns" value\n', v)
+      ch.netns = t
+    } else if (a === 'mtu') {
+      const v = next()
+      if (!/^\d+$/.test(v)) invarg(io, 'Invalid "mtu" value\n', v)
+      ch.mtu = Number(v)
+    } else if (a === 'name') {
+      const v = next()
+      if (!IFNAME.test(v)) invarg(io, '"name" not a valid ifname', v)
+      ch.name = v
+    } else if (a === 'address') {
+      const v = next()
+      if (!isMac(v)) fail(io, `"${v}" is invalid lladdr.`, 255)
+      ch.address = normalizeMac(v)
+    } else if (a === 'arp') ch.arp = next() === 'on'
+    else if (a === 'promisc' || a === 'multicast' || a === 'allmulticast' || a === 'txqueuelen' || a === 'qlen' || a === 'alias' || a === 'mtu') next()
+    else if (a === 'type') {
+      // `type bridge_slave hairpin on`
+      const kind = next()
+      if (kind !== 'bridge_slave') fail(io, 'RTNETLINK answers: Operation not supported', 2)
+      const o = parseKv(io, args.slice(i + 1), ['hairpin', 'learning', 'flood', 'state', 'priority', 'cost', 'proxy_arp', 'guard', 'fastleave', 'root_block'])
+      if (o.hairpin !== undefined) ch.hairpin = o.hairpin === 'on'
+      break
+    } else if (dev === undefined) dev = a
+    else fail(io, `Error: either "dev" is duplicate, or "${a}" is a garbage.`, 255)
+  }
+  if (dev === undefined) fail(io, 'Not enough of information: "dev" argument is required.', 255)
+  let netns = g.netns
+  const l = findLink(io.sh.world.netns[netns]!, dev)
+  if (!l) fail(io, `Cannot find device "${dev}"`, 1)
+  let name = l.name
+  // The kernel's do_setlink order: netns, address, mtu, name, master, flags.
+  if (ch.netns !== undefined && ch.netns !== netns) {
+    const ifindex = l.ifindex
+    op(io, () => keepIfindex(moveLink(io.sh.world, netns, name, ch.netns!), ch.netns!, name, ifindex))
+    netns = ch.netns
+  }
+  if (ch.address !== undefined) op(io, () => setLinkFlag(io.sh.world, netns, name, { mac: ch.address! }))
+  if (ch.mtu !== undefined) {
+    if (ch.mtu > 65535 && l.kind !== 'loopback') fail(io, 'Error: mtu greater than device maximum.', 2)
+    op(io, () => setLinkMtu(io.sh.world, netns, name, ch.mtu!))
+  }
+  if (ch.name !== undefined && ch.name !== name) {
+    const cur = findLink(io.sh.world.netns[netns]!, name)!
+    if (cur.up) fail(io, 'RTNETLINK answers: Device or resource busy', 2)
+    op(io, () => renameLink(io.sh.world, netns, name, ch.name!))
+    name = ch.name
+  }
+  if (ch.master === null) op(io, () => setMaster(io.sh.world, netns, name, undefined))
+  else if (ch.master !== undefined) linkSetMaster(io, netns, name, ch.master)
+  if (ch.arp !== undefined) op(io, () => setLinkFlag(io.sh.world, netns, name, { noarp: !ch.arp }))
+  if (ch.hairpin !== undefined) op(io, () => setLinkFlag(io.sh.world, netns, name, { hairpin: ch.hairpin! }))
+  if (ch.up !== undefined) op(io, () => setLinkUp(io.sh.world, netns, name, ch.up!))
+  // lo gets 127.0.0.1/8 from the kernel when it comes up (inet_netdev_event on NETDEV_UP).
+  const cur = findLink(io.sh.world.netns[netns]!, name)!
+  if (ch.up && cur.kind === 'loopback' && !cur.addrs.some((a) => a.ip === '127.0.0.1')) op(io, () => addAddr(io.sh.world, netns, name, '127.0.0.1/8', { scope: 'host' }))
+  return 0
+}
+
+// ---- ip address -----------------------------------------------------------------------------
+
+function ipAddr(io: Io, g: Global, args: readonly string[]): number {
+  const sub = args[0]
+  const rest = args.slice(1)
+  if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || sub === 'lst') return linkShow(io, g, rest, 'addr')
+  if (matches(sub, 'add') || matches(sub, 'replace') || matches(sub, 'change')) return addrAdd(io, g, rest, matches(sub, 'add') ? 'add' : 'replace')
+  if (matches(sub, 'delete') || sub === 'del') return addrDel(io, g, rest)
+  if (matches(sub, 'flush')) return addrFlush(io, g, rest)
+  if (matches(sub, 'help')) {
+    io.out('Usage: ip address {add|change|replace} IFADDR dev IFNAME [ LIFETIME ]\n                                                      [ CONFFLAG-LIST ]\n       ip address del IFADDR dev IFNAME [mngtmpaddr]\n       ip address {save|flush} [ dev IFNAME ] [ scope SCOPE-ID ]\n                            [ to PREFIX ] [ FLAG-LIST ] [ label LABEL ] [up]\n       ip address [ show [ dev IFNAME ] [ scope SCOPE-ID ] [ master DEVICE ]\n                         [ nomaster ]\n                         [ type TYPE ] [ to PREFIX ] [ FLAG-LIST ]\n                         [ label LABEL ] [up] [ vrf NAME ] ]\n')
+    return 0
+  }
+  return fail(io, `Command "${sub}" is unknown, try "ip address help".`, 255)
+}
+
+function parseAddrArgs(io: Io, args: readonly string[]): { local?: string; dev?: string; brd?: string; scope?: Addr['scope']; noprefixroute?: boolean } {
+  const o: { local?: string; dev?: string; brd?: string; scope?: Addr['scope']; noprefixroute?: boolean } = {}
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const next = () => args[++i] ?? incomplete(io)
+    if (a === 'dev') o.dev = next()
+    else if (a === 'brd' || a === 'broadcast') o.brd = next()
+    else if (a === 'scope') {
+      const s = next()
+      if (s !== 'global' && s !== 'link' && s !== 'host') invarg(io, 'invalid scope value.', s)
+      o.scope = s
+    } else if (a === 'noprefixroute') o.noprefixroute = true
+    else if (a === 'label' || a === 'valid_lft' || a === 'preferred_lft' || a === 'peer') next()
+    else if (a === 'local') o.local = next()
+    else if (o.local === undefined) o.local = a
+    else fail(io, `Error: either "local" is duplicate, or "${a}" is a garbage.`, 255)
+  }
+  return o
+}
+
+function validCidr(text: string): { ip: string; len: number } | undefined {
+  const [ipText, lenText, extra] = text.split('/')
+  if (extra !== undefined || ipText === undefined || !isIpv4(ipText)) return undefined
+  if (lenText === undefined) return { ip: ipText, len: 32 }
+  if (!/^\d+$/.test(lenText) || Number(lenText) > 32) return undefined
+  return { ip: ipText, len: Number(lenText) }
+}
+
+function addrAdd(io: Io, g: Global, args: readonly string[], mode: 'add' | 'replace'): number {
+  const o = parseAddrArgs(io, args)
+  if (o.local === undefined) fail(io, 'Not enough information: "local" argument is required.', 1)
+  const c = validCidr(o.local)
+  if (!c) fail(io, `Error: any valid prefix is expected rather than "${o.local}".`, 1)
+  if (o.dev === undefined) fail(io, 'Not enough information: "dev" argument is required.', 1)
+  const n = ns(io, g)
+  const l = findLink(n, o.dev)
+  if (!l) fail(io, `Cannot find device "${o.dev}"`, 1)
+  if (l.addrs.some((a) => a.ip === c.ip)) {
+    if (mode === 'replace') return 0
+    fail(io, 'Error: ipv4: Address already assigned.', 2)
+  }
+  const brd = o.brd === '+' ? broadcastOf(c.ip, c.len) : o.brd === '-' ? undefined : o.brd
+  op(io, () => addAddr(io.sh.world, g.netns, l.name, `${c.ip}/${c.len}`, { ...(brd !== undefined && { broadcast: brd }), ...(o.scope && { scope: o.scope }), ...(o.noprefixroute && { noprefixroute: true }) }))
+  return 0
+}
+
+function addrDel(io: Io, g: Global, args: readonly string[]): number {
+  const o = parseAddrArgs(io, args)
+  if (o.local === undefined) fail(io, 'Not enough information: "local" argument is required.', 1)
+  const c = validCidr(o.local)
+  if (!c) fail(io, `Error: any valid prefix is expected rather than "${o.local}".`, 1)
+  if (o.dev === undefined) fail(io, 'Not enough information: "dev" argument is required.', 1)
+  const l = findLink(ns(io, g), o.dev)
+  if (!l) fail(io, `Cannot find device "${o.dev}"`, 1)
+  if (!l.addrs.some((a) => a.ip === c.ip && (!o.local!.includes('/') || a.len === c.len))) fail(io, 'Error: ipv4: Address not found.', 2)
+  op(io, () => delAddr(io.sh.world, g.netns, l.name, o.local!))
+  return 0
+}
+
+function addrFlush(io: Io, g: Global, args: readonly string[]): number {
+  let dev = args[0] === 'dev' ? args[1] : args[0]
+  if (dev === undefined) fail(io, 'Flush requires arguments.', 255)
+  const l = findLink(ns(io, g), dev)
+  if (!l) fail(io, `Device "${dev}" does not exist.`, 1)
+  dev = l.name
+  for (const a of l.addrs) op(io, () => delAddr(io.sh.world, g.netns, dev, `${a.ip}/${a.len}`))
+  return 0
+}
+
+// ---- ip route -------------------------------------------------------------------------------
+
+function ipRoute(io: Io, g: Global, args: readonly string[]): number {
+  const sub = args[0]
+  const rest = args.slice(1)
+  if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || sub === 'lst') return routeShow(io, g, rest)
+  if (matches(sub, 'get')) return routeGet(io, g, rest)
+  if (matches(sub, 'add')) return routeAdd(io, g, rest, 'add')
+  if (matches(sub, 'replace')) return routeAdd(io, g, rest, 'replace')
+  if (matches(sub, 'append')) return routeAdd(io, g, rest, 'append')
+  if (matches(sub, 'change')) return routeAdd(io, g, rest, 'replace')
+  if (matches(sub, 'delete') || sub === 'del') return routeDel(io, g, rest)
+  if (matches(sub, 'flush')) return routeFlush(io, g, rest)
+  if (matches(sub, 'help')) {
+    io.out('Usage: ip route { list | flush } SELECTOR\n       ip route get ADDRESS [ from ADDRESS iif STRING ]\n                            [ oif STRING ] [ mark NUMBER ]\n       ip route { add | del | change | append | replace } ROUTE\nROUTE := NODE_SPEC [ INFO_SPEC ]\nNODE_SPEC := [ TYPE ] PREFIX [ tos TOS ] [ table TABLE_ID ] [ proto RTPROTO ]\n             [ scope SCOPE ] [ metric METRIC ]\nINFO_SPEC := { NH | nhid ID } OPTIONS FLAGS\nNH := [ via ADDRESS ] [ dev STRING ] [ weight NUMBER ] NHFLAGS\nOPTIONS := FLAGS [ mtu NUMBER ] [ src ADDRESS ]\nTYPE := { unicast | local | broadcast | multicast | throw |\n          unreachable | prohibit | blackhole | nat }\nNHFLAGS := [ onlink | pervasive ]\n')
+    return 0
+  }
+  return fail(io, `Command "${sub}" is unknown, try "ip route help".`, 255)
+}
+
+const ROUTE_TYPES: readonly RouteType[] = ['unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit', 'throw']
+
+interface RouteArgs {
+  type: RouteType
+  dst?: string
+  via?: string
+  dev?: string
+  src?: string
+  proto?: string
+  scope?: Route['scope']
+  metric?: number
+  mtu?: number
+  table?: Route['table'] | 'all'
+  onlink?: boolean
+}
+
+function parseTable(t: string): Route['table'] | 'all' {
+  if (t === 'main' || t === '254') return 'main'
+  if (t === 'local' || t === '255') return 'local'
+  if (t === 'all' || t === '0') return 'all'
+  return Number(t)
+}
+
+function parseRouteArgs(io: Io, args: readonly string[], forShow = false): RouteArgs {
+  const r: RouteArgs = { type: 'unicast' }
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const next = () => args[++i] ?? incomplete(io)
+    if (a === 'via') {
+      let v = next()
+      if (v === 'inet') v = next()
+      if (!isIpv4(v)) fail(io, `Error: inet address is expected rather than "${v}".`, 1)
+      r.via = v
+    } else if (a === 'dev' || a === 'oif') r.dev = next()
+    else if (a === 'src') r.src = next()
+    else if (a === 'proto' || a === 'protocol') r.proto = next()
+    else if (a === 'scope') r.scope = next() as Route['scope']
+    else if (a === 'metric' || a === 'preference' || a === 'priority') r.metric = Number(next())
+    else if (a === 'mtu') {
+      let v = next()
+      if (v === 'lock') v = next()
+      r.mtu = Number(v)
+    } else if (a === 'table') r.table = parseTable(next())
+    else if (a === 'onlink') r.onlink = true
+    else if (a === 'nexthop') fail(io, 'packetwalk: multipath routes (nexthop) are not simulated', 2)
+    else if (a === 'advmss' || a === 'realm' || a === 'tos' || a === 'weight' || a === 'initcwnd') next()
+    else if ((ROUTE_TYPES as readonly string[]).includes(a) && r.dst === undefined) r.type = a as RouteType
+    else if (a === 'to') r.dst = next()
+    else if (r.dst === undefined) r.dst = a
+    else if (forShow) r.dst = a
+    else fail(io, `Error: either "to" is duplicate, or "${a}" is a garbage.`, 255)
+  }
+  return r
+}
+
+function checkPrefix(io: Io, text: string): string {
+  if (text === 'default' || text === 'all' || text === 'any') return 'default'
+  const c = validCidr(text)
+  if (!c) fail(io, `Error: any valid prefix is expected rather than "${text}".`, 1)
+  if (networkOf(c.ip, c.len) !== c.ip) fail(io, 'Error: Invalid prefix for given prefix length.', 2)
+  return canonicalDst(`${c.ip}/${c.len}`)
+}
+
+function routeAdd(io: Io, g: Global, args: readonly string[], mode: 'add' | 'replace' | 'append'): number {
+  const r = parseRouteArgs(io, args)
+  if (r.dst === undefined) incomplete(io)
+  const dst = checkPrefix(io, r.dst)
+  const n = ns(io, g)
+  let dev = r.dev
+  if (dev !== undefined) {
+    const l = findLink(n, dev)
+    if (!l) fail(io, `Cannot find device "${dev}"`, 1)
+    dev = l.name
+  }
+  if (r.onlink && dev === undefined) fail(io, 'Error: Nexthop device required for onlink.', 2)
+  if (r.type === 'unicast' && r.via !== undefined && dev === undefined) {
+    // The kernel finds the device through the connected route that holds the gateway.
+    const conn = n.routes.find((x) => x.type === 'unicast' && x.scope === 'link' && x.dev !== undefined && inPrefix(x.dst, r.via!))
+    if (!conn) fail(io, 'Error: Nexthop has invalid gateway.', 2)
+    dev = conn.dev
+  }
+  if (r.type === 'unicast' && r.via === undefined && dev === undefined) fail(io, 'RTNETLINK answers: No such device', 2)
+  if (r.table === 'all') fail(io, 'Error: argument "all" is wrong: invalid table ID', 255)
+  const scope = r.scope ?? (r.type === 'local' ? 'host' : r.type === 'unicast' && r.via === undefined ? 'link' : 'global')
+  const route: Route = { dst, type: r.type, table: r.table ?? 'main', ...(r.via !== undefined && { via: r.via }), ...(dev !== undefined && r.type === 'unicast' && { dev }), ...(dev !== undefined && r.type === 'local' && { dev }), ...(r.onlink && { onlink: true }), scope, ...(r.src !== undefined && { src: r.src }), proto: r.proto ?? 'boot', ...(r.metric !== undefined && { metric: r.metric }), ...(r.mtu !== undefined && { mtu: r.mtu }) }
+  op(io, () => addRoute(io.sh.world, g.netns, route, mode))
+  return 0
+}
+
+function inPrefix(prefix: string, ip: string): boolean {
+  const p = tryParsePrefix(prefix)
+  if (!p) return false
+  const q = tryParsePrefix(ip)
+  return q !== undefined && ((q.net & p.mask) >>> 0) === p.net
+}
+
+function routeDel(io: Io, g: Global, args: readonly string[]): number {
+  const r = parseRouteArgs(io, args)
+  if (r.dst === undefined) incomplete(io)
+  const dst = checkPrefix(io, r.dst)
+  const table = r.table === 'all' ? undefined : r.table
+  op(io, () => delRoute(io.sh.world, g.netns, { dst, ...(r.dev !== undefined && { dev: r.dev }), ...(r.via !== undefined && { via: r.via }), table: table ?? 'main' }))
+  return 0
+}
+
+function routeFlush(io: Io, g: Global, args: readonly string[]): number {
+  if (args[0] === 'cache') {
+    const keep: Record<string, number> = {}
+    for (const [k, v] of Object.entries(io.sh.pmtu)) if (!k.startsWith(`${g.netns} `)) keep[k] = v
+    io.sh.pmtu = keep
+    return 0
+  }
+  const r = parseRouteArgs(io, args, true)
+  const n = ns(io, g)
+  const routes = n.routes.filter((x) => !((r.dev === undefined || x.dev === r.dev) && (r.proto === undefined || x.proto === r.proto) && (x.table === (r.table === undefined || r.table === 'all' ? 'main' : r.table)) && (r.dst === undefined || x.dst === checkPrefix(io, r.dst))))
+  io.sh.setWorld(putNetns(io.sh.world, { ...n, routes }))
+  return 0
+}
+
+/** The local table the kernel keeps for every address (`ip route show table local`). */
+function localTable(n: Netns): Route[] {
+  const out: Route[] = []
+  for (const l of n.links) {
+    if (!l.up) continue
+    for (const a of l.addrs) {
+      if (l.kind === 'loopback' && a.len < 32) out.push({ dst: `${networkOf(a.ip, a.len)}/${a.len}`, type: 'local', table: 'local', dev: l.name, scope: 'host', src: a.ip, proto: 'kernel' })
+      out.push({ dst: a.ip, type: 'local', table: 'local', dev: l.name, scope: 'host', src: a.ip, proto: 'kernel' })
+      if (a.len < 31) out.push({ dst: broadcastOf(a.ip, a.len), type: 'broadcast', table: 'local', dev: l.name, scope: 'link', src: a.ip, proto: 'kernel' })
+    }
+  }
+  const key = (r: Route) => {
+    const p = tryParsePrefix(r.dst)!
+    return p.net * 64 + (32 - p.len)
+  }
+  return out.sort((a, b) => key(a) - key(b))
+}
+
+function routeShow(io: Io, g: Global, args: readonly string[]): number {
+  const r = parseRouteArgs(io, args, true)
+  const n = ns(io, g)
+  if (r.dev !== undefined && !findLink(n, r.dev)) fail(io, `Cannot find device "${r.dev}"`, 1)
+  const table = r.table ?? 'main'
+  if (table === 'local' || table === 'all') {
+    const local = localTable(n).filter((x) => r.dev === undefined || x.dev === r.dev)
+    const mainText = table === 'all' ? printIpRoute({ ...n, routes: n.routes.filter((x) => r.dev === undefined || x.dev === r.dev) }, { w: io.sh.world }) : ''
+    const localText = local.map((x) => `${x.type} ${x.dst} dev ${x.dev!}${table === 'all' ? ' table local' : ''} proto kernel scope ${x.scope} src ${x.src!} \n`)
+    io.out(mainText + localText.join(''))
+    return 0
+  }
+  let routes = n.routes.filter((x) => x.table === table)
+  if (r.dev !== undefined) routes = routes.filter((x) => x.dev === r.dev)
+  if (r.proto !== undefined) routes = routes.filter((x) => x.proto === r.proto)
+  if (r.via !== undefined) routes = routes.filter((x) => x.via === r.via)
+  if (r.dst !== undefined) {
+    const dst = checkPrefix(io, r.dst)
+    routes = routes.filter((x) => x.dst === dst)
+  }
+  if (g.json) {
+    const all = jsonIpRoute({ ...n, routes }) as Record<string, unknown>[]
+    io.out(`${iprouteJson(all, g.pretty)}\n`)
+    return 0
+  }
+  let text = printIpRoute({ ...n, routes: routes.map((x) => ({ ...x, table: 'main' as const })) }, { w: io.sh.world })
+  // With `dev X` the device is implied, so iproute2 leaves it out of each line.
+  if (r.dev !== undefined) text = text.split('\n').map((l) => l.replace(` dev ${r.dev} `, ' ')).join('\n')
+  io.out(text)
+  return 0
+}
+
+function routeGet(io: Io, g: Global, args: readonly string[]): number {
+  let dst: string | undefined
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === 'from' || a === 'iif' || a === 'oif' || a === 'mark' || a === 'tos' || a === 'uid' || a === 'sport' || a === 'dport' || a === 'ipproto') i++
+    else if (a === 'to') dst = args[++i]
+    else if (a === 'fibmatch' || a === 'connected') continue
+    else dst = a
+  }
+  if (dst === undefined) incomplete(io)
+  const c = validCidr(dst)
+  if (!c) fail(io, `Error: any valid prefix is expected rather than "${dst}".`, 1)
+  const text = printRouteGet(ns(io, g), c.ip)
+  if (text.startsWith('RTNETLINK')) fail(io, text, 2)
+  const pmtu = io.sh.pmtu[`${g.netns} ${c.ip}`]
+  io.out(pmtu !== undefined ? text.replace(/ {4}cache \n$/, `    cache expires 597sec mtu ${pmtu} \n`) : text)
+  return 0
+}
+
+// ---- ip neigh -------------------------------------------------------------------------------
+
+function ipNeigh(io: Io, g: Global, args: readonly string[]): number {
+  const sub = args[0]
+  const rest = args.slice(1)
+  if (sub === undefined || matches(sub, 'show') || matches(sub, 'list') || sub === 'lst') return neighShow(io, g, rest)
+  if (matches(sub, 'add')) return neighAdd(io, g, rest, 'add')
+  if (matches(sub, 'replace') || matches(sub, 'change') || sub === 'chg') return neighAdd(io, g, rest, 'replace')
+  if (matches(sub, 'delete') || sub === 'del') return neighDel(io, g, rest)
+  if (matches(sub, 'flush')) return neighFlush(io, g, rest)
+  return fail(io, `Command "${sub}" is unknown, try "ip neigh help".`, 255)
+}
+
+const NUD: Readonly<Record<string, NeighState>> = { permanent: 'PERMANENT', noarp: 'NOARP', reachable: 'REACHABLE', stale: 'STALE', delay: 'DELAY', probe: 'PROBE', failed: 'FAILED', incomplete: 'INCOMPLETE' }
+
+function neighAdd(io: Io, g: Global, args: readonly string[], mode: 'add' | 'replace'): number {
+  let ipText: string | undefined
+  let dev: string | undefined
+  let mac: string | undefined
+  let nud: NeighState = 'PERMANENT'
+  let router = false
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    const next = () => args[++i] ?? incomplete(io)
+    if (a === 'dev') dev = next()
+    else if (a === 'lladdr') {
+      const v = next()
+      if (!isMac(v)) fail(io, `"${v}" is invalid lladdr.`, 255)
+      mac = normalizeMac(v)
+    } else if (a === 'nud') {
+      const v = next()
+      const s = NUD[v]
+      if (!s) invarg(io, 'nud state is bad', v)
+      nud = s!
+    } else if (a === 'router') router = true
+    else if (a === 'to') ipText = next()
+    else if (a === 'proxy') fail(io, 'packetwalk: proxy neighbour entries are not simulated', 2)
+    else if (ipText === undefined) ipText = a
+    else fail(io, `Error: either "to" is duplicate, or "${a}" is a garbage.`, 255)
+  }
+  if (ipText === undefined || dev === undefined) fail(io, 'Device and destination are required arguments.', 255)
+  if (!isIpv4(ipText)) fail(io, `Error: inet address is expected rather than "${ipText}".`, 1)
+  const l = findLink(ns(io, g), dev)
+  if (!l) fail(io, `Cannot find device "${dev}"`, 1)
+  op(io, () => putNeigh(io.sh.world, g.netns, { ip: ipText, dev: l.name, ...(mac && { mac }), state: nud, updated: io.sh.clock, ...(router && { router: true }) }, mode))
+  return 0
+}
+
+function neighDel(io: Io, g: Global, args: readonly string[]): number {
+  const ipText = args.find((a, i) => a !== 'dev' && args[i - 1] !== 'dev' && a !== 'to')
+  const dev = args[args.indexOf('dev') + 1]
+  if (ipText === undefined || !args.includes('dev') || dev === undefined) fail(io, 'Device and destination are required arguments.', 255)
+  const n = ns(io, g)
+  if (!findLink(n, dev)) fail(io, `Cannot find device "${dev}"`, 1)
+  if (!n.neigh.some((x) => x.ip === ipText && x.dev === dev)) fail(io, 'RTNETLINK answers: No such file or directory', 2)
+  io.sh.setWorld(putNetns(io.sh.world, { ...n, neigh: n.neigh.filter((x) => !(x.ip === ipText && x.dev === dev)) }))
+  return 0
+}
+
+function neighFlush(io: Io, g: Global, args: readonly string[]): number {
+  const dev = args[0] === 'dev' ? args[1] : args[0] === 'all' ? undefined : args[0]
+  const n = ns(io, g)
+  io.sh.setWorld(putNetns(io.sh.world, { ...n, neigh: n.neigh.filter((x) => x.state === 'PERMANENT' || x.state === 'NOARP' || (dev !== undefined && x.dev !== dev)) }))
+  return 0
+}
+
+function neighShow(io: Io, g: Global, args: readonly string[]): number {
+  let dev: string | undefined
+  let ipText: string | undefined
+  let nud: string | undefined
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === 'dev') dev = args[++i] ?? incomplete(io)
+    else if (a === 'nud') nud = args[++i]
+    else if (a === 'to') ipText = args[++i]
+    else if (a === 'proxy' || a === 'all') continue
+    else ipText = a
+  }
+  const n = ns(io, g)
+  if (dev !== undefined && !findLink(n, dev)) fail(io, `Cannot find device "${dev}"`, 1)
+  const entries = n.neigh.filter((x) => (dev === undefined || x.dev === dev) && (ipText === undefined || x.ip === ipText) && (nud === undefined || nud === 'all' || neighState(x, io.sh.clock) === NUD[nud]))
+  if (g.json) {
+    io.out(`${iprouteJson(entries.map((x) => ({ dst: x.ip, ...(dev === undefined && { dev: x.dev }), ...(x.mac && { lladdr: x.mac }), ...(x.router && { router: null }), state: [neighState(x, io.sh.clock)] })), g.pretty)}\n`)
+    return 0
+  }
+  io.out(printNeigh(entries, io.sh.clock, dev !== undefined ? { dev } : {}))
+  return 0
+}
+
+// ---- ip rule --------------------------------------------------------------------------------
+
+function ipRule(io: Io, args: readonly string[]): number {
+  const sub = args[0]
+  if (sub === undefined || matches(sub, 'show') || matches(sub, 'list')) {
+    io.out('0:\tfrom all lookup local\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n')
+    return 0
+  }
+  return fail(io, 'packetwalk: policy routing (ip rule) is not simulated: the tracer looks up the main table only', 2)
+}
+
+// ---- ip netns -------------------------------------------------------------------------------
+
+function ipNetns(io: Io, g: Global, args: readonly string[]): number {
+  const sub = args[0]
+  const rest = args.slice(1)
+  const w = io.sh.world
+  if (sub === undefined || matches(sub, 'list') || matches(sub, 'show')) {
+    const here = w.netns[g.netns]!
+    const ids = netnsIds(here)
+    // Peers seen from the peer side too: a netns whose veth points here has an id for us, and we for it.
+    for (const n of Object.values(w.netns)) for (const l of n.links) if (l.kind === 'veth' && l.peer?.netns === g.netns && n.name !== g.netns && !ids.has(n.name)) ids.set(n.name, ids.size)
+    const names = namedNetns(w, machineOf(w, w.netns[io.sh.machine] ?? here)).filter((x) => x !== g.netns)
+    io.out(names.map((x) => `${netnsDisplayName(w, x)}${ids.has(x) ? ` (id: ${ids.get(x)!})` : ''}\n`).join(''))
+    return 0
+  }
+  if (matches(sub, 'add')) {
+    const name = rest[0]
+    if (name === undefined) fail(io, 'No netns name specified', 255)
+    if (name.includes('/') || name === '.' || name === '..') fail(io, `Invalid netns name "${name}"`, 255)
+    if (resolveNetnsName(w, name) !== undefined && w.netns[resolveNetnsName(w, name)!]) fail(io, `Cannot create namespace file "/run/netns/${name}": File exists`, 1)
+    const node = w.netns[io.sh.machine]?.node
+    op(io, () => addNetns(io.sh.world, newNetns(name, 'plain', { loUp: false, ...(node !== undefined && { node }) })))
+    return 0
+  }
+  if (matches(sub, 'delete') || sub === 'del') {
+    const name = rest[0]
+    if (name === undefined) fail(io, 'No netns name specified', 255)
+    const target = resolveNetnsName(w, name)
+    if (!target || w.netns[target]!.kind === 'host') fail(io, `Cannot remove namespace file "/run/netns/${name}": No such file or directory`, 1)
+    op(io, () => delNetns(io.sh.world, target))
+    return 0
+  }
+  if (matches(sub, 'exec')) {
+    const name = rest[0]
+    if (name === undefined) fail(io, 'No netns name specified', 255)
+    const target = resolveNetnsName(w, name)
+    if (!target) fail(io, `Cannot open network namespace "${name}": No such file or directory`, 255)
+    const cmd = rest.slice(1)
+    if (cmd.length === 0) fail(io, 'No command specified', 255)
+    if (cmd.length === 1 && SHELLS.has(cmd[0]!)) {
+      enterShell(io.sh, target)
+      return 0
+    }
+    if (!findCommand(cmd[0]!)) fail(io, `exec of "${cmd[0]!}" failed: No such file or directory`, 1)
+    return io.exec(cmd, { netns: target, stdin: io.stdin })
+  }
+  if (matches(sub, 'identify')) {
+    io.out(g.netns !== io.sh.machine ? `${netnsDisplayName(w, g.netns)}\n` : '\n')
+    return 0
+  }
+  if (matches(sub, 'pids')) {
+    const target = resolveNetnsName(w, rest[0] ?? '')
+    const pod = target ? w.netns[target]?.pod : undefined
+    io.out(pod ? `${pod.pausePid}\n` : '')
+    return 0
+  }
+  return fail(io, `Command "${sub}" is unknown, try "ip netns help".`, 255)
+}
