@@ -516,15 +516,15 @@ function rulesOnlyOutput(ctx: Ctx, nsName: string, pkt: Packet, o: OriginateOpts
 }
 
 /** The packet leaves the modelled part of the world (rules-only input): count it as delivered onward. */
-function leaveModel(ctx: Ctx, nsName: string, pkt: Packet): void {
+function leaveModel(ctx: Ctx, nsName: string, pkt: Packet, how?: string): void {
   const h = ipOf(pkt)!
   const t = l4(pkt)
   record(ctx, {
     kind: 'deliver',
     netns: nsName,
     packet: pkt,
-    explain: `leaves ${nsName} towards ${h.dst}${t && t.kind !== 'icmp' ? `:${t.dport}` : ''}`,
-    notSimulated: ['no routing table or interfaces in the input: the route out and the rest of the path are not simulated'],
+    explain: `leaves ${nsName}${how ? ` ${how}` : ''} towards ${h.dst}${t && t.kind !== 'icmp' ? `:${t.dport}` : ''}`,
+    notSimulated: [how ? 'what lies beyond this interface is not in the input: the rest of the path is not simulated' : 'no routing table or interfaces in the input: the route out and the rest of the path are not simulated'],
   })
   if (ctx.phase === 'request' && ctx.request.verdict === undefined) {
     ctx.request.verdict = 'delivered'
@@ -602,6 +602,7 @@ function l3Output(ctx: Ctx, nsName: string, skb: Skb, rt: Route): void {
   if (dev.kind === 'ipip') return ipipOutput(ctx, nsName, skb, rt, dev)
   if (dev.kind === 'loopback') return receiveIp(ctx, nsName, 'lo', skb)
   if (dev.kind === 'dummy') return drop(ctx, nsName, skb.pkt, `${dev.name} is a dummy device: it discards everything sent through it`)
+  if (dev.kind === 'phys' && !dev.segment) return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}, a NIC whose network is not in the input`)
   const nexthop = rt.via ?? h.dst
   const mac = dev.noarp ? ZERO_MAC : resolveNeigh(ctx, nsName, dev, nexthop, skb.pkt)
   if (mac === undefined) {
@@ -1077,7 +1078,7 @@ function deliverLocal(ctx: Ctx, nsName: string, inDev: string, skb: Skb): void {
     }
     const l = findListener(n, 'tcp', t.dport, h.dst)
     if (!l) {
-      if (isRulesOnly(n)) return assumeListening(ctx, nsName, pkt, h.dst, t.dport)
+      if (n.socketsUnknown || isRulesOnly(n)) return assumeListening(ctx, nsName, pkt, h.dst, t.dport)
       record(ctx, { kind: 'drop', netns: nsName, packet: pkt, explain: `nothing listens on tcp/${t.dport} in ${nsName}: the kernel answers with RST (connection refused)` })
       setFailure(ctx, 'rejected', `connection refused: nothing listens on tcp/${t.dport} in ${nsName}`)
       return sendTcpReset(ctx, nsName, pkt)
@@ -1089,7 +1090,7 @@ function deliverLocal(ctx: Ctx, nsName: string, inDev: string, skb: Skb): void {
   if (t?.kind === 'udp') {
     const l = findListener(n, 'udp', t.dport, h.dst)
     if (!l) {
-      if (isRulesOnly(n)) return assumeListening(ctx, nsName, pkt, h.dst, t.dport)
+      if (n.socketsUnknown || isRulesOnly(n)) return assumeListening(ctx, nsName, pkt, h.dst, t.dport)
       record(ctx, { kind: 'drop', netns: nsName, packet: pkt, explain: `nothing listens on udp/${t.dport} in ${nsName}: ICMP port unreachable` })
       setFailure(ctx, 'rejected', `port unreachable: nothing listens on udp/${t.dport} in ${nsName}`)
       return sendIcmpError(ctx, nsName, pkt, 3, 3)
