@@ -17,14 +17,14 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: 'retain-on-failure',
     contextOptions: { reducedMotion: 'reduce' },
-    viewport: { width: 1280, height: 800 },
+    viewport: { width: 1280, height: 720 },
   },
   projects: [
     {
       name: 'chromium',
       use: {
         ...devices['Desktop Chrome'],
-        viewport: { width: 1280, height: 800 },
+        viewport: { width: 1280, height: 720 },
         launchOptions: {
           executablePath: CHROMIUM,
           args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

@@ -16,10 +16,16 @@ export function TopBar() {
         <span className="pw-sr">Scenario</span>
         <select data-testid="scenario-picker" value={selected} onChange={(e) => void open(e.target.value)} aria-label="Scenario">
           {!scenario && <option value="">Choose a scenario…</option>}
-          {catalog.map((e) => (
-            <option key={e.id} value={e.id}>
-              {e.title}
-            </option>
+          {[...new Set(catalog.map((e) => e.group ?? 'Scenarios'))].map((g) => (
+            <optgroup key={g} label={g}>
+              {catalog
+                .filter((e) => (e.group ?? 'Scenarios') === g)
+                .map((e) => (
+                  <option key={e.id} value={e.id}>
+                    {e.title}
+                  </option>
+                ))}
+            </optgroup>
           ))}
         </select>
       </label>

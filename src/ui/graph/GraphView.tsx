@@ -17,7 +17,7 @@ import { frameDuration } from '../store/playback.ts'
 import { current, focusNetns, focusServices, packetBefore, topologyWorld } from '../store/selectors.ts'
 import { Legend } from '../components/Legend.tsx'
 import { useForwardStep } from '../hooks/useForwardStep.ts'
-import { elkLayout } from './elk.ts'
+import { elkLayout, warmUpElk } from './elk.ts'
 import { EMPTY_HIGHLIGHT, useHighlight } from './highlight.ts'
 import { layoutGraph, placeNodes, routeOverlayEdges } from './layout.ts'
 import type { Positions } from './layout.ts'
@@ -43,8 +43,30 @@ const nodeTypes: NodeTypes = {
 
 const edgeTypes: EdgeTypes = { default: PwEdgeView, smoothstep: PwEdgeView }
 
-/** Layouts already computed, by topology: switching back to a scenario is instant. */
+/** Layouts already computed, by topology: switching back to a scenario, or reloading the page, is instant. */
 const layoutCache = new Map<string, Positions>()
+const STORE_KEY = 'packetwalk.layouts.v1'
+
+function loadStoredLayouts(): void {
+  try {
+    const saved = JSON.parse(window.localStorage.getItem(STORE_KEY) ?? '{}') as Record<string, Positions>
+    for (const [k, v] of Object.entries(saved)) layoutCache.set(k, v)
+  } catch {
+    // unreadable or disabled storage: lay out again
+  }
+}
+
+function storeLayouts(): void {
+  try {
+    // The most recent few topologies are enough.
+    window.localStorage.setItem(STORE_KEY, JSON.stringify(Object.fromEntries([...layoutCache].slice(-8))))
+  } catch {
+    // storage full or disabled: the in-memory cache still works
+  }
+}
+
+loadStoredLayouts()
+warmUpElk()
 
 function useGraph(): { graph: GraphModel | null; key: string } {
   const scenario = useExplainer((s) => s.scenario)
@@ -75,6 +97,7 @@ function Flow() {
     layoutGraph(graph, elkLayout).then(
       (p) => {
         layoutCache.set(key, p)
+        storeLayouts()
         if (!live) return
         setLaidOut({ key, positions: p })
         setLayoutError(null)
@@ -158,6 +181,7 @@ function Flow() {
         </Panel>
       )}
       {graph && ready && <Token graph={graph} />}
+      {ready && initialized && <span data-testid="graph-ready" hidden />}
     </ReactFlow>
   )
 }

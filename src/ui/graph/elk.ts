@@ -12,3 +12,9 @@ export const elkLayout: ElkLayout = (graph) => {
   elk ??= new ELK({ workerFactory: () => new ElkWorker() })
   return elk.layout(graph)
 }
+
+/** Start the worker early (while the scenario is still being built), so the first layout does not pay for it. */
+export function warmUpElk(): void {
+  if (elk) return
+  void elkLayout({ id: 'warm-up', children: [{ id: 'a', width: 1, height: 1 }] }).catch(() => undefined)
+}

@@ -19,6 +19,8 @@ export interface DevSnapshot {
   readonly segment: number
   readonly step: { readonly kind: string; readonly flow: string; readonly netns: string; readonly dev?: string; readonly explain: string } | null
   readonly theme: string
+  /** Every frame of the timeline, briefly: what a test needs to find a step by its kind. */
+  readonly frames: readonly { readonly kind: string; readonly flow?: string; readonly netns?: string; readonly dev?: string }[]
 }
 
 export function snapshot(): DevSnapshot {
@@ -37,6 +39,7 @@ export function snapshot(): DevSnapshot {
     segment: c?.segmentIndex ?? -1,
     step: st ? { kind: st.kind, flow: st.flow, netns: st.netns, ...(st.dev && { dev: st.dev }), explain: st.explain } : null,
     theme: s.theme,
+    frames: (s.scenario?.timeline.segments ?? []).flatMap((seg) => (seg.kind === 'trace' ? (seg.steps.length ? seg.steps.map((x) => ({ kind: x.kind, flow: x.flow, netns: x.netns, ...(x.dev && { dev: x.dev }) })) : [{ kind: 'empty' }]) : [{ kind: 'change' }])),
   }
 }
 

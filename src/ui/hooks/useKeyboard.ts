@@ -26,7 +26,8 @@ export function ownsKey(el: Element | null, key: string): boolean {
   if (tag === 'TEXTAREA' || tag === 'SELECT' || (el as HTMLElement).isContentEditable) return true
   if (tag === 'INPUT') {
     const type = (el as HTMLInputElement).type
-    if (type === 'range') return key !== ' '
+    // The scrubber moves itself with arrows and Home/End (same effect); other keys are ours.
+    if (type === 'range') return ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown'].includes(key)
     return true
   }
   if (tag === 'BUTTON' || tag === 'SUMMARY' || el.getAttribute('role') === 'tab' || el.getAttribute('role') === 'button') return key === ' ' || key === 'Enter'

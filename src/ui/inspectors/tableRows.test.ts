@@ -5,7 +5,7 @@ import { bridgeWorld, vxlanWorld } from '../../engine/sim/testWorlds.ts'
 import type { ChainWalk } from '../../engine/sim/trace.ts'
 import { parseIptablesSave } from '../../engine/netfilter/save.ts'
 import { loadWorld } from '../scenarios/buildDemo.ts'
-import { addrRows, chainView, conntrackRows, fdbRows, lastNetfilterStep, neighRows, routeRows } from './tableRows.ts'
+import { addrRows, chainView, conntrackRows, fdbRows, lastNetfilterStep, neighRows, routeRows, sysctlRows } from './tableRows.ts'
 
 const used = (rows: readonly { used: boolean; text: string }[]) => rows.filter((r) => r.used).map((r) => r.text)
 
@@ -39,6 +39,13 @@ describe('table rows', () => {
     expect(vxlan[0]!.used).toBe(true)
     expect(vxlan[0]!.reason).toMatch(/VTEP for this MAC is 192.168.1.20/)
     expect(bridge.every((r) => !r.used)).toBe(true)
+  })
+
+  it('marks the sysctl that dropped a packet (ip_forward off)', () => {
+    const w = vxlanWorld({ ipForward: false })
+    const t = simulate(w, { from: 'node1-pod', to: '10.244.2.5', proto: 'icmp' }, { seed: 1 }).steps
+    const rows = sysctlRows(w.netns.node1!, t.at(-1))
+    expect(used(rows)).toEqual(['net.ipv4.ip_forward = 0'])
   })
 
   it('marks a local address when the packet is for this netns', () => {

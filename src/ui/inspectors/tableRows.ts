@@ -100,6 +100,16 @@ export function fdbRows(ns: Netns, step?: TraceStep): { bridge: Row[]; vxlan: Ro
   return { bridge, vxlan }
 }
 
+/** The sysctls the engine models, as `sysctl` prints them; the one a step checked is marked. */
+export function sysctlRows(ns: Netns, step?: TraceStep): Row[] {
+  const ref = refIn(step?.ref, ns.name, 'sysctl')
+  return (Object.entries(ns.sysctl) as [string, boolean | number][]).map(([k, v]) => {
+    const used = ref?.table === 'sysctl' && ref.key === k
+    const value = typeof v === 'boolean' ? (v ? 1 : 0) : v
+    return { key: k, text: `${k} = ${value}`, used, ...(used && { reason: 'this setting decided the step' }) }
+  })
+}
+
 /** `conntrack -L` lines at time `now`, the entry the step used or wrote marked. */
 export function conntrackRows(ns: Netns, now: number, step?: TraceStep): Row[] {
   const ref = refIn(step?.ref, ns.name, 'conntrack')

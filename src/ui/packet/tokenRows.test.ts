@@ -20,6 +20,11 @@ describe('token rows', () => {
     expect(rows[1]!.parts[3]).toEqual({ text: '[SYN]' })
   })
 
+  it('a routed hop (TTL, MACs) leaves the token rows unmarked', () => {
+    const hop = { headers: [{ ...syn.headers[0]!, ttl: 63 }, syn.headers[1]!] } as Packet
+    expect(tokenRows(diffLayers(syn, hop)).map((r) => r.status)).toEqual(['same', 'same'])
+  })
+
   it('encapsulation: outer rows are marked outer and added', () => {
     const outer: Packet = { headers: [{ kind: 'ipv4', src: '192.168.1.10', dst: '192.168.1.20', ttl: 64, df: false, id: 2, proto: 'udp', length: 90 }, { kind: 'udp', sport: 40000, dport: 8472 }, { kind: 'vxlan', vni: 1 }, { kind: 'eth', src: '02:00:00:00:f1:01', dst: '02:00:00:00:f2:02', type: 'ipv4' }, ...syn.headers] }
     const rows = tokenRows(diffLayers({ headers: outer.headers.slice(3) }, outer))

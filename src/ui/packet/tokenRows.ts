@@ -46,6 +46,13 @@ function rowOf(l: Layer): TokenRow {
   }
 }
 
+/**
+ * Rows for the token. A row is marked changed only when an address or port it shows changed
+ * (NAT); a TTL decrement or new MACs at a routed hop are in the packet inspector, not here.
+ */
 export function tokenRows(layers: readonly Layer[]): TokenRow[] {
-  return layers.map(rowOf)
+  return layers.map((l) => {
+    const row = rowOf(l)
+    return row.status === 'changed' && !row.parts.some((p) => p.old !== undefined) ? { ...row, status: 'same' } : row
+  })
 }

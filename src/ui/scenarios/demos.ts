@@ -26,6 +26,7 @@ export const DEFAULT_DEMO = 'ex2-vxlan'
 
 export const demoCatalog: readonly ScenarioEntry[] = DEMOS.map((d) => ({
   ...d,
+  group: 'Built-in demos',
   load: async (): Promise<LoadedScenario> => {
     const { buildDemo } = await import('./buildDemo.ts')
     return buildDemo(d.id)

@@ -24,7 +24,9 @@ export interface ScenarioEntry {
   readonly id: string
   readonly title: string
   readonly summary: string
-  load(): Promise<LoadedScenario>
+  /** Picker section (`Built-in demos`, `Curriculum scenarios`). */
+  readonly group?: string
+  readonly load: () => Promise<LoadedScenario>
 }
 
 /** The narration for a frame: the last entry covering it. */

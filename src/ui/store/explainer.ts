@@ -7,6 +7,7 @@ import { create } from 'zustand'
 import type { World } from '../../engine/model/types.ts'
 import { frameCount, worldAtFrame } from '../../engine/scenario/timeline.ts'
 import { demoCatalog } from '../scenarios/demos.ts'
+import { scenarioFileCatalog } from '../scenarios/scenarioFiles.ts'
 import type { LoadedScenario, ScenarioEntry } from '../scenarios/types.ts'
 import { INITIAL_PLAYBACK, playbackReducer } from './playback.ts'
 import type { PlaybackAction, PlaybackState } from './playback.ts'
@@ -60,7 +61,7 @@ const toggled = (set: ReadonlySet<string>, key: string): ReadonlySet<string> => 
 }
 
 export const useExplainer = create<ExplainerState>()((set, get) => ({
-  catalog: demoCatalog,
+  catalog: [...demoCatalog, ...scenarioFileCatalog],
   status: 'idle',
   error: null,
   scenario: null,
@@ -88,7 +89,9 @@ export const useExplainer = create<ExplainerState>()((set, get) => ({
       const scenario = await entry.load()
       if (seq !== loadSeq) return // a later open() won
       const playback = playbackReducer(get().playback, { type: 'load', total: frameCount(scenario.timeline), frame: at.frame ?? 0 })
-      set({ status: 'ready', scenario, playback, world: worldAtFrame(scenario.timeline, playback.frame), selection: null, expandedNodes: new Set(), expandedServices: new Set() })
+      // The entry's title and summary become the ones the file itself gives.
+      const catalog = get().catalog.map((e) => (e.id === id ? { ...e, title: scenario.title, summary: scenario.summary } : e))
+      set({ status: 'ready', scenario, catalog, playback, world: worldAtFrame(scenario.timeline, playback.frame), selection: null, expandedNodes: new Set(), expandedServices: new Set() })
     } catch (e) {
       if (seq !== loadSeq) return
       set({ status: 'error', error: e instanceof Error ? e.message : String(e) })
