@@ -9,7 +9,7 @@
  * Simplifications: a hostname where an address belongs is refused (iptables would resolve
  * it); service names for ports come from a small built-in table, not /etc/services.
  */
-import { intToIp, ipToInt, isIpv4, maskOf } from '../wire/addr.ts'
+import { intToIp, maskOf } from '../wire/addr.ts'
 import type { CidrValue, CtStateName, Match, NatRange, PortSpec, Target } from './types.ts'
 import type { NfCode } from './codes.ts'
 import type { Token } from './tokenize.ts'
@@ -35,9 +35,15 @@ export interface RuleSpec {
 }
 
 // ---------------------------------------------------------------------------------------
-// Small tables: protocols, services, ICMP types, TCP flags, address types.
+// Small tables: protocols, services, ICMP types, TCP flags, address types. Tables looked up
+// by a word of the input have no prototype, so `-p constructor` or `-m toString` is an
+// unknown name like any other, not a property of Object.prototype.
 
-export const PROTO_NUMBERS: Readonly<Record<string, number>> = { all: 0, icmp: 1, igmp: 2, ipencap: 4, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58, 'ipv6-icmp': 58, sctp: 132, udplite: 136 }
+function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries)
+}
+
+export const PROTO_NUMBERS: Readonly<Record<string, number>> = table({ all: 0, icmp: 1, igmp: 2, ipencap: 4, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmpv6: 58, 'ipv6-icmp': 58, sctp: 132, udplite: 136 })
 const PROTO_NAMES: Readonly<Record<number, string>> = { 1: 'icmp', 2: 'igmp', 4: 'ipencap', 6: 'tcp', 17: 'udp', 47: 'gre', 50: 'esp', 51: 'ah', 58: 'ipv6-icmp', 132: 'sctp', 136: 'udplite' }
 
 /** Canonical protocol name as iptables-save prints it (`6` → `tcp`, unknown numbers stay numbers). */
@@ -52,19 +58,19 @@ export function protoNumber(p: string): number | undefined {
 }
 
 /** A few /etc/services names (simplification: not the whole file). */
-export const SERVICES: Readonly<Record<string, number>> = {
+export const SERVICES: Readonly<Record<string, number>> = table({
   tcpmux: 1, ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, http: 80, pop3: 110, ntp: 123, imap2: 143, snmp: 161, ldap: 389, https: 443, syslog: 514, submission: 587, ldaps: 636, rsync: 873, imaps: 993, pop3s: 995, mysql: 3306, 'cisco-sccp': 2000, mdns: 5353, postgresql: 5432, 'http-alt': 8080, 'sun-answerbook': 8888, 'x11': 6000, kerberos: 88, bgp: 179, microsoft_ds: 445, vxlan: 4789, etcd: 2379,
-}
+})
 const SERVICE_BY_PORT: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(SERVICES).map(([k, v]) => [v, k]))
 export function serviceName(port: number): string | undefined {
   return SERVICE_BY_PORT[port]
 }
 
-export const ICMP_TYPES: Readonly<Record<string, readonly [number, number?]>> = {
+export const ICMP_TYPES: Readonly<Record<string, readonly [number, number?]>> = table<readonly [number, number?]>({
   'echo-reply': [0], pong: [0], 'destination-unreachable': [3], 'network-unreachable': [3, 0], 'host-unreachable': [3, 1], 'protocol-unreachable': [3, 2], 'port-unreachable': [3, 3], 'fragmentation-needed': [3, 4], 'source-route-failed': [3, 5], 'network-unknown': [3, 6], 'host-unknown': [3, 7], 'network-prohibited': [3, 9], 'host-prohibited': [3, 10], 'TOS-network-unreachable': [3, 11], 'TOS-host-unreachable': [3, 12], 'communication-prohibited': [3, 13], 'host-precedence-violation': [3, 14], 'precedence-cutoff': [3, 15], 'source-quench': [4], redirect: [5], 'network-redirect': [5, 0], 'host-redirect': [5, 1], 'TOS-network-redirect': [5, 2], 'TOS-host-redirect': [5, 3], 'echo-request': [8], ping: [8], 'router-advertisement': [9], 'router-solicitation': [10], 'time-exceeded': [11], 'ttl-exceeded': [11], 'ttl-zero-during-transit': [11, 0], 'ttl-zero-during-reassembly': [11, 1], 'parameter-problem': [12], 'ip-header-bad': [12, 0], 'required-option-missing': [12, 1], 'timestamp-request': [13], 'timestamp-reply': [14], 'address-mask-request': [17], 'address-mask-reply': [18],
-}
+})
 
-export const TCP_FLAG_BITS: Readonly<Record<string, number>> = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ALL: 0x3f, NONE: 0 }
+export const TCP_FLAG_BITS: Readonly<Record<string, number>> = table({ FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ALL: 0x3f, NONE: 0 })
 const TCP_FLAG_ORDER = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG'] as const
 
 export function tcpFlagBits(names: readonly string[]): number {
@@ -79,10 +85,10 @@ export function printTcpFlags(bits: number): string {
   return out.length ? out.join(',') : 'NONE'
 }
 
-const ADDRTYPE_ORDER = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'] as const
-const CTSTATE_ORDER: readonly CtStateName[] = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT']
-const CTSTATUS_ORDER = ['NONE', 'EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'] as const
-const REJECT_WITH: Readonly<Record<string, string>> = {
+export const ADDRTYPE_ORDER = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'] as const
+export const CTSTATE_ORDER: readonly CtStateName[] = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT']
+export const CTSTATUS_ORDER = ['NONE', 'EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'] as const
+const REJECT_WITH: Readonly<Record<string, string>> = table({
   'icmp-net-unreachable': 'icmp-net-unreachable', 'net-unreach': 'icmp-net-unreachable',
   'icmp-host-unreachable': 'icmp-host-unreachable', 'host-unreach': 'icmp-host-unreachable',
   'icmp-proto-unreachable': 'icmp-proto-unreachable', 'proto-unreach': 'icmp-proto-unreachable',
@@ -91,7 +97,7 @@ const REJECT_WITH: Readonly<Record<string, string>> = {
   'icmp-host-prohibited': 'icmp-host-prohibited', 'host-prohib': 'icmp-host-prohibited',
   'icmp-admin-prohibited': 'icmp-admin-prohibited', 'admin-prohib': 'icmp-admin-prohibited',
   'tcp-reset': 'tcp-reset', 'tcp-rst': 'tcp-reset',
-}
+})
 
 /** Targets iptables knows as extensions (not user chains). Anything else after -j is a chain. */
 const TARGET_EXTENSIONS = new Set([
@@ -105,26 +111,67 @@ export function isTargetExtension(name: string): boolean {
 // ---------------------------------------------------------------------------------------
 // Value parsers (return undefined on bad input).
 
+/**
+ * u32 value of `text[from, to)` as a dotted quad, or -1: exactly four decimal parts without
+ * leading zeros, each 0-255 (what ipaddr.js `isValidFourPartDecimal` accepts, without a regex
+ * or an allocation).
+ */
+export function parseQuad(text: string, from = 0, to = text.length): number {
+  let v = 0
+  let part = 0
+  let digits = 0
+  let dots = 0
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1
+      v = v * 256 + part
+      part = 0
+      digits = 0
+      dots++
+      continue
+    }
+    if (c < 48 || c > 57 || (digits === 1 && part === 0)) return -1
+    part = part * 10 + (c - 48)
+    digits++
+    if (part > 255) return -1
+  }
+  if (digits === 0 || dots !== 3) return -1
+  return (v * 256 + part) >>> 0
+}
+
+export function isQuad(text: string): boolean {
+  return parseQuad(text) >= 0
+}
+
 export function parseCidr(text: string): CidrValue | undefined {
   const slash = text.indexOf('/')
-  const ip = slash < 0 ? text : text.slice(0, slash)
-  if (!isIpv4(ip)) return undefined
+  const ip = parseQuad(text, 0, slash < 0 ? text.length : slash)
+  if (ip < 0) return undefined
   let len = 32
+  // Whether `text` already reads as the canonical `a.b.c.d/len` (then it is kept, not rebuilt).
+  let canonical = slash >= 0
   if (slash >= 0) {
-    const l = text.slice(slash + 1)
-    if (/^\d{1,2}$/.test(l)) len = Number(l)
-    else if (isIpv4(l)) {
-      const m = ipToInt(l)
+    const l = text.length - slash - 1
+    const d0 = text.charCodeAt(slash + 1) - 48
+    const d1 = l === 2 ? text.charCodeAt(slash + 2) - 48 : 0
+    if ((l === 1 || l === 2) && d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9) {
+      len = l === 1 ? d0 : d0 * 10 + d1
+      if (l === 2 && d0 === 0) canonical = false
+    } else {
+      const m = parseQuad(text, slash + 1)
+      if (m < 0) return undefined
       let k = 0
       while (k < 32 && m & (0x80000000 >>> k)) k++
       if (maskOf(k) !== m) return undefined
       len = k
-    } else return undefined
+      canonical = false
+    }
     if (len > 32) return undefined
   }
   const mask = maskOf(len)
-  const net = (ipToInt(ip) & mask) >>> 0
-  return { text: `${intToIp(net)}/${len}`, net, mask }
+  const net = (ip & mask) >>> 0
+  return { text: canonical && net === ip ? text : `${intToIp(net)}/${len}`, net, mask }
 }
 
 export function cidrLen(c: CidrValue): number {
@@ -154,7 +201,7 @@ export function parsePortRange(text: string): PortSpec | undefined {
   return a <= b ? { from: a, to: b } : { from: b, to: a }
 }
 
-function parsePortList(text: string): PortSpec[] | undefined {
+export function parsePortList(text: string): PortSpec[] | undefined {
   const out: PortSpec[] = []
   for (const part of text.split(',')) {
     const r = parsePortRange(part)
@@ -177,7 +224,7 @@ function parseU32(text: string): number | undefined {
 }
 
 /** `v` or `v/m` (mark values). */
-function parseMarkMask(text: string): { value: number; mask: number } | undefined {
+export function parseMarkMask(text: string): { value: number; mask: number } | undefined {
   const [v, m, extra] = text.split('/')
   if (extra !== undefined || v === undefined) return undefined
   const value = parseU32(v)
@@ -195,21 +242,29 @@ export function parseNatRange(text: string): NatRange | undefined {
   const colon = text.indexOf(':')
   const ipPart = colon < 0 ? text : text.slice(0, colon)
   const portPart = colon < 0 ? undefined : text.slice(colon + 1)
-  let range: { fromIp?: string; toIp?: string; fromPort?: number; toPort?: number } = {}
+  let fromIp: string | undefined
+  let toIp: string | undefined
   if (ipPart !== '') {
-    const [a, b] = ipPart.split('-')
-    if (!a || !isIpv4(a) || (b !== undefined && !isIpv4(b))) return undefined
-    range = { fromIp: a, toIp: b ?? a }
+    // Words after a second '-' are ignored, as they always were here.
+    const dash = ipPart.indexOf('-')
+    const a = dash < 0 ? ipPart : ipPart.slice(0, dash)
+    const next = dash < 0 ? -1 : ipPart.indexOf('-', dash + 1)
+    const b = dash < 0 ? undefined : ipPart.slice(dash + 1, next < 0 ? ipPart.length : next)
+    if (!a || !isQuad(a) || (b !== undefined && !isQuad(b))) return undefined
+    fromIp = a
+    toIp = b ?? a
   }
   if (portPart !== undefined) {
-    const [a, b] = portPart.split('-')
-    const pa = a === undefined ? undefined : parsePort(a)
-    const pb = b === undefined ? pa : parsePort(b)
+    const dash = portPart.indexOf('-')
+    const a = dash < 0 ? portPart : portPart.slice(0, dash)
+    const next = dash < 0 ? -1 : portPart.indexOf('-', dash + 1)
+    const pa = parsePort(a)
+    const pb = dash < 0 ? pa : parsePort(portPart.slice(dash + 1, next < 0 ? portPart.length : next))
     if (pa === undefined || pb === undefined) return undefined
-    range = { ...range, fromPort: pa, toPort: pb }
+    return fromIp === undefined ? { fromPort: pa, toPort: pb } : { fromIp, toIp: toIp!, fromPort: pa, toPort: pb }
   }
-  if (range.fromIp === undefined && range.fromPort === undefined) return undefined
-  return range
+  if (fromIp === undefined) return undefined
+  return { fromIp, toIp: toIp! }
 }
 
 export function printNatRange(r: NatRange): string {
@@ -262,7 +317,7 @@ interface OptCtx {
   bad(what: string, value: string, tool?: string): void
 }
 
-interface ParserState {
+export interface ParserState {
   readonly problems: SpecProblem[]
   proto?: string
 }
@@ -283,7 +338,7 @@ function flagsList(text: string): string[] | undefined {
   return parts.every((p) => p in TCP_FLAG_BITS) ? parts : undefined
 }
 
-const MODULES: Readonly<Record<string, ModuleDef>> = {
+const MODULES: Readonly<Record<string, ModuleDef>> = table<ModuleDef>({
   tcp: {
     options: {
       ...sportDport('tcp'),
@@ -482,7 +537,7 @@ const MODULES: Readonly<Record<string, ModuleDef>> = {
       '--mask': (c) => {
         const v = c.value()
         if (v === undefined) return
-        if (!isIpv4(v)) return c.bad('mask', v, `host/network \`${v}' not found`)
+        if (!isQuad(v)) return c.bad('mask', v, `host/network \`${v}' not found`)
         c.st.f.mask = v
       },
       '--rsource': (c) => void (c.st.f.rsource = true),
@@ -547,7 +602,8 @@ const MODULES: Readonly<Record<string, ModuleDef>> = {
       return [{ kind: 'limit', text }]
     },
   },
-}
+})
+for (const def of Object.values(MODULES)) Object.setPrototypeOf(def.options, null)
 
 function pick(st: ModState, keys: readonly string[]): Match[] {
   return keys.flatMap((k) => (st.f[k] ? [st.f[k] as Match] : []))
@@ -568,7 +624,7 @@ function addrTypes(c: OptCtx, side: 'src' | 'dst'): void {
   c.st.f[side] = { neg: c.neg, value: ADDRTYPE_ORDER.filter((t) => types.includes(t)) }
 }
 
-const BASE_SHORT: Readonly<Record<string, string>> = {
+const BASE_SHORT: Readonly<Record<string, string>> = table({
   '-s': 's', '--source': 's', '--src': 's',
   '-d': 'd', '--destination': 'd', '--dst': 'd',
   '-p': 'p', '--protocol': 'p', '--proto': 'p',
@@ -580,20 +636,20 @@ const BASE_SHORT: Readonly<Record<string, string>> = {
   '-m': 'm', '--match': 'm',
   '-c': 'c', '--set-counters': 'c',
   '-4': '4', '--ipv4': '4',
-}
+})
 
 /** Does a word start a new option (so it ends an unquoted comment or an unknown module's text)? */
 export function isOptionWord(t: Token): boolean {
   return !t.quoted && (t.text === '!' || /^--?[A-Za-z0-9]/.test(t.text))
 }
 
-const NAT_TARGET_OPTS: Readonly<Record<string, readonly string[]>> = {
+export const NAT_TARGET_OPTS: Readonly<Record<string, readonly string[]>> = table<readonly string[]>({
   DNAT: ['--to-destination', '--random', '--persistent'],
   SNAT: ['--to-source', '--random', '--random-fully', '--persistent'],
   MASQUERADE: ['--to-ports', '--random', '--random-fully'],
   MARK: ['--set-xmark', '--set-mark', '--or-mark', '--and-mark', '--xor-mark'],
   REJECT: ['--reject-with'],
-}
+})
 
 /**
  * Parse the words of a rule-spec (everything after `-A CHAIN`).
@@ -857,7 +913,8 @@ function isKnownModuleOption(mods: readonly ModState[], opt: string, proto: stri
   return proto !== undefined && MODULES[proto]?.options[opt] !== undefined
 }
 
-function buildTarget(name: string, goto: boolean, opts: readonly { opt: string; value?: string; col: number }[], p: ParserState, col: number): Target {
+/** The Target for `-j NAME` (or `-g`) and its options; problems go to `p`. */
+export function buildTarget(name: string, goto: boolean, opts: readonly { opt: string; value?: string; col: number }[], p: ParserState, col: number): Target {
   const get = (o: string) => opts.find((x) => x.opt === o)
   const has = (o: string) => opts.some((x) => x.opt === o)
   const text = opts.map((o) => (o.value !== undefined ? `${o.opt} ${o.value}` : o.opt)).join(' ')

@@ -17,6 +17,8 @@ import { parseRuleSpec, printRuleSpec } from './grammar.ts'
 import type { SpecProblem } from './grammar.ts'
 import { tokenizeLine } from './tokenize.ts'
 import type { Token } from './tokenize.ts'
+import { parseAppendFast } from './fastRule.ts'
+import type { FastTable } from './fastRule.ts'
 
 export const TABLE_NAMES: readonly TableName[] = ['raw', 'mangle', 'nat', 'filter', 'security']
 
@@ -77,6 +79,14 @@ export function toDraft(rs: Ruleset): Draft {
 
 /** Freeze a draft into a Ruleset: built-in chains first (kernel order), then user chains in order; rule ids renumbered. */
 export function fromDraft(d: Draft): Ruleset {
+  return freezeDraft(d, undefined)
+}
+
+/**
+ * fromDraft, except that chains not in `dirty` already hold finished Rules with their ids (the
+ * parser appended them in order) and hand over their rule arrays as they are.
+ */
+function freezeDraft(d: Draft, dirty: ReadonlySet<DraftChain> | undefined): Ruleset {
   const tables: Partial<Record<TableName, Table>> = {}
   for (const [name, t] of d) {
     const builtins = BUILTIN_CHAINS[name].filter((c) => t.chains.has(c))
@@ -86,12 +96,32 @@ export function fromDraft(d: Draft): Ruleset {
     const chains: Record<string, Chain> = {}
     for (const cn of order) {
       const c = t.chains.get(cn)!
-      const rules: Rule[] = c.rules.map((r, i) => ({ id: `${name}:${cn}:${i + 1}`, table: name, chain: cn, matches: r.matches, target: r.target, raw: r.raw, ...(r.source && { source: r.source }), ...(r.counters && { counters: r.counters }) }))
-      chains[cn] = { name: cn, ...(c.policy && { policy: c.policy }), ...(c.counters && { counters: c.counters }), rules, ...(c.source && { source: c.source }) }
+      let rules: Rule[]
+      if (dirty && !dirty.has(c)) rules = c.rules as Rule[]
+      else {
+        rules = []
+        const prefix = `${name}:${cn}:`
+        for (let i = 0; i < c.rules.length; i++) rules.push(finishRule(c.rules[i]!, prefix + (i + 1), name, cn))
+      }
+      // Keys in one fixed order: name, policy, counters, rules, source.
+      const chain = { name: cn } as { -readonly [K in keyof Chain]: Chain[K] }
+      if (c.policy) chain.policy = c.policy
+      if (c.counters) chain.counters = c.counters
+      chain.rules = rules
+      if (c.source) chain.source = c.source
+      chains[cn] = chain
     }
     tables[name] = { name, chains, order }
   }
   return { tables }
+}
+
+/** A Rule from a draft rule; keys in one fixed order (id … raw, then source and counters when present). */
+function finishRule(r: DraftRule, id: string, table: TableName, chain: string): Rule {
+  const rule: { -readonly [K in keyof Rule]: Rule[K] } = { id, table, chain, matches: r.matches, target: r.target, raw: r.raw }
+  if (r.source) rule.source = r.source
+  if (r.counters) rule.counters = r.counters
+  return rule
 }
 
 /**
@@ -100,29 +130,37 @@ export function fromDraft(d: Draft): Ruleset {
  * following only reachable rules (none after an unconditional ACCEPT/DROP/RETURN).
  */
 export function findJumpLoop(t: DraftTable): string[] | undefined {
-  const state = new Map<string, 'visiting' | 'done'>()
-  const path: string[] = []
-  const visit = (cn: string): string[] | undefined => {
-    const s = state.get(cn)
-    if (s === 'done') return undefined
-    if (s === 'visiting') return [...path.slice(path.indexOf(cn)), cn]
-    state.set(cn, 'visiting')
-    path.push(cn)
-    for (const r of t.chains.get(cn)?.rules ?? []) {
-      if ((r.target.kind === 'jump' || r.target.kind === 'goto') && t.chains.has(r.target.chain)) {
-        const loop = visit(r.target.chain)
-        if (loop) return loop
+  const VISITING = 1
+  const DONE = 2
+  const state = new Map<DraftChain, number>()
+  const path: DraftChain[] = []
+  const visit = (c: DraftChain): string[] | undefined => {
+    state.set(c, VISITING)
+    path.push(c)
+    const rules = c.rules
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!
+      const tg = r.target
+      if (tg.kind === 'jump' || tg.kind === 'goto') {
+        const next = t.chains.get(tg.chain)
+        const s = next && state.get(next)
+        if (s === VISITING) return [...path.slice(path.indexOf(next!)).map((p) => p.name), next!.name]
+        if (next && s === undefined) {
+          const loop = visit(next)
+          if (loop) return loop
+        }
       }
       // Rules after an unconditional ACCEPT/DROP/RETURN are unreachable; the kernel does not follow them.
-      if (r.matches.length === 0 && (r.target.kind === 'ACCEPT' || r.target.kind === 'DROP' || r.target.kind === 'RETURN')) break
+      if (r.matches.length === 0 && (tg.kind === 'ACCEPT' || tg.kind === 'DROP' || tg.kind === 'RETURN')) break
     }
     path.pop()
-    state.set(cn, 'done')
+    state.set(c, DONE)
     return undefined
   }
   for (const b of BUILTIN_CHAINS[t.name]) {
-    if (!t.chains.has(b)) continue
-    const loop = visit(b)
+    const c = t.chains.get(b)
+    if (!c || state.get(c) === DONE) continue
+    const loop = visit(c)
     if (loop) return loop
   }
   return undefined
@@ -144,6 +182,10 @@ interface Ctx {
 
 function diag(ctx: Ctx, code: NfCode, severity: Diagnostic['severity'], message: string, line: number, col: number, text: string | undefined, hint?: string): void {
   ctx.diagnostics.push({ code, severity, message, line: line + ctx.lineOffset, col, ...(ctx.file !== undefined && { file: ctx.file }), ...(text !== undefined && { text }), ...(hint !== undefined && { hint }) })
+}
+
+function sourceAt(ctx: Ctx, line: number): SourceRef {
+  return ctx.file !== undefined ? { file: ctx.file, line: line + ctx.lineOffset } : { line: line + ctx.lineOffset }
 }
 
 function specDiagnostics(ctx: Ctx, problems: readonly SpecProblem[], line: number, text: string): void {
@@ -171,7 +213,7 @@ function ruleFromTokens(ctx: Ctx, tokens: readonly Token[], at: number, lineText
     return undefined
   }
   const c = counters ?? spec.counters
-  return { chain: chainTok.text, rule: { matches: spec.matches, target, raw, source: { ...(ctx.file !== undefined && { file: ctx.file }), line: line + ctx.lineOffset }, ...(c && { counters: c }) } }
+  return { chain: chainTok.text, rule: { matches: spec.matches, target, raw, source: sourceAt(ctx, line), ...(c && { counters: c }) } }
 }
 
 const L_FORMAT = /^(Chain \S+ \(|target\s+prot\s+opt|\s*pkts\s+bytes\s+target|num\s+)/
@@ -180,14 +222,30 @@ const L_FORMAT = /^(Chain \S+ \(|target\s+prot\s+opt|\s*pkts\s+bytes\s+target|nu
  * Parse iptables-save (or `iptables-save -c`) text.
  * @example parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n').diagnostics[0]?.code // 'NF001'
  */
-export function parseIptablesSave(text: string, opts: { file?: string; lineOffset?: number } = {}): ParseResult {
+export function parseIptablesSave(text: string, opts: { file?: string; lineOffset?: number; /** false: general path only (differential tests). */ fastPath?: boolean } = {}): ParseResult {
   const ctx: Ctx = { ...(opts.file !== undefined && { file: opts.file }), lineOffset: opts.lineOffset ?? 0, diagnostics: [] }
   const draft: Draft = new Map()
   let cur: DraftTable | undefined
   let skipping = false // inside an unknown table
   let lastLine = 0
-  const lines = text.split('\n')
   let looksLikeL = false
+  const fast = opts.fastPath !== false
+  const jumps = new Map<string, Target>()
+  let fastTable: FastTable<DraftChain> | undefined
+  // Chains whose rules are all finished Rules, appended in order (an -I makes a chain dirty).
+  const dirty = new Set<DraftChain>()
+  const prefixes = new Map<DraftChain, string>()
+  let lastChain: DraftChain | undefined
+  let lastPrefix = ''
+  const append = (t: DraftTable, c: DraftChain, r: DraftRule) => {
+    if (c !== lastChain) {
+      let prefix = prefixes.get(c)
+      if (prefix === undefined) prefixes.set(c, (prefix = `${t.name}:${c.name}:`))
+      lastChain = c
+      lastPrefix = prefix
+    }
+    c.rules.push(finishRule(r, lastPrefix + (c.rules.length + 1), t.name, c.name))
+  }
   const commit = (lineNo: number, lineText: string) => {
     if (cur) {
       const loop = findJumpLoop(cur)
@@ -196,9 +254,26 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
     cur = undefined
     skipping = false
   }
-  for (let li = 0; li < lines.length; li++) {
-    const lineNo = li + 1
-    let line = lines[li]!
+  const n = text.length
+  let pos = 0
+  for (let lineNo = 1; pos <= n; lineNo++) {
+    const nl = text.indexOf('\n', pos)
+    const end = nl < 0 ? n : nl
+    const start = pos
+    pos = end + 1
+    // `-A CHAIN …` in the shapes kube-proxy writes: the fast path, read in place, when it is
+    // sure to build what the general path below would (it declines anything else, including
+    // every line the general path would report on).
+    if (cur && fast && text.startsWith('-A ', start)) {
+      if (fastTable?.chains !== cur.chains) fastTable = { chains: cur.chains, jumps }
+      const r = parseAppendFast(text, fastTable, start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end)
+      if (r) {
+        lastLine = lineNo
+        append(cur, r.chain, { matches: r.matches, target: r.target, raw: r.raw, source: sourceAt(ctx, lineNo) })
+        continue
+      }
+    }
+    let line = text.slice(start, end)
     if (line.endsWith('\r')) line = line.slice(0, -1)
     const trimmed = line.trim()
     if (trimmed === '' || trimmed.startsWith('#')) continue
@@ -280,7 +355,7 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
     const cmd = tokens[at]?.text
     if (cmd === '-A' || cmd === '--append') {
       const r = ruleFromTokens(ctx, tokens, at + 1, line, lineNo, cur, counters)
-      if (r) cur.chains.get(r.chain)!.rules.push(r.rule)
+      if (r) append(cur, cur.chains.get(r.chain)!, r.rule)
       continue
     }
     if (cmd === '-I' || cmd === '--insert') {
@@ -293,12 +368,18 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
         // Drop the number so the chain name is followed by the spec.
         const rest = [...tokens.slice(0, at + 2), ...tokens.slice(at + 3)]
         const r = ruleFromTokens(ctx, rest, specAt, line, lineNo, cur, counters)
-        if (r) insertAt(ctx, cur, r.chain, r.rule, pos, lineNo, line, numTok.col)
+        if (r) {
+          insertAt(ctx, cur, r.chain, r.rule, pos, lineNo, line, numTok.col)
+          dirty.add(cur.chains.get(r.chain)!)
+        }
         continue
       }
       specAt = at + 1
       const r = ruleFromTokens(ctx, tokens, specAt, line, lineNo, cur, counters)
-      if (r && chainTok) insertAt(ctx, cur, r.chain, r.rule, pos, lineNo, line, chainTok.col)
+      if (r && chainTok) {
+        insertAt(ctx, cur, r.chain, r.rule, pos, lineNo, line, chainTok.col)
+        dirty.add(cur.chains.get(r.chain)!)
+      }
       continue
     }
     if (cmd === '-N' || cmd === '--new-chain') {
@@ -321,7 +402,7 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
       if (loop) diag(ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${cur.name}`, lastLine + 1, 1, undefined)
     }
   }
-  return { ruleset: fromDraft(draft), diagnostics: ctx.diagnostics }
+  return { ruleset: freezeDraft(draft, dirty), diagnostics: ctx.diagnostics }
 }
 
 function insertAt(ctx: Ctx, t: DraftTable, chain: string, rule: DraftRule, pos: number, lineNo: number, line: string, col: number): void {

@@ -1,0 +1,480 @@
+/**
+ * The fast path for `-A CHAIN …` lines of iptables-save in the shapes kube-proxy, flannel
+ * and Calico write: it reads the line in place (no token objects) and builds exactly the
+ * Match[] and Target the general grammar (grammar.ts) builds, or gives up and returns
+ * undefined. It gives up on anything outside those shapes and on anything the grammar would
+ * report: escaped or unterminated quotes, old `--opt ! value` negation, an option outside
+ * its `-m` module, an implicit `-p tcp --dport` module, unknown modules or targets, bad
+ * values. The caller then runs the general path, which owns every diagnostic, so results
+ * and messages never depend on which path ran (fastRule.test.ts holds the two to identical
+ * rulesets on the fixtures, generated dumps and random lines).
+ */
+import type { Match, PortSpec, Target } from './types.ts'
+import {
+  ADDRTYPE_ORDER,
+  CTSTATE_ORDER,
+  CTSTATUS_ORDER,
+  NAT_TARGET_OPTS,
+  buildTarget,
+  isTargetExtension,
+  parseCidr,
+  parseMarkMask,
+  parsePortList,
+  parseNatRange,
+  parsePortRange,
+  protoName,
+  protoNumber,
+  quantizeProbability,
+} from './grammar.ts'
+import type { ParserState } from './grammar.ts'
+
+export interface FastRule<C> {
+  /** The chain the rule is appended to. */
+  readonly chain: C
+  readonly matches: Match[]
+  readonly target: Target
+  /** The rule-spec as written (what the general path keeps as `raw`). */
+  readonly raw: string
+}
+
+// Word boundaries of the line being read, reused from line to line.
+const MAX_WORDS = 96
+const wordStart = new Int32Array(MAX_WORDS)
+const textStart = new Int32Array(MAX_WORDS)
+const textEnd = new Int32Array(MAX_WORDS)
+const wordQuoted = new Uint8Array(MAX_WORDS)
+let line = ''
+let words = 0
+
+/**
+ * Split `text[from, to)` into words: blanks are spaces and tabs; a word is either plain
+ * printable ASCII without quotes, or a whole `"…"` without backslashes. Anything else
+ * (control characters, non-ASCII, single quotes, escapes, a quote inside a word) → false.
+ */
+function scanWords(text: string, from: number, to: number): boolean {
+  const n = to
+  let i = from
+  let k = 0
+  for (;;) {
+    while (i < n) {
+      const c = text.charCodeAt(i)
+      if (c !== 32 && c !== 9) break
+      i++
+    }
+    if (i >= n) break
+    if (k === MAX_WORDS) return false
+    wordStart[k] = i
+    if (text.charCodeAt(i) === 34) {
+      let j = i + 1
+      for (; j < n; j++) {
+        const c = text.charCodeAt(j)
+        if (c === 34) break
+        if (c === 92 || c < 32 || c > 126) return false
+      }
+      if (j >= n || j === i + 1) return false
+      const after = j + 1
+      if (after < n) {
+        const c = text.charCodeAt(after)
+        if (c !== 32 && c !== 9) return false
+      }
+      textStart[k] = i + 1
+      textEnd[k] = j
+      wordQuoted[k] = 1
+      i = after
+    } else {
+      let j = i
+      for (; j < n; j++) {
+        const c = text.charCodeAt(j)
+        if (c === 32 || c === 9) break
+        if (c === 34 || c === 39 || c < 32 || c > 126) return false
+      }
+      textStart[k] = i
+      textEnd[k] = j
+      wordQuoted[k] = 0
+      i = j
+    }
+    k++
+  }
+  line = text
+  words = k
+  return true
+}
+
+function word(k: number): string {
+  return line.slice(textStart[k], textEnd[k])
+}
+
+function is(k: number, s: string): boolean {
+  return wordQuoted[k] === 0 && textEnd[k]! - textStart[k]! === s.length && line.startsWith(s, textStart[k])
+}
+
+/** The grammar's isOptionWord: unquoted, and `!` or `-x…` / `--x…` with x alphanumeric. */
+function isOptionWord(k: number): boolean {
+  if (wordQuoted[k] === 1) return false
+  const s = textStart[k]!
+  const len = textEnd[k]! - s
+  if (line.charCodeAt(s) === 33) return len === 1
+  if (line.charCodeAt(s) !== 45 || len < 2) return false
+  let c = line.charCodeAt(s + 1)
+  if (c === 45) {
+    if (len < 3) return false
+    c = line.charCodeAt(s + 2)
+  }
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+}
+
+/** A plain value word at k: present, unquoted, not `!` (old negation) and not an option. */
+function plainValue(k: number): boolean {
+  return k < words && wordQuoted[k] === 0 && !isOptionWord(k)
+}
+
+// Modules the fast path reads. Their options, values and save order are the grammar's.
+const M_NONE = 0
+const M_COMMENT = 1
+const M_PORTS = 2
+const M_MULTIPORT = 3
+const M_STATISTIC = 4
+const M_MARK = 5
+const M_ADDRTYPE = 6
+const M_CONNTRACK = 7
+
+function modOf(name: string): number {
+  switch (name) {
+    case 'comment':
+      return M_COMMENT
+    case 'tcp':
+    case 'udp':
+    case 'sctp':
+      return M_PORTS
+    case 'multiport':
+      return M_MULTIPORT
+    case 'statistic':
+      return M_STATISTIC
+    case 'mark':
+      return M_MARK
+    case 'addrtype':
+      return M_ADDRTYPE
+    case 'conntrack':
+      return M_CONNTRACK
+    default:
+      return M_NONE
+  }
+}
+
+type AddrSide = { neg: boolean; value: string[] }
+
+// Values many rules share, built once: they are immutable, like every Match and Target.
+const PROTO_MATCHES = new Map<string, Match>()
+const MODULE_MATCHES = new Map<string, Match>()
+
+function protoMatch(neg: boolean, proto: string): Match {
+  const key = neg ? `!${proto}` : proto
+  let m = PROTO_MATCHES.get(key)
+  if (!m) PROTO_MATCHES.set(key, (m = { kind: 'proto', neg, proto }))
+  return m
+}
+
+/** `-m NAME` with no options of its own (`-p tcp -m tcp`). Only names modOf knows get here. */
+function moduleMatch(module: string): Match {
+  let m = MODULE_MATCHES.get(module)
+  if (!m) MODULE_MATCHES.set(module, (m = { kind: 'module', module }))
+  return m
+}
+
+/** Decimal port 0-65535 written without a sign or spaces, else -1 (parsePort reads other forms). */
+function plainPort(v: string): number {
+  const n = v.length
+  if (n === 0 || n > 5) return -1
+  let p = 0
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return -1
+    p = p * 10 + c
+  }
+  return p <= 65535 ? p : -1
+}
+const PROBABILITY = /^[0-9.eE+-]+$/
+const NO_VALUE_TARGET_OPTS = new Set(['--random', '--persistent', '--random-fully'])
+
+/** Comma list, upper-cased, as the grammar's set-valued options read it; undefined if any is not in `order`. */
+function orderedSet<T extends string>(v: string, order: readonly T[]): T[] | undefined {
+  const items = v.split(',').map((s) => s.toUpperCase())
+  for (const s of items) if (!(order as readonly string[]).includes(s)) return undefined
+  return order.filter((s) => items.includes(s))
+}
+
+/** The chains of the table being read, and jump targets already built for them (shared by rules). */
+export interface FastTable<C extends { readonly name: string }> {
+  readonly chains: ReadonlyMap<string, C>
+  readonly jumps: Map<string, Target>
+}
+
+/**
+ * Read an `-A CHAIN rule-spec` line (no counters prefix, no line break), `text[from, to)`,
+ * the fast way. Both the chain and a jump's target chain must exist in `t` (else the general
+ * path reports them).
+ * @example parseAppendFast('-A KUBE-SVC-X -m comment --comment "ns/a:http" -j KUBE-SEP-Y', table)?.target
+ * // { kind: 'jump', chain: 'KUBE-SEP-Y' }
+ */
+export function parseAppendFast<C extends { readonly name: string }>(text: string, t: FastTable<C>, from = 0, to = text.length): FastRule<C> | undefined {
+  if (!text.startsWith('-A ', from) || !scanWords(text, from + 3, to) || words === 0 || wordQuoted[0] === 1) return undefined
+  const chain = t.chains.get(word(0))
+  if (!chain) return undefined
+  // Base matches first, then each module's, as the grammar orders them.
+  const matches: Match[] = []
+  let nBase = 0
+  let proto: string | undefined
+  let target: Target = { kind: 'none' }
+
+  // The open module and what its options set so far.
+  let mod = M_NONE
+  let modName = ''
+  let a: Match | undefined
+  let b: Match | undefined
+  let src: AddrSide | undefined
+  let dst: AddrSide | undefined
+  let limitIn = false
+  let limitOut = false
+  let mode: string | undefined
+  let probability: number | undefined
+
+  /** Finish the open module: its matches in save order, or the bare `-m NAME`. False to give up. */
+  const close = (): boolean => {
+    switch (mod) {
+      case M_NONE:
+        return true
+      case M_STATISTIC: {
+        if (mode !== 'random' || probability === undefined) return false
+        const p = quantizeProbability(probability)
+        matches.push({ kind: 'statistic', mode: 'random', probability: p, neg: false, text: `--mode random --probability ${p.toFixed(11)}` })
+        break
+      }
+      case M_ADDRTYPE: {
+        const m: { -readonly [K in keyof Extract<Match, { kind: 'addrtype' }>]: Extract<Match, { kind: 'addrtype' }>[K] } = { kind: 'addrtype' }
+        if (src) m.src = src
+        if (dst) m.dst = dst
+        if (limitIn) m.limitIfaceIn = true
+        if (limitOut) m.limitIfaceOut = true
+        matches.push(m)
+        break
+      }
+      default:
+        if (a) matches.push(a)
+        if (b) matches.push(b)
+        if (!a && !b) matches.push(moduleMatch(modName))
+    }
+    mod = M_NONE
+    return true
+  }
+
+  const pushBase = (m: Match) => {
+    if (nBase === matches.length) matches.push(m)
+    else matches.splice(nBase, 0, m)
+    nBase++
+  }
+
+  let k = 1
+  while (k < words) {
+    let neg = false
+    if (is(k, '!')) {
+      neg = true
+      k++
+      if (k >= words) return undefined
+    }
+    if (wordQuoted[k] === 1) return undefined
+    const s = textStart[k]!
+    const len = textEnd[k]! - s
+    if (line.charCodeAt(s) !== 45 || len < 2) return undefined
+    const v = k + 1
+    if (len === 2) {
+      // A base option or -m / -j / -g, always with a plain value.
+      if (!plainValue(v)) return undefined
+      const value = word(v)
+      k += 2
+      switch (line.charCodeAt(s + 1)) {
+        case 115: // -s
+        case 100: {
+          // -d
+          const cidr = parseCidr(value)
+          if (!cidr) return undefined
+          pushBase({ kind: line.charCodeAt(s + 1) === 115 ? 'src' : 'dst', neg, cidr })
+          break
+        }
+        case 112: {
+          // -p
+          let name: string
+          if (value === 'tcp' || value === 'udp' || value === 'icmp' || value === 'sctp') name = value
+          else {
+            const num = protoNumber(value)
+            if (num === undefined) return undefined
+            if (num === 0) break
+            name = protoName(value)
+          }
+          pushBase(protoMatch(neg, name))
+          if (!neg) proto = name
+          break
+        }
+        case 105: // -i
+        case 111: // -o
+          if (value.length > 15) return undefined
+          pushBase({ kind: line.charCodeAt(s + 1) === 105 ? 'in' : 'out', neg, iface: value })
+          break
+        case 109: {
+          // -m
+          if (neg || !close()) return undefined
+          const m = modOf(value)
+          if (m === M_NONE) return undefined
+          mod = m
+          modName = value
+          a = b = undefined
+          src = dst = undefined
+          limitIn = limitOut = false
+          mode = probability = undefined
+          break
+        }
+        case 106: // -j
+        case 103: {
+          // -g
+          if (neg || !close()) return undefined
+          const tg = readTarget(value, line.charCodeAt(s + 1) === 103, k, proto, t)
+          if (!tg) return undefined
+          target = tg
+          k = words
+          break
+        }
+        default:
+          return undefined
+      }
+      continue
+    }
+    // A long option of the open module.
+    if (line.charCodeAt(s + 1) !== 45 || mod === M_NONE) return undefined
+    switch (mod) {
+      case M_COMMENT: {
+        // One value (quoted or not), and the next word must start an option (else: multi-word comment).
+        if (!is(k, '--comment') || neg || a || v >= words || (wordQuoted[v] === 0 && isOptionWord(v))) return undefined
+        if (v + 1 < words && !isOptionWord(v + 1)) return undefined
+        a = { kind: 'comment', text: word(v) }
+        k += 2
+        continue
+      }
+      case M_PORTS:
+      case M_MULTIPORT: {
+        const multi = mod === M_MULTIPORT
+        const kind = is(k, multi ? '--sports' : '--sport') ? 'sport' : is(k, multi ? '--dports' : '--dport') ? 'dport' : undefined
+        if (!kind || !plainValue(v) || (kind === 'sport' ? a : b)) return undefined
+        const value = word(v)
+        let ports: PortSpec[] | undefined
+        if (multi) ports = parsePortList(value)
+        else {
+          const p = plainPort(value)
+          const r = p >= 0 ? { from: p, to: p } : parsePortRange(value)
+          ports = r && [r]
+        }
+        if (!ports) return undefined
+        const m: Match = { kind, module: modName, neg, ports }
+        if (kind === 'sport') a = m
+        else b = m
+        k += 2
+        continue
+      }
+      case M_STATISTIC: {
+        if (neg || !plainValue(v)) return undefined
+        const value = word(v)
+        if (is(k, '--mode') && mode === undefined && value === 'random') mode = value
+        else if (is(k, '--probability') && probability === undefined) {
+          const p = Number(value)
+          if (!PROBABILITY.test(value) || !(p >= 0 && p <= 1)) return undefined
+          probability = p
+        } else return undefined
+        k += 2
+        continue
+      }
+      case M_MARK: {
+        if (!is(k, '--mark') || a || !plainValue(v)) return undefined
+        const mm = parseMarkMask(word(v))
+        if (!mm) return undefined
+        a = { kind: 'mark', neg, value: (mm.value & mm.mask) >>> 0, mask: mm.mask }
+        k += 2
+        continue
+      }
+      case M_ADDRTYPE: {
+        if (is(k, '--limit-iface-in') || is(k, '--limit-iface-out')) {
+          if (neg) return undefined
+          if (is(k, '--limit-iface-in')) limitIn = true
+          else limitOut = true
+          k++
+          continue
+        }
+        const side = is(k, '--src-type') ? 'src' : is(k, '--dst-type') ? 'dst' : undefined
+        if (!side || (side === 'src' ? src : dst) || !plainValue(v)) return undefined
+        const types = orderedSet(word(v), ADDRTYPE_ORDER)
+        if (!types) return undefined
+        if (side === 'src') src = { neg, value: types }
+        else dst = { neg, value: types }
+        k += 2
+        continue
+      }
+      case M_CONNTRACK: {
+        if (!plainValue(v)) return undefined
+        if (is(k, '--ctstate') && !a) {
+          const states = orderedSet(word(v), CTSTATE_ORDER)
+          if (!states) return undefined
+          a = { kind: 'ctstate', neg, states }
+        } else if (is(k, '--ctstatus') && !b) {
+          const statuses = orderedSet(word(v), CTSTATUS_ORDER)
+          if (!statuses) return undefined
+          b = { kind: 'ctstatus', neg, statuses }
+        } else return undefined
+        k += 2
+        continue
+      }
+    }
+  }
+  if (!close()) return undefined
+  const first = wordStart[1]
+  const last = words - 1
+  const raw = first === undefined || words < 2 ? '' : line.slice(first, wordQuoted[last] === 1 ? textEnd[last]! + 1 : textEnd[last]!)
+  return { chain, matches, target, raw }
+}
+
+/** `-j NAME` / `-g NAME` and the target options after it (the rest of the line). */
+function readTarget<C extends { readonly name: string }>(name: string, goto: boolean, k: number, proto: string | undefined, t: FastTable<C>): Target | undefined {
+  if (k === words) {
+    if (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') return goto ? undefined : { kind: name }
+    if (goto || !isTargetExtension(name)) {
+      // A chain: it must exist (else the general path reports it); its name string is the table's own.
+      const c = t.chains.get(name)
+      if (!c) return undefined
+      if (goto) return { kind: 'goto', chain: c.name }
+      let j = t.jumps.get(c.name)
+      if (!j) t.jumps.set(c.name, (j = { kind: 'jump', chain: c.name }))
+      return j
+    }
+  }
+  if (name === 'DNAT' && k + 2 === words && is(k, '--to-destination') && plainValue(k + 1)) {
+    // buildTarget's DNAT with its one usual option, without the general option list.
+    const value = word(k + 1)
+    const to = parseNatRange(value)
+    if (!to || (to.fromPort !== undefined && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp')) return undefined
+    return { kind: 'DNAT', to, text: `--to-destination ${value}` }
+  }
+  const allowed = NAT_TARGET_OPTS[name]
+  if (goto || (!allowed && k < words)) return undefined
+  const opts: { opt: string; value?: string; col: number }[] = []
+  while (k < words) {
+    if (wordQuoted[k] === 1) return undefined
+    const opt = word(k)
+    if (!allowed?.includes(opt)) return undefined
+    k++
+    if (NO_VALUE_TARGET_OPTS.has(opt)) opts.push({ opt, col: 0 })
+    else {
+      if (!plainValue(k)) return undefined
+      opts.push({ opt, value: word(k), col: 0 })
+      k++
+    }
+  }
+  const p: ParserState = { problems: [], ...(proto !== undefined && { proto }) }
+  const target = buildTarget(name, false, opts, p, 0)
+  return p.problems.length === 0 ? target : undefined
+}
