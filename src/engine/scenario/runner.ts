@@ -144,7 +144,12 @@ function editDistance(a: string, b: string): number {
   return d[x.length]![y.length]!
 }
 
-/** The closest known word, if it is close enough to be a typo. */
+/**
+ * The closest known word, if it is close enough to be a typo (for "did you mean" hints).
+ *
+ * @example
+ * closestWord('sned', ['send', 'note']) // 'send'
+ */
 export function closestWord(word: string, words: readonly string[]): string | undefined {
   let best: string | undefined
   let bestD = Infinity
@@ -435,7 +440,15 @@ function checkOutcome(ctx: RunCtx, ai: number, title: string, e: Expect, o: Omit
   }
 }
 
-/** A netns as the tools print it: ip link/addr/route/neigh, bridge fdb/link, sysctl, iptables-save, conntrack -L, resolv.conf, listeners, IPAM files. */
+/**
+ * A netns as the tools print it, one line each: `ip -d link`, `ip addr`, `ip route`,
+ * `ip neigh`, `bridge fdb`, `bridge link`, sysctls, `iptables-save`, `conntrack -L`,
+ * listening sockets, resolv.conf and (flannel nodes) host-local's files. `expect.state`
+ * matches against these lines.
+ *
+ * @example
+ * printNetnsState(world, world.netns.node1!).some((l) => l.includes('dev flannel.1 onlink'))
+ */
 export function printNetnsState(w: World, ns: Netns, now = 0): string[] {
   const lines = (t: string): string[] => t.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '')
   const out = [
@@ -487,7 +500,12 @@ function checkChange(ctx: RunCtx, ai: number, title: string, e: Expect | undefin
   for (const want of e.output ?? []) check(ctx, ai, title, `output "${want}"`, true, (ctx.facts.stdout ?? '').includes(want))
 }
 
-/** Split a command line the way a shell would for simple quoting ('…', "…", \x). */
+/**
+ * Split a command line the way a shell would for simple quoting ('…', "…", \x).
+ *
+ * @example
+ * splitCommandLine('iptables -m comment --comment "a b"') // ['iptables', '-m', 'comment', '--comment', 'a b']
+ */
 export function splitCommandLine(line: string): string[] {
   const out: string[] = []
   let cur = ''
