@@ -2,7 +2,10 @@
  * Behaviours settled on the real kernel (Linux 6.18, network namespaces; the commands are in
  * the kernel-diff report) that the tracer must reproduce. Each case failed before its fix.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { loadClusterText } from '../kube/load.ts'
+import { clusterDnsResponder } from '../kube/dns.ts'
 import { simulate } from './simulate.ts'
 import { bridgeWorld, vxlanWorld } from './testWorlds.ts'
 import { addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, newNetns, putFdb, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
@@ -152,4 +155,34 @@ describe('frames bigger than a device\'s MTU (is_skb_forwardable: MTU + 4 for a 
     const r = run(world(), { from: 'pod-b', to: '10.244.1.2', proto: 'icmp', size: 1600, df: false })
     expect(r.outcome.deliveredNetns).toBe('pod-a')
   })
+})
+
+describe('a pod calling a Service whose only backend is itself (hairpin)', () => {
+  const cluster = () => loadClusterText(readFileSync(new URL('../../../scenarios/clusters/nodeport.yaml', import.meta.url), 'utf8'), { seed: 1 }).world!
+
+  it('the DNAT-ed request reaches the pod\'s listening socket, not its client socket, and the answer comes back', () => {
+    // Kernel: a DNS query from the CoreDNS pod to the kube-dns ClusterIP is answered (hairpin on
+    // the bridge port, kube-proxy masquerades it to the bridge address).
+    const w = cluster()
+    const r = simulate(w, { from: 'kube-system/coredns-78fbf44dc4-2hzq2', to: '10.96.0.10', proto: 'udp', dport: 53, dns: { name: 'kubernetes.default.svc.cluster.local', type: 'A' } }, { seed: 3, now: 1000, dns: clusterDnsResponder(w.cluster!) })
+    expect(r.outcome.deliveredNetns).toBe('kube-system/coredns-78fbf44dc4-2hzq2')
+    expect(r.outcome.masquerade).toBe(true)
+    expect(r.outcome.reply).toMatchObject({ verdict: 'delivered', matchesRequest: true })
+  })
+})
+
+describe('an ICMP error about a packet the host masqueraded', () => {
+  it('is sent to the host\'s own address (for conntrack to translate back), not swallowed as if the host had sent it', () => {
+    // Kernel: a pod pinging past a node whose default gateway does not answer ARP gets
+    // "From 192.168.1.20 Destination Host Unreachable" (the node's address).
+    const w = loadClusterText(readFileSync(new URL('../../../scenarios/clusters/nodeport.yaml', import.meta.url), 'utf8'), { seed: 1 }).world!
+    const r = simulate(w, { from: 'default/nginx-55b8b84556-64dgx', to: '198.51.100.7', proto: 'icmp' }, { seed: 3, now: 1000 })
+    const err = r.steps.find((s) => s.kind === 'icmp-error' && s.netns === 'node2')
+    expect(err?.packet.headers[0]).toMatchObject({ kind: 'ipv4', src: '192.168.1.20', dst: '192.168.1.20' })
+    expect(err?.explain).not.toMatch(/reported to the local sender/)
+  })
+
+  // Needs conntrack to match the inverted quoted tuple (nf_ct_invert_tuple in icmp_error_message):
+  // netfilter/conntrack.ts lookupRelated compares the quoted tuple itself.
+  it.todo('reaches the pod that sent the masqueraded packet')
 })

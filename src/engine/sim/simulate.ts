@@ -607,7 +607,10 @@ function l3Output(ctx: Ctx, nsName: string, skb: Skb, rt: Route): void {
   const mac = dev.noarp ? ZERO_MAC : resolveNeigh(ctx, nsName, dev, nexthop, skb.pkt)
   if (mac === undefined) {
     drop(ctx, nsName, skb.pkt, `no ARP answer for ${nexthop} on ${dev.name}: neighbour FAILED`, { reason: `no neighbour: ${nexthop} did not answer ARP on ${dev.name} in ${nsName}` })
-    if (!ipOf(skb.pkt) || !isLocallyOwned(n, h.src)) sendIcmpError(ctx, nsName, skb.pkt, 3, 1)
+    // A source this host rewrote (MASQUERADE/SNAT) still gets its error: the kernel sends it
+    // to its own address and conntrack translates it back to the original sender.
+    const natted = skb.ct !== undefined && skb.ct.entry.orig.src !== h.src
+    if (!isLocallyOwned(n, h.src) || natted) sendIcmpError(ctx, nsName, skb.pkt, 3, 1, undefined, natted)
     return
   }
   const frame = withEthernet(skb.pkt, dev.mac, mac)
@@ -1053,7 +1056,7 @@ function deliverLocal(ctx: Ctx, nsName: string, inDev: string, skb: Skb): void {
   }
 
   // The answer to something a socket here sent?
-  if (ctx.expect && ctx.expect.netns === nsName && isAnswer(pkt)) return receiveAnswer(ctx, nsName, pkt)
+  if (ctx.expect && ctx.expect.netns === nsName && isAnswer(pkt) && forSender(ctx.expect, pkt)) return receiveAnswer(ctx, nsName, pkt)
 
   if (t?.kind === 'icmp') {
     if (t.type === 8) {
@@ -1144,6 +1147,18 @@ function answer(ctx: Ctx, nsName: string, pkt: Packet, explain: string): void {
   originate(ctx, nsName, pkt, { explain: `${explain}: ${summarize(pkt)}` })
 }
 
+/**
+ * Is the packet addressed to the sending socket (its address and port)? A request hairpinned
+ * back into the sender's own netns (a pod calling a Service that picks the pod itself) is for
+ * the listening socket, not for the client.
+ */
+function forSender(e: Expectation, pkt: Packet): boolean {
+  const h = ipOf(pkt)!
+  const t = l4(pkt)
+  if (t?.kind === 'tcp' || t?.kind === 'udp') return h.dst === e.dst && (e.dport === undefined || t.dport === e.dport)
+  return true
+}
+
 function isAnswer(pkt: Packet): boolean {
   const t = l4(pkt)
   if (!t) return false
@@ -1206,22 +1221,25 @@ function ipipReceive(ctx: Ctx, nsName: string, outer: Packet): void {
 // ---------------------------------------------------------------------------------------------
 // Errors the kernel sends back
 
-function sendIcmpError(ctx: Ctx, nsName: string, about: Packet, type: number, code: number, mtu?: number): void {
+/** `natted`: the packet's source is this host's only after SNAT; the error goes out to be un-NATed by conntrack. */
+function sendIcmpError(ctx: Ctx, nsName: string, about: Packet, type: number, code: number, mtu?: number, natted = false): void {
   const h = ipOf(about)
   if (!h) return
   const t = l4(about)
   if (t?.kind === 'icmp' && t.type !== 8 && t.type !== 0) return // never an error about an error
   const n = ns(ctx, nsName)
   const back = lookupRoute(n, h.src, { skipLocal: true })
-  const src = back.kind === 'route' ? selectSource(n, back.route.dev, back.route.via ?? h.src, back.route.src) : selectSource(n, undefined, undefined)
-  const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }) }
+  // To a local address the kernel sends from that same address.
+  const src = natted ? h.src : back.kind === 'route' ? selectSource(n, back.route.dev, back.route.via ?? h.src, back.route.src) : selectSource(n, undefined, undefined)
+  // An echo's id is its "port" for conntrack (the quoted header carries it).
+  const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }), ...(t?.kind === 'icmp' && t.id !== undefined && { sport: t.id }) }
   const err: Packet = {
     headers: [
       { kind: 'ipv4', src: src ?? h.dst, dst: h.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'icmp', length: 56 },
       { kind: 'icmp', type, code, ...(mtu !== undefined && { mtu }), quoted },
     ],
   }
-  if (isLocallyOwned(n, h.src)) {
+  if (isLocallyOwned(n, h.src) && !natted) {
     // The error is for this host's own socket: it is reported locally, no packet travels.
     record(ctx, { kind: 'icmp-error', netns: nsName, packet: err, explain: `the error is reported to the local sender in ${nsName}` })
     return
