@@ -5,7 +5,7 @@
 import { BUILTINS } from './builtins.ts'
 import { bridge } from './bridge.ts'
 import { cniPlugin } from './cni.ts'
-import { curl, nc } from './connect.ts'
+import { curl, nc, python3, socat } from './connect.ts'
 import { dig, nslookup } from './dnsTools.ts'
 import { ip } from './ip.ts'
 import { crictl, kubectl } from './kube.ts'
@@ -50,6 +50,8 @@ const NETWORK: Readonly<Record<string, Command>> = {
   curl,
   nc,
   netcat: nc,
+  socat,
+  python3,
   nslookup,
   dig,
   tcpdump,

@@ -9,6 +9,7 @@
  * Simplification: only the handshake is traced; the HTTP exchange after it is not, and the
  * body is a stand-in named after the answering program (nginx's welcome page for nginx).
  */
+import { putNetns } from '../model/ops.ts'
 import { lookupRoute } from '../route/fib.ts'
 import type { TraceSegment } from '../scenario/timeline.ts'
 import type { IcmpHeader } from '../wire/packet.ts'
@@ -185,23 +186,62 @@ function expandWrite(fmt: string, code: string, ip: string): string {
   return fmt.replace(/%\{http_code\}|%\{response_code\}/g, code).replace(/%\{remote_ip\}/g, ip).replace(/%\{time_total\}/g, '0.001234').replace(/\\n/g, '\n')
 }
 
+/**
+ * Start a listening socket in the netns (`nc -lk 80`, `socat TCP-LISTEN:80,fork …`,
+ * `python3 -m http.server 80`): it stays open, as a server started in the background would.
+ */
+export function listen(io: Io, proto: 'tcp' | 'udp', port: number, app: string): number {
+  const ns = io.sh.world.netns[io.netns]!
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    io.err(`${app}: port number invalid: ${port}\n`)
+    return 1
+  }
+  if (ns.listeners.some((l) => l.proto === proto && l.port === port)) {
+    io.err(`${app}: Address already in use\n`)
+    return 1
+  }
+  io.sh.setWorld(putNetns(io.sh.world, { ...ns, listeners: [...ns.listeners, { proto, port, app }] }))
+  io.err(`packetwalk: ${app} listens on ${proto}/${port} here and keeps running in the background\n`)
+  return 0
+}
+
+export const socat: Command = (io, argv) => {
+  const m = /^(TCP|UDP)[46]?-LISTEN:(\d+)/i.exec(argv[1] ?? '') ?? /^(TCP|UDP)[46]?-RECVFROM:(\d+)/i.exec(argv[1] ?? '')
+  if (!m) {
+    io.err('packetwalk: this socat only starts servers (socat TCP-LISTEN:PORT,fork … or UDP-RECVFROM:PORT,fork …)\n')
+    return 1
+  }
+  return listen(io, m[1]!.toLowerCase() === 'udp' ? 'udp' : 'tcp', Number(m[2]), 'socat')
+}
+
+export const python3: Command = (io, argv) => {
+  if (argv[1] === '-m' && argv[2] === 'http.server') return listen(io, 'tcp', Number(argv[3] ?? 8000), 'python3')
+  io.err('packetwalk: this python3 only runs `python3 -m http.server [PORT]`\n')
+  return 1
+}
+
 export const nc: Command = (io, argv) => {
   let verbose = false
   let zero = false
   let udp = false
+  let listenMode = false
+  let localPort: number | undefined
   let wait: number | undefined
   const pos: string[] = []
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '-w') wait = Number(argv[++i])
     else if (/^-w\d+$/.test(a)) wait = Number(a.slice(2))
-    else if (a === '-s' || a === '-p' || a === '-i' || a === '-q' || a === '-X' || a === '-x' || a === '-T' || a === '-I' || a === '-O' || a === '-V' || a === '-M' || a === '-m') i++
+    else if (a === '-p') localPort = Number(argv[++i])
+    else if (a === '-s' || a === '-i' || a === '-q' || a === '-X' || a === '-x' || a === '-T' || a === '-I' || a === '-O' || a === '-V' || a === '-M' || a === '-m') i++
     else if (/^-[vzunNdDklr46CFStbh]+$/.test(a)) {
+      listenMode ||= a.includes('l')
       verbose ||= a.includes('v')
       zero ||= a.includes('z')
       udp ||= a.includes('u')
     } else pos.push(a)
   }
+  if (listenMode) return listen(io, udp ? 'udp' : 'tcp', localPort ?? Number(pos[pos.length - 1]), 'nc')
   const [host, ...portArgs] = pos
   if (host === undefined || portArgs.length === 0) {
     io.err('usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]\n\t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]\n\t  [-q seconds] [-s sourceaddr] [-T keyword] [-V rtable] [-W recvlimit]\n\t  [-w timeout] [-X proxy_protocol] [-x proxy_address[:port]]\n\t  [destination] [port]\n')

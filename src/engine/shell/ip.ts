@@ -61,7 +61,7 @@ function op(io: Io, f: () => World): void {
 }
 
 function invarg(io: Io, msg: string, arg: string): never {
-  return fail(io, `Error: argument "${arg}" is wrong: ${msg}\n\n`, 255)
+  return fail(io, `Error: argument "${arg}" is wrong: ${msg}\n`, 255)
 }
 
 function incomplete(io: Io): never {
@@ -736,7 +736,7 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
     routes = routes.filter((x) => x.dst === dst)
   }
   if (g.json) {
-    const all = jsonIpRoute({ ...n, routes }) as Record<string, unknown>[]
+    const all = jsonIpRoute({ ...n, routes: [...routes].sort((a, b) => routeOrder(a) - routeOrder(b)) }) as Record<string, unknown>[]
     io.out(`${iprouteJson(all, g.pretty)}\n`)
     return 0
   }
@@ -745,6 +745,13 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
   if (r.dev !== undefined) text = text.split('\n').map((l) => l.replace(` dev ${r.dev} `, ' ')).join('\n')
   io.out(text)
   return 0
+}
+
+/** The kernel dumps the main table in address order, the default route first. */
+function routeOrder(r: Route): number {
+  if (r.dst === 'default') return -1
+  const p = tryParsePrefix(r.dst)
+  return p ? p.net * 64 + p.len : 0
 }
 
 function routeGet(io: Io, g: Global, args: readonly string[]): number {

@@ -101,8 +101,9 @@ function linkLayer(w: World, ns: Netns, l: Link, nameOf: (n: string) => string):
 
 const TAIL = (queues: number) => `addrgenmode eui64 numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 `
 
-function bridgeId(ns: Netns, br: Link): string {
-  return `8000.${br.mac}`
+/** A bridge id as iproute2 prints it: priority, then the MAC bytes in hex without padding (`8000.be:af:3:84:23:ba`). */
+function bridgeId(_ns: Netns, br: Link): string {
+  return `8000.${br.mac.split(':').map((b) => parseInt(b, 16).toString(16)).join(':')}`
 }
 
 /** The `-d` lines after the link layer (iproute2 6.1 puts each kind's attributes on one line). */

@@ -15,7 +15,9 @@
  */
 import { lookupRoute } from '../route/fib.ts'
 import type { TraceSegment } from '../scenario/timeline.ts'
-import type { IcmpHeader } from '../wire/packet.ts'
+import type { IcmpHeader, Packet } from '../wire/packet.ts'
+import type { Netns } from '../model/types.ts'
+import type { ConntrackEntry, CtTuple } from '../netfilter/types.ts'
 import { resolveHost } from './dnsClient.ts'
 import type { Command, Io } from './session.ts'
 import { hash32 } from './text.ts'
@@ -71,6 +73,33 @@ export function readProbe(io: Io, seg: TraceSegment, seq: number, size: number, 
     return { kind: 'reply', text: `${size + 8} bytes from ${from}: icmp_seq=${seq} ttl=${ttl} time=${rtt.toFixed(3)} ms`, rtt }
   }
   return { kind: 'lost' }
+}
+
+/**
+ * A ping keeps one ICMP id for all its probes and counts icmp_seq up; the tracer numbers each
+ * probe on its own. Give the traced echo (request, reply, and their conntrack entry) the
+ * ping's id and sequence number; a later probe refreshes the same conntrack entry.
+ */
+export function renumberEcho(seg: TraceSegment, id: number, seq: number): TraceSegment {
+  const first = seg.steps.find((s) => s.kind === 'send')?.packet.headers.find((h): h is IcmpHeader => h.kind === 'icmp' && h.type === 8)
+  if (!first || first.id === undefined) return seg
+  const old = first.id
+  const fixPacket = (p: Packet): Packet => (p.headers.some((h) => h.kind === 'icmp' && h.id === old && (h.type === 8 || h.type === 0)) ? { headers: p.headers.map((h) => (h.kind === 'icmp' && h.id === old && (h.type === 8 || h.type === 0) ? { ...h, id, seq } : h)) } : p)
+  const fixTuple = (t: CtTuple): CtTuple => (t.proto === 'icmp' && t.sport === old ? { ...t, sport: id } : t)
+  const fixEntry = (e: ConntrackEntry): ConntrackEntry => ({ ...e, orig: fixTuple(e.orig), reply: fixTuple(e.reply) })
+  const steps = seg.steps.map((st) => ({ ...st, packet: fixPacket(st.packet), ...(st.effects && { effects: st.effects.map((ef) => (ef.kind === 'conntrack' ? { ...ef, entry: fixEntry(ef.entry) } : ef)) }) }))
+  const netns: Record<string, Netns> = {}
+  for (const [name, n] of Object.entries(seg.after.netns)) {
+    if (!n.conntrack.some((e) => e.orig.proto === 'icmp' && e.orig.sport === old)) {
+      netns[name] = n
+      continue
+    }
+    const fixed = n.conntrack.map((e) => (e.orig.proto === 'icmp' && e.orig.sport === old ? fixEntry(e) : e))
+    // The same id again is the same flow: keep the refreshed entry only.
+    const kept = fixed.filter((e, i) => !fixed.some((o, j) => j > i && o.orig.proto === 'icmp' && o.orig.src === e.orig.src && o.orig.dst === e.orig.dst && o.orig.sport === e.orig.sport))
+    netns[name] = { ...n, conntrack: kept }
+  }
+  return { ...seg, steps, after: { ...seg.after, netns } }
 }
 
 /** `%g` for the loss percentage: 100, 0, 33.3333, 66.6667. */
@@ -141,6 +170,7 @@ export const ping: Command = (io, argv) => {
   const n = count ?? 4
   const shown = r.canonical ?? target
   io.out(`PING ${shown} (${ip}) ${size}(${size + 28}) bytes of data.\n`)
+  const echoId = 1 + (hash32(`${io.sh.seed}/${io.netns}/${ip}/id`) % 65534)
   const rtts: number[] = []
   let errors = 0
   let neighErrors = 0
@@ -160,7 +190,7 @@ export const ping: Command = (io, argv) => {
       continue
     }
     const df = pmtudisc === 'do' || (pmtudisc === 'want' && total <= pmtu)
-    const seg = io.sh.trace({ from: io.netns, to: ip, proto: 'icmp', size: total, df, ...(ttl !== undefined && { ttl }) }, `ping ${ip} icmp_seq=${seq}`)
+    const seg = io.sh.trace({ from: io.netns, to: ip, proto: 'icmp', size: total, df, ...(ttl !== undefined && { ttl }) }, `ping ${ip} icmp_seq=${seq}`, (seg) => renumberEcho(seg, echoId, seq))
     const probe = readProbe(io, seg, seq, size, ip)
     if (probe.kind === 'reply') {
       rtts.push(probe.rtt!)

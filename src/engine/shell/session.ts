@@ -111,8 +111,9 @@ export class Session {
    * Send one packet through the world from a netns (or address), record the trace and let
    * running captures print what crossed their interface.
    */
-  trace(send: SendSpec, title: string): TraceSegment {
-    const seg = traceSegment(this.world, send, { title, seed: this.seed * 1000 + ++this.traceCount, now: this.clock })
+  trace(send: SendSpec, title: string, transform?: (seg: TraceSegment) => TraceSegment): TraceSegment {
+    const raw = traceSegment(this.world, send, { title, seed: this.seed * 1000 + ++this.traceCount, now: this.clock })
+    const seg = transform ? transform(raw) : raw
     this.traces.push(seg)
     this.world = seg.after
     this.changed = true
