@@ -128,7 +128,7 @@ function Flow() {
     fitted.current = key
     void rf.fitView({ padding: 0.06, duration: 0 }).then(() => {
       // Too small to read as a whole (a cluster): follow the packet instead, unless the user chose.
-      useExplainer.getState().setFollow(rf.getZoom() < 0.55, false)
+      useExplainer.getState().setFollow(rf.getZoom() < 0.6, false)
     })
   }, [ready, initialized, nodes, key, rf])
 

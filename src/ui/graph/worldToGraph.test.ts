@@ -127,6 +127,9 @@ describe('worldToGraph', () => {
     const g = worldToGraph(world, { focusServices: new Set([serviceKey('10.96.0.10', 53, 'udp')]) })
     expect(g.nodes.filter((n) => n.type === 'service').map((n) => n.data.clusterIP)).toEqual(['10.96.0.10'])
     expect(g.nodes.find((n) => n.id === nodeId.more('*'))?.data).toMatchObject({ chain: '+1 other ClusterIP port' })
+    // A timeline that uses none: one box says how many there are, nothing else.
+    const none = worldToGraph(world, { focusServices: new Set() })
+    expect(none.nodes.filter((n) => n.parentId === nodeId.servicesGroup()).map((n) => n.data)).toEqual([expect.objectContaining({ chain: '2 ClusterIP ports', role: 'more' })])
     // Asking for all of them shows both.
     const all = worldToGraph(world, { focusServices: new Set(), expandedServices: new Set(['*']) })
     expect(all.nodes.filter((n) => n.type === 'service')).toHaveLength(2)

@@ -327,16 +327,16 @@ export function worldToGraph(w: World, opts: GraphOptions = {}): GraphModel {
   const svc = servicesSource(w)
   if (svc) {
     const groupId = nodeId.servicesGroup()
-    nodes.push({ id: groupId, type: 'servicesGroup', position: { x: 0, y: 0 }, data: { title: `Services · nat table of ${svc.netns}` }, selectable: false })
-    const root = nodeId.chain('KUBE-SERVICES')
-    nodes.push({ id: root, type: 'chain', position: { x: 0, y: 0 }, parentId: groupId, data: { chain: 'KUBE-SERVICES', role: 'services', detail: `${svc.chains.length} ClusterIP rule${svc.chains.length === 1 ? '' : 's'}` }, ...NODE_SIZE.chain })
     const showAllServices = !opts.focusServices || opts.expandedServices?.has('*')
     const chains = showAllServices ? svc.chains : svc.chains.filter((c) => opts.focusServices!.has(c.key) || opts.expandedServices?.has(c.key))
     const hidden = svc.chains.length - chains.length
+    nodes.push({ id: groupId, type: 'servicesGroup', position: { x: 0, y: 0 }, data: { title: `Services · nat table of ${svc.netns}` }, selectable: false })
+    const root = nodeId.chain('KUBE-SERVICES')
+    if (chains.length > 0) nodes.push({ id: root, type: 'chain', position: { x: 0, y: 0 }, parentId: groupId, data: { chain: 'KUBE-SERVICES', role: 'services', detail: `${svc.chains.length} ClusterIP rule${svc.chains.length === 1 ? '' : 's'}` }, ...NODE_SIZE.chain })
     if (hidden > 0) {
       const moreId = nodeId.more('*')
-      nodes.push({ id: moreId, type: 'chain', position: { x: 0, y: 0 }, parentId: groupId, data: { chain: `+${hidden} other ClusterIP port${hidden === 1 ? '' : 's'}`, role: 'more', detail: 'not used here · select to show', service: '*' }, ...NODE_SIZE.chain })
-      addEdge('chain', root, moreId)
+      nodes.push({ id: moreId, type: 'chain', position: { x: 0, y: 0 }, parentId: groupId, data: { chain: `${chains.length ? '+' : ''}${hidden} ${chains.length ? 'other ' : ''}ClusterIP port${hidden === 1 ? '' : 's'}`, role: 'more', detail: 'not used here · select to show', service: '*' }, ...NODE_SIZE.chain })
+      if (chains.length > 0) addEdge('chain', root, moreId)
     }
     for (const c of chains) {
       const sid = nodeId.service(c.key)

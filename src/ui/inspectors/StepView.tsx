@@ -3,7 +3,6 @@ import { renderRef } from '../../engine/sim/render.ts'
 import { summarize } from '../../engine/wire/packet.ts'
 import { FLOW_STYLE } from '../anim/stepToAnimation.ts'
 import { TokenShape } from '../components/TokenShape.tsx'
-import { narrationAt } from '../scenarios/types.ts'
 import { useExplainer } from '../store/explainer.ts'
 import { useInspected } from './useInspected.ts'
 
@@ -12,12 +11,10 @@ export function StepView() {
   const scenario = useExplainer((s) => s.scenario)
   if (!c || !scenario) return <p className="pw-empty">Nothing loaded yet.</p>
   const seg = c.segment
-  const narration = narrationAt(scenario, c.frame)
   if (seg.kind === 'change') {
     return (
       <div data-testid="inspector-step">
         <h3>{seg.title}</h3>
-        {narration && <p className="pw-narration">{narration}</p>}
         <ul className="pw-events">
           {seg.events.map((e, i) => (
             <li key={i}>
@@ -52,7 +49,6 @@ export function StepView() {
       <p className="pw-explain" data-testid="step-explain">
         {st.explain}
       </p>
-      {narration && <p className="pw-narration">{narration}</p>}
       <h4>Technical</h4>
       <pre className="pw-tech" data-testid="step-technical">
         {summarize(st.packet)}
