@@ -107,6 +107,7 @@ describe('fast path = general path', () => {
     '-j MARK --or-mark 0x4000',
     '-p udp -j DNAT --to-destination 10.1.1.1:53',
     '-g KUBE-B',
+    '-p udp -g DNAT --to-destination 10.1.1.1:53',
     '-p tcp -m tcp --sport 1000:2000 --dport 80 -j ACCEPT',
     '-m conntrack --ctstate NEW,DNAT --ctstatus ASSURED -j KUBE-A',
     '-p udp -m multiport --sports 53,5353 --dports 1:1024 -j ACCEPT',
@@ -150,6 +151,7 @@ describe('what the fast path reads and what it leaves to the general path', () =
     ['DNAT with a port but no -p (NF007)', '-A KUBE-A -j DNAT --to-destination 10.0.0.1:80'],
     ['a bad address (NF007)', '-A KUBE-A -s 10.0.0.256 -j KUBE-B'],
     ['an option after the target', '-A KUBE-A -j KUBE-B -p tcp'],
+    ['goto with target options (NF006 and NF001)', '-A KUBE-A -p udp -g DNAT --to-destination 10.1.1.1:53'],
     ['a tab inside a quoted value', '-A KUBE-A -m comment --comment "a\tb" -j KUBE-B'],
     ['non-ASCII text', '-A KUBE-A -m comment --comment "café" -j KUBE-B'],
   ]

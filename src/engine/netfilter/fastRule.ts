@@ -194,6 +194,7 @@ function plainPort(v: string): number {
   return p <= 65535 ? p : -1
 }
 const PROBABILITY = /^[0-9.eE+-]+$/
+const NO_TARGET: Target = { kind: 'none' }
 const NO_VALUE_TARGET_OPTS = new Set(['--random', '--persistent', '--random-fully'])
 
 /** Comma list, upper-cased, as the grammar's set-valued options read it; undefined if any is not in `order`. */
@@ -220,59 +221,81 @@ export function parseAppendFast<C extends { readonly name: string }>(text: strin
   if (!text.startsWith('-A ', from) || !scanWords(text, from + 3, to) || words === 0 || wordQuoted[0] === 1) return undefined
   const chain = t.chains.get(word(0))
   if (!chain) return undefined
-  // Base matches first, then each module's, as the grammar orders them.
-  const matches: Match[] = []
-  let nBase = 0
-  let proto: string | undefined
-  let target: Target = { kind: 'none' }
+  const matches = readSpec(t)
+  if (!matches) return undefined
+  const first = wordStart[1]!
+  const last = words - 1
+  const raw = words < 2 ? '' : line.slice(first, wordQuoted[last] === 1 ? textEnd[last]! + 1 : textEnd[last])
+  return { chain, matches, target, raw }
+}
 
-  // The open module and what its options set so far.
-  let mod = M_NONE
-  let modName = ''
-  let a: Match | undefined
-  let b: Match | undefined
-  let src: AddrSide | undefined
-  let dst: AddrSide | undefined
-  let limitIn = false
-  let limitOut = false
-  let mode: string | undefined
-  let probability: number | undefined
+// What readSpec is building (module state, reused from line to line: no closures, no context objects).
+let target: Target = { kind: 'none' }
+let proto: string | undefined
+let nBase = 0
+let mod = M_NONE
+let modName = ''
+let a: Match | undefined
+let b: Match | undefined
+let src: AddrSide | undefined
+let dst: AddrSide | undefined
+let limitIn = false
+let limitOut = false
+let mode: string | undefined
+let probability: number | undefined
 
-  /** Finish the open module: its matches in save order, or the bare `-m NAME`. False to give up. */
-  const close = (): boolean => {
-    switch (mod) {
-      case M_NONE:
-        return true
-      case M_STATISTIC: {
-        if (mode !== 'random' || probability === undefined) return false
-        const p = quantizeProbability(probability)
-        matches.push({ kind: 'statistic', mode: 'random', probability: p, neg: false, text: `--mode random --probability ${p.toFixed(11)}` })
-        break
-      }
-      case M_ADDRTYPE: {
-        const m: { -readonly [K in keyof Extract<Match, { kind: 'addrtype' }>]: Extract<Match, { kind: 'addrtype' }>[K] } = { kind: 'addrtype' }
-        if (src) m.src = src
-        if (dst) m.dst = dst
-        if (limitIn) m.limitIfaceIn = true
-        if (limitOut) m.limitIfaceOut = true
-        matches.push(m)
-        break
-      }
-      default:
-        if (a) matches.push(a)
-        if (b) matches.push(b)
-        if (!a && !b) matches.push(moduleMatch(modName))
+/** Base matches go before every module's, as the grammar orders them. */
+function pushBase(matches: Match[], m: Match): void {
+  if (nBase === matches.length) matches.push(m)
+  else matches.splice(nBase, 0, m)
+  nBase++
+}
+
+function openModule(m: number, name: string): void {
+  mod = m
+  modName = name
+  a = b = undefined
+  src = dst = undefined
+  limitIn = limitOut = false
+  mode = probability = undefined
+}
+
+/** Finish the open module: its matches in save order, or the bare `-m NAME`. False to give up. */
+function closeModule(matches: Match[]): boolean {
+  switch (mod) {
+    case M_NONE:
+      return true
+    case M_STATISTIC: {
+      if (mode !== 'random' || probability === undefined) return false
+      const p = quantizeProbability(probability)
+      matches.push({ kind: 'statistic', mode: 'random', probability: p, neg: false, text: `--mode random --probability ${p.toFixed(11)}` })
+      break
     }
-    mod = M_NONE
-    return true
+    case M_ADDRTYPE: {
+      const m: { -readonly [K in keyof Extract<Match, { kind: 'addrtype' }>]: Extract<Match, { kind: 'addrtype' }>[K] } = { kind: 'addrtype' }
+      if (src) m.src = src
+      if (dst) m.dst = dst
+      if (limitIn) m.limitIfaceIn = true
+      if (limitOut) m.limitIfaceOut = true
+      matches.push(m)
+      break
+    }
+    default:
+      if (a) matches.push(a)
+      if (b) matches.push(b)
+      if (!a && !b) matches.push(moduleMatch(modName))
   }
+  mod = M_NONE
+  return true
+}
 
-  const pushBase = (m: Match) => {
-    if (nBase === matches.length) matches.push(m)
-    else matches.splice(nBase, 0, m)
-    nBase++
-  }
-
+/** The words after the chain name: matches (and `target`), or undefined to give up. */
+function readSpec<C extends { readonly name: string }>(t: FastTable<C>): Match[] | undefined {
+  const matches: Match[] = []
+  target = NO_TARGET
+  proto = undefined
+  nBase = 0
+  mod = M_NONE
   let k = 1
   while (k < words) {
     let neg = false
@@ -290,156 +313,134 @@ export function parseAppendFast<C extends { readonly name: string }>(text: strin
       // A base option or -m / -j / -g, always with a plain value.
       if (!plainValue(v)) return undefined
       const value = word(v)
+      const c = line.charCodeAt(s + 1)
       k += 2
-      switch (line.charCodeAt(s + 1)) {
-        case 115: // -s
-        case 100: {
-          // -d
-          const cidr = parseCidr(value)
-          if (!cidr) return undefined
-          pushBase({ kind: line.charCodeAt(s + 1) === 115 ? 'src' : 'dst', neg, cidr })
-          break
+      if (c === 115 || c === 100) {
+        // -s, -d
+        const cidr = parseCidr(value)
+        if (!cidr) return undefined
+        pushBase(matches, { kind: c === 115 ? 'src' : 'dst', neg, cidr })
+      } else if (c === 112) {
+        // -p
+        let name: string
+        if (value === 'tcp' || value === 'udp' || value === 'icmp' || value === 'sctp') name = value
+        else {
+          const num = protoNumber(value)
+          if (num === undefined) return undefined
+          if (num === 0) continue
+          name = protoName(value)
         }
-        case 112: {
-          // -p
-          let name: string
-          if (value === 'tcp' || value === 'udp' || value === 'icmp' || value === 'sctp') name = value
-          else {
-            const num = protoNumber(value)
-            if (num === undefined) return undefined
-            if (num === 0) break
-            name = protoName(value)
-          }
-          pushBase(protoMatch(neg, name))
-          if (!neg) proto = name
-          break
-        }
-        case 105: // -i
-        case 111: // -o
-          if (value.length > 15) return undefined
-          pushBase({ kind: line.charCodeAt(s + 1) === 105 ? 'in' : 'out', neg, iface: value })
-          break
-        case 109: {
-          // -m
-          if (neg || !close()) return undefined
-          const m = modOf(value)
-          if (m === M_NONE) return undefined
-          mod = m
-          modName = value
-          a = b = undefined
-          src = dst = undefined
-          limitIn = limitOut = false
-          mode = probability = undefined
-          break
-        }
-        case 106: // -j
-        case 103: {
-          // -g
-          if (neg || !close()) return undefined
-          const tg = readTarget(value, line.charCodeAt(s + 1) === 103, k, proto, t)
-          if (!tg) return undefined
-          target = tg
-          k = words
-          break
-        }
-        default:
-          return undefined
-      }
+        pushBase(matches, protoMatch(neg, name))
+        if (!neg) proto = name
+      } else if (c === 105 || c === 111) {
+        // -i, -o
+        if (value.length > 15) return undefined
+        pushBase(matches, { kind: c === 105 ? 'in' : 'out', neg, iface: value })
+      } else if (c === 109) {
+        // -m
+        if (neg || !closeModule(matches)) return undefined
+        const m = modOf(value)
+        if (m === M_NONE) return undefined
+        openModule(m, value)
+      } else if (c === 106 || c === 103) {
+        // -j, -g: the rest of the line is the target's
+        if (neg || !closeModule(matches)) return undefined
+        const tg = readTarget(value, c === 103, k, t)
+        if (!tg) return undefined
+        target = tg
+        return matches
+      } else return undefined
       continue
     }
     // A long option of the open module.
-    if (line.charCodeAt(s + 1) !== 45 || mod === M_NONE) return undefined
-    switch (mod) {
-      case M_COMMENT: {
-        // One value (quoted or not), and the next word must start an option (else: multi-word comment).
-        if (!is(k, '--comment') || neg || a || v >= words || (wordQuoted[v] === 0 && isOptionWord(v))) return undefined
-        if (v + 1 < words && !isOptionWord(v + 1)) return undefined
-        a = { kind: 'comment', text: word(v) }
-        k += 2
-        continue
-      }
-      case M_PORTS:
-      case M_MULTIPORT: {
-        const multi = mod === M_MULTIPORT
-        const kind = is(k, multi ? '--sports' : '--sport') ? 'sport' : is(k, multi ? '--dports' : '--dport') ? 'dport' : undefined
-        if (!kind || !plainValue(v) || (kind === 'sport' ? a : b)) return undefined
-        const value = word(v)
-        let ports: PortSpec[] | undefined
-        if (multi) ports = parsePortList(value)
-        else {
-          const p = plainPort(value)
-          const r = p >= 0 ? { from: p, to: p } : parsePortRange(value)
-          ports = r && [r]
-        }
-        if (!ports) return undefined
-        const m: Match = { kind, module: modName, neg, ports }
-        if (kind === 'sport') a = m
-        else b = m
-        k += 2
-        continue
-      }
-      case M_STATISTIC: {
-        if (neg || !plainValue(v)) return undefined
-        const value = word(v)
-        if (is(k, '--mode') && mode === undefined && value === 'random') mode = value
-        else if (is(k, '--probability') && probability === undefined) {
-          const p = Number(value)
-          if (!PROBABILITY.test(value) || !(p >= 0 && p <= 1)) return undefined
-          probability = p
-        } else return undefined
-        k += 2
-        continue
-      }
-      case M_MARK: {
-        if (!is(k, '--mark') || a || !plainValue(v)) return undefined
-        const mm = parseMarkMask(word(v))
-        if (!mm) return undefined
-        a = { kind: 'mark', neg, value: (mm.value & mm.mask) >>> 0, mask: mm.mask }
-        k += 2
-        continue
-      }
-      case M_ADDRTYPE: {
-        if (is(k, '--limit-iface-in') || is(k, '--limit-iface-out')) {
-          if (neg) return undefined
-          if (is(k, '--limit-iface-in')) limitIn = true
-          else limitOut = true
-          k++
-          continue
-        }
-        const side = is(k, '--src-type') ? 'src' : is(k, '--dst-type') ? 'dst' : undefined
-        if (!side || (side === 'src' ? src : dst) || !plainValue(v)) return undefined
-        const types = orderedSet(word(v), ADDRTYPE_ORDER)
-        if (!types) return undefined
-        if (side === 'src') src = { neg, value: types }
-        else dst = { neg, value: types }
-        k += 2
-        continue
-      }
-      case M_CONNTRACK: {
-        if (!plainValue(v)) return undefined
-        if (is(k, '--ctstate') && !a) {
-          const states = orderedSet(word(v), CTSTATE_ORDER)
-          if (!states) return undefined
-          a = { kind: 'ctstate', neg, states }
-        } else if (is(k, '--ctstatus') && !b) {
-          const statuses = orderedSet(word(v), CTSTATUS_ORDER)
-          if (!statuses) return undefined
-          b = { kind: 'ctstatus', neg, statuses }
-        } else return undefined
-        k += 2
-        continue
-      }
-    }
+    if (line.charCodeAt(s + 1) !== 45 || !readModuleOption(k, neg)) return undefined
+    k += mod === M_ADDRTYPE && (is(k, '--limit-iface-in') || is(k, '--limit-iface-out')) ? 1 : 2
   }
-  if (!close()) return undefined
-  const first = wordStart[1]
-  const last = words - 1
-  const raw = first === undefined || words < 2 ? '' : line.slice(first, wordQuoted[last] === 1 ? textEnd[last]! + 1 : textEnd[last]!)
-  return { chain, matches, target, raw }
+  return closeModule(matches) ? matches : undefined
+}
+
+/** One `--option value` of the open module at word k. False to give up. */
+function readModuleOption(k: number, neg: boolean): boolean {
+  const v = k + 1
+  switch (mod) {
+    case M_COMMENT:
+      // One value (quoted or not), and the next word must start an option (else: multi-word comment).
+      if (!is(k, '--comment') || neg || a || v >= words || (wordQuoted[v] === 0 && isOptionWord(v))) return false
+      if (v + 1 < words && !isOptionWord(v + 1)) return false
+      a = { kind: 'comment', text: word(v) }
+      return true
+    case M_PORTS:
+    case M_MULTIPORT: {
+      const multi = mod === M_MULTIPORT
+      const kind = is(k, multi ? '--sports' : '--sport') ? 'sport' : is(k, multi ? '--dports' : '--dport') ? 'dport' : undefined
+      if (!kind || !plainValue(v) || (kind === 'sport' ? a : b)) return false
+      const value = word(v)
+      let ports: PortSpec[] | undefined
+      if (multi) ports = parsePortList(value)
+      else {
+        const p = plainPort(value)
+        const r = p >= 0 ? { from: p, to: p } : parsePortRange(value)
+        ports = r && [r]
+      }
+      if (!ports) return false
+      const m: Match = { kind, module: modName, neg, ports }
+      if (kind === 'sport') a = m
+      else b = m
+      return true
+    }
+    case M_STATISTIC: {
+      if (neg || !plainValue(v)) return false
+      const value = word(v)
+      if (is(k, '--mode') && mode === undefined && value === 'random') mode = value
+      else if (is(k, '--probability') && probability === undefined) {
+        const p = Number(value)
+        if (!PROBABILITY.test(value) || !(p >= 0 && p <= 1)) return false
+        probability = p
+      } else return false
+      return true
+    }
+    case M_MARK: {
+      if (!is(k, '--mark') || a || !plainValue(v)) return false
+      const mm = parseMarkMask(word(v))
+      if (!mm) return false
+      a = { kind: 'mark', neg, value: (mm.value & mm.mask) >>> 0, mask: mm.mask }
+      return true
+    }
+    case M_ADDRTYPE: {
+      if (is(k, '--limit-iface-in') || is(k, '--limit-iface-out')) {
+        if (neg) return false
+        if (is(k, '--limit-iface-in')) limitIn = true
+        else limitOut = true
+        return true
+      }
+      const side = is(k, '--src-type') ? 'src' : is(k, '--dst-type') ? 'dst' : undefined
+      if (!side || (side === 'src' ? src : dst) || !plainValue(v)) return false
+      const types = orderedSet(word(v), ADDRTYPE_ORDER)
+      if (!types) return false
+      if (side === 'src') src = { neg, value: types }
+      else dst = { neg, value: types }
+      return true
+    }
+    case M_CONNTRACK: {
+      if (!plainValue(v)) return false
+      if (is(k, '--ctstate') && !a) {
+        const states = orderedSet(word(v), CTSTATE_ORDER)
+        if (!states) return false
+        a = { kind: 'ctstate', neg, states }
+      } else if (is(k, '--ctstatus') && !b) {
+        const statuses = orderedSet(word(v), CTSTATUS_ORDER)
+        if (!statuses) return false
+        b = { kind: 'ctstatus', neg, statuses }
+      } else return false
+      return true
+    }
+    default:
+      return false
+  }
 }
 
 /** `-j NAME` / `-g NAME` and the target options after it (the rest of the line). */
-function readTarget<C extends { readonly name: string }>(name: string, goto: boolean, k: number, proto: string | undefined, t: FastTable<C>): Target | undefined {
+function readTarget<C extends { readonly name: string }>(name: string, goto: boolean, k: number, t: FastTable<C>): Target | undefined {
   if (k === words) {
     if (name === 'ACCEPT' || name === 'DROP' || name === 'RETURN') return goto ? undefined : { kind: name }
     if (goto || !isTargetExtension(name)) {
@@ -452,6 +453,7 @@ function readTarget<C extends { readonly name: string }>(name: string, goto: boo
       return j
     }
   }
+  if (goto) return undefined
   if (name === 'DNAT' && k + 2 === words && is(k, '--to-destination') && plainValue(k + 1)) {
     // buildTarget's DNAT with its one usual option, without the general option list.
     const value = word(k + 1)
@@ -460,7 +462,7 @@ function readTarget<C extends { readonly name: string }>(name: string, goto: boo
     return { kind: 'DNAT', to, text: `--to-destination ${value}` }
   }
   const allowed = NAT_TARGET_OPTS[name]
-  if (goto || (!allowed && k < words)) return undefined
+  if (!allowed && k < words) return undefined
   const opts: { opt: string; value?: string; col: number }[] = []
   while (k < words) {
     if (wordQuoted[k] === 1) return undefined

@@ -223,37 +223,8 @@ const L_FORMAT = /^(Chain \S+ \(|target\s+prot\s+opt|\s*pkts\s+bytes\s+target|nu
  * @example parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n').diagnostics[0]?.code // 'NF001'
  */
 export function parseIptablesSave(text: string, opts: { file?: string; lineOffset?: number; /** false: general path only (differential tests). */ fastPath?: boolean } = {}): ParseResult {
-  const ctx: Ctx = { ...(opts.file !== undefined && { file: opts.file }), lineOffset: opts.lineOffset ?? 0, diagnostics: [] }
-  const draft: Draft = new Map()
-  let cur: DraftTable | undefined
-  let skipping = false // inside an unknown table
-  let lastLine = 0
-  let looksLikeL = false
+  const r = new SaveReader({ ...(opts.file !== undefined && { file: opts.file }), lineOffset: opts.lineOffset ?? 0, diagnostics: [] })
   const fast = opts.fastPath !== false
-  const jumps = new Map<string, Target>()
-  let fastTable: FastTable<DraftChain> | undefined
-  // Chains whose rules are all finished Rules, appended in order (an -I makes a chain dirty).
-  const dirty = new Set<DraftChain>()
-  const prefixes = new Map<DraftChain, string>()
-  let lastChain: DraftChain | undefined
-  let lastPrefix = ''
-  const append = (t: DraftTable, c: DraftChain, r: DraftRule) => {
-    if (c !== lastChain) {
-      let prefix = prefixes.get(c)
-      if (prefix === undefined) prefixes.set(c, (prefix = `${t.name}:${c.name}:`))
-      lastChain = c
-      lastPrefix = prefix
-    }
-    c.rules.push(finishRule(r, lastPrefix + (c.rules.length + 1), t.name, c.name))
-  }
-  const commit = (lineNo: number, lineText: string) => {
-    if (cur) {
-      const loop = findJumpLoop(cur)
-      if (loop) diag(ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${cur.name}; the kernel refuses this table at COMMIT`, lineNo, 1, lineText, 'break the loop: a chain must not jump back into a chain that leads to it')
-    }
-    cur = undefined
-    skipping = false
-  }
   const n = text.length
   let pos = 0
   for (let lineNo = 1; pos <= n; lineNo++) {
@@ -262,48 +233,98 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
     const start = pos
     pos = end + 1
     // `-A CHAIN …` in the shapes kube-proxy writes: the fast path, read in place, when it is
-    // sure to build what the general path below would (it declines anything else, including
-    // every line the general path would report on).
-    if (cur && fast && text.startsWith('-A ', start)) {
-      if (fastTable?.chains !== cur.chains) fastTable = { chains: cur.chains, jumps }
-      const r = parseAppendFast(text, fastTable, start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end)
-      if (r) {
-        lastLine = lineNo
-        append(cur, r.chain, { matches: r.matches, target: r.target, raw: r.raw, source: sourceAt(ctx, lineNo) })
-        continue
-      }
+    // sure to build what the general path would (it declines anything else, including every
+    // line the general path would report on).
+    if (!fast || !r.appendFast(text, start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end, lineNo)) {
+      const line = text.slice(start, end)
+      r.line(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo)
     }
-    let line = text.slice(start, end)
-    if (line.endsWith('\r')) line = line.slice(0, -1)
+  }
+  return r.finish()
+}
+
+/** The state of one iptables-save read: the draft, the open table, and what the diagnostics need. */
+class SaveReader {
+  readonly draft: Draft = new Map()
+  cur: DraftTable | undefined = undefined
+  /** Inside an unknown table. */
+  skipping = false
+  lastLine = 0
+  looksLikeL = false
+  /** Chains an -I inserted into: their draft rules are renumbered at the end; the others already are Rules. */
+  readonly dirty = new Set<DraftChain>()
+  private readonly prefixes = new Map<DraftChain, string>()
+  private lastChain: DraftChain | undefined = undefined
+  private lastPrefix = ''
+  private readonly jumps = new Map<string, Target>()
+  private fastTable: FastTable<DraftChain> | undefined = undefined
+
+  constructor(readonly ctx: Ctx) {}
+
+  /** A finished Rule at the end of chain c, with its id. */
+  append(t: DraftTable, c: DraftChain, r: DraftRule): void {
+    if (c !== this.lastChain) {
+      let prefix = this.prefixes.get(c)
+      if (prefix === undefined) this.prefixes.set(c, (prefix = `${t.name}:${c.name}:`))
+      this.lastChain = c
+      this.lastPrefix = prefix
+    }
+    c.rules.push(finishRule(r, this.lastPrefix + (c.rules.length + 1), t.name, c.name))
+  }
+
+  /** The fast path for `text[start, end)`; false when it declines (the caller runs line()). */
+  appendFast(text: string, start: number, end: number, lineNo: number): boolean {
+    const cur = this.cur
+    if (!cur || !text.startsWith('-A ', start)) return false
+    if (this.fastTable?.chains !== cur.chains) this.fastTable = { chains: cur.chains, jumps: this.jumps }
+    const r = parseAppendFast(text, this.fastTable, start, end)
+    if (!r) return false
+    this.lastLine = lineNo
+    this.append(cur, r.chain, { matches: r.matches, target: r.target, raw: r.raw, source: sourceAt(this.ctx, lineNo) })
+    return true
+  }
+
+  commit(lineNo: number, lineText: string): void {
+    if (this.cur) {
+      const loop = findJumpLoop(this.cur)
+      if (loop) diag(this.ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${this.cur.name}; the kernel refuses this table at COMMIT`, lineNo, 1, lineText, 'break the loop: a chain must not jump back into a chain that leads to it')
+    }
+    this.cur = undefined
+    this.skipping = false
+  }
+
+  /** The general path: any line, with every diagnostic. */
+  line(line: string, lineNo: number): void {
+    const ctx = this.ctx
     const trimmed = line.trim()
-    if (trimmed === '' || trimmed.startsWith('#')) continue
-    lastLine = lineNo
+    if (trimmed === '' || trimmed.startsWith('#')) return
+    this.lastLine = lineNo
     if (trimmed.startsWith('*')) {
       const name = trimmed.slice(1).trim()
-      if (cur || skipping) diag(ctx, 'NF003', 'error', `table ${cur?.name ?? ''} is not closed with COMMIT before *${name} (iptables-restore: Bad argument \`*${name}')`, lineNo, 1, line, 'add a COMMIT line at the end of each table')
-      cur = undefined
-      skipping = false
+      if (this.cur || this.skipping) diag(ctx, 'NF003', 'error', `table ${this.cur?.name ?? ''} is not closed with COMMIT before *${name} (iptables-restore: Bad argument \`*${name}')`, lineNo, 1, line, 'add a COMMIT line at the end of each table')
+      this.cur = undefined
+      this.skipping = false
       if (!isTableName(name)) {
         diag(ctx, 'NF005', 'error', `unknown table "${name}" (iptables-restore: unable to initialize table '${name}')`, lineNo, 2, line, 'tables are raw, mangle, nat, filter, security')
-        skipping = true
-        continue
+        this.skipping = true
+        return
       }
-      cur = draft.get(name) ?? newDraftTable(name)
-      draft.set(name, cur)
-      continue
+      this.cur = this.draft.get(name) ?? newDraftTable(name)
+      this.draft.set(name, this.cur)
+      return
     }
     if (trimmed === 'COMMIT') {
-      if (!cur && !skipping) diag(ctx, 'NF004', 'error', 'COMMIT outside a table', lineNo, 1, line)
-      commit(lineNo, line)
-      continue
+      if (!this.cur && !this.skipping) diag(ctx, 'NF004', 'error', 'COMMIT outside a table', lineNo, 1, line)
+      this.commit(lineNo, line)
+      return
     }
-    if (skipping) continue
-    if (L_FORMAT.test(line)) looksLikeL = true
+    if (this.skipping) return
+    if (L_FORMAT.test(line)) this.looksLikeL = true
     const { tokens, unterminatedAt } = tokenizeLine(line)
     if (unterminatedAt !== undefined) diag(ctx, 'NF008', 'warning', 'unterminated quote; the value runs to the end of the line', lineNo, unterminatedAt, line)
-    if (!cur) {
+    if (!this.cur) {
       diag(ctx, 'NF004', 'error', `line outside a table (iptables-restore: line ${lineNo + ctx.lineOffset} failed)`, lineNo, 1, line, 'start a table with *filter, *nat, *mangle or *raw')
-      continue
+      return
     }
     if (trimmed.startsWith(':')) {
       const name = tokens[0]!.text.slice(1)
@@ -311,38 +332,38 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
       const m = /^\[(\d+):(\d+)\]$/.exec(tokens[2]?.text ?? '[0:0]')
       if (!name) {
         diag(ctx, 'NF013', 'error', 'chain line without a name', lineNo, 1, line)
-        continue
+        return
       }
       const counters: [number, number] = m ? [Number(m[1]), Number(m[2])] : [0, 0]
       if (!m) diag(ctx, 'NF016', 'warning', `bad counters "${tokens[2]?.text}"`, lineNo, tokens[2]?.col ?? 1, line)
       const source = { ...(ctx.file !== undefined && { file: ctx.file }), line: lineNo + ctx.lineOffset }
-      if (isBuiltinChain(cur.name, name)) {
+      if (isBuiltinChain(this.cur.name, name)) {
         // `-` on a built-in chain keeps its policy (iptables-restore skips the policy then).
         if (pol === '-') {
-          const c = cur.chains.get(name)!
+          const c = this.cur.chains.get(name)!
           c.counters = counters
           c.source = source
-          continue
+          return
         }
         if (pol !== 'ACCEPT' && pol !== 'DROP') {
           diag(ctx, 'NF009', 'error', `bad policy "${pol ?? ''}" for ${name} (iptables-restore: Can't set policy \`${pol ?? ''}' on \`${name}': Bad policy name)`, lineNo, tokens[1]?.col ?? 1, line, 'a built-in chain policy is ACCEPT or DROP')
-          continue
+          return
         }
-        const c = cur.chains.get(name)!
+        const c = this.cur.chains.get(name)!
         c.policy = pol
         c.counters = counters
         c.source = source
-        continue
+        return
       }
       if (pol !== '-' && pol !== undefined) {
         diag(ctx, 'NF009', 'error', `user chain ${name} cannot have a policy (iptables-restore: Can't set policy \`${pol}' on \`${name}': Bad built-in chain name)`, lineNo, tokens[1]?.col ?? 1, line, `write ":${name} - [0:0]"`)
       }
-      if (cur.chains.has(name)) {
+      if (this.cur.chains.has(name)) {
         diag(ctx, 'NF010', 'error', `chain ${name} declared twice (iptables-restore: error creating chain '${name}':File exists)`, lineNo, 1, line)
-        continue
+        return
       }
-      cur.chains.set(name, { name, counters, rules: [], source })
-      continue
+      this.cur.chains.set(name, { name, counters, rules: [], source })
+      return
     }
     // Rule lines: `[p:b] -A CHAIN spec`, `-I CHAIN [n] spec`, `-N CHAIN`.
     let at = 0
@@ -354,9 +375,9 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
     }
     const cmd = tokens[at]?.text
     if (cmd === '-A' || cmd === '--append') {
-      const r = ruleFromTokens(ctx, tokens, at + 1, line, lineNo, cur, counters)
-      if (r) append(cur, cur.chains.get(r.chain)!, r.rule)
-      continue
+      const r = ruleFromTokens(ctx, tokens, at + 1, line, lineNo, this.cur, counters)
+      if (r) this.append(this.cur, this.cur.chains.get(r.chain)!, r.rule)
+      return
     }
     if (cmd === '-I' || cmd === '--insert') {
       const chainTok = tokens[at + 1]
@@ -367,42 +388,47 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
         pos = Number(numTok.text)
         // Drop the number so the chain name is followed by the spec.
         const rest = [...tokens.slice(0, at + 2), ...tokens.slice(at + 3)]
-        const r = ruleFromTokens(ctx, rest, specAt, line, lineNo, cur, counters)
+        const r = ruleFromTokens(ctx, rest, specAt, line, lineNo, this.cur, counters)
         if (r) {
-          insertAt(ctx, cur, r.chain, r.rule, pos, lineNo, line, numTok.col)
-          dirty.add(cur.chains.get(r.chain)!)
+          insertAt(ctx, this.cur, r.chain, r.rule, pos, lineNo, line, numTok.col)
+          this.dirty.add(this.cur.chains.get(r.chain)!)
         }
-        continue
+        return
       }
       specAt = at + 1
-      const r = ruleFromTokens(ctx, tokens, specAt, line, lineNo, cur, counters)
+      const r = ruleFromTokens(ctx, tokens, specAt, line, lineNo, this.cur, counters)
       if (r && chainTok) {
-        insertAt(ctx, cur, r.chain, r.rule, pos, lineNo, line, chainTok.col)
-        dirty.add(cur.chains.get(r.chain)!)
+        insertAt(ctx, this.cur, r.chain, r.rule, pos, lineNo, line, chainTok.col)
+        this.dirty.add(this.cur.chains.get(r.chain)!)
       }
-      continue
+      return
     }
     if (cmd === '-N' || cmd === '--new-chain') {
       const name = tokens[at + 1]?.text
       if (!name) diag(ctx, 'NF013', 'error', '-N needs a chain name', lineNo, 1, line)
-      else if (cur.chains.has(name)) diag(ctx, 'NF010', 'error', `chain ${name} already exists (iptables: Chain already exists.)`, lineNo, tokens[at + 1]!.col, line)
-      else cur.chains.set(name, { name, counters: [0, 0], rules: [], source: { ...(ctx.file !== undefined && { file: ctx.file }), line: lineNo + ctx.lineOffset } })
-      continue
+      else if (this.cur.chains.has(name)) diag(ctx, 'NF010', 'error', `chain ${name} already exists (iptables: Chain already exists.)`, lineNo, tokens[at + 1]!.col, line)
+      else this.cur.chains.set(name, { name, counters: [0, 0], rules: [], source: { ...(ctx.file !== undefined && { file: ctx.file }), line: lineNo + ctx.lineOffset } })
+      return
     }
     if (cmd && /^-[A-Za-z]$|^--[a-z-]+$/.test(cmd)) {
       diag(ctx, 'NF014', 'warning', `"${cmd}" in a save file is not applied here (only -A, -I, -N)`, lineNo, tokens[at]!.col, line, 'run it as an iptables command instead')
-      continue
+      return
     }
-    diag(ctx, 'NF015', 'error', looksLikeL ? 'this looks like `iptables -L` output, which cannot be read back' : `not iptables-save text: "${trimmed.slice(0, 40)}"`, lineNo, 1, line, looksLikeL ? 'paste the output of `iptables-save` (or `iptables -S`) instead' : undefined)
+    diag(ctx, 'NF015', 'error', this.looksLikeL ? 'this looks like `iptables -L` output, which cannot be read back' : `not iptables-save text: "${trimmed.slice(0, 40)}"`, lineNo, 1, line, this.looksLikeL ? 'paste the output of `iptables-save` (or `iptables -S`) instead' : undefined)
   }
-  if (cur || skipping) {
-    diag(ctx, 'NF003', 'error', `table ${cur?.name ?? ''} not closed: COMMIT expected at line ${lastLine + 1 + ctx.lineOffset}`, lastLine + 1, 1, undefined, 'end each table with a COMMIT line')
-    if (cur) {
-      const loop = findJumpLoop(cur)
-      if (loop) diag(ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${cur.name}`, lastLine + 1, 1, undefined)
+
+  finish(): ParseResult {
+    const ctx = this.ctx
+    const cur = this.cur
+    if (cur || this.skipping) {
+      diag(ctx, 'NF003', 'error', `table ${cur?.name ?? ''} not closed: COMMIT expected at line ${this.lastLine + 1 + ctx.lineOffset}`, this.lastLine + 1, 1, undefined, 'end each table with a COMMIT line')
+      if (cur) {
+        const loop = findJumpLoop(cur)
+        if (loop) diag(ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${cur.name}`, this.lastLine + 1, 1, undefined)
+      }
     }
+    return { ruleset: freezeDraft(this.draft, this.dirty), diagnostics: ctx.diagnostics }
   }
-  return { ruleset: freezeDraft(draft, dirty), diagnostics: ctx.diagnostics }
 }
 
 function insertAt(ctx: Ctx, t: DraftTable, chain: string, rule: DraftRule, pos: number, lineNo: number, line: string, col: number): void {
