@@ -182,7 +182,9 @@ describe('an ICMP error about a packet the host masqueraded', () => {
     expect(err?.explain).not.toMatch(/reported to the local sender/)
   })
 
-  // Needs conntrack to match the inverted quoted tuple (nf_ct_invert_tuple in icmp_error_message):
-  // netfilter/conntrack.ts lookupRelated compares the quoted tuple itself.
+  // Needs netfilter to (1) match the inverted quoted tuple (nf_ct_invert_tuple in
+  // icmp_error_message; conntrack.ts lookupRelated compares the quoted tuple itself), (2) find
+  // an echo's entry by its id (the quoted header would carry it), and (3) translate a RELATED
+  // error only for a connection that has that NAT (nf_nat_icmp_reply_translation's statusbit).
   it.todo('reaches the pod that sent the masqueraded packet')
 })

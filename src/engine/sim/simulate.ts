@@ -15,7 +15,7 @@ import { BROADCAST_MAC, ZERO_MAC, isMulticastMac } from '../wire/addr.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
 import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader } from '../wire/packet.ts'
-import type { BridgeLink, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
+import type { BridgeLink, FdbEntry, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
 import { findLink } from '../model/ops.ts'
 import { addrType, describeRoute, findLocalAddr, lookupRoute, selectSource } from '../route/fib.ts'
 import type { RouteResult } from '../route/fib.ts'
@@ -686,14 +686,15 @@ function segmentTransmit(ctx: Ctx, nsName: string, dev: Link & { kind: 'phys' },
   }
   const targets = eth.dst === BROADCAST_MAC || isMulticastMac(eth.dst) ? members : members.filter((m) => m.dev.mac === eth.dst)
   if (targets.length === 0) return drop(ctx, nsName, frame, `no host on ${dev.segment} has MAC ${eth.dst}`, { dev: dev.name })
-  const outerCopy = ctx.copy
-  for (const m of targets) {
-    if (targets.length > 1) ctx.copy = `${m.ns}/${m.dev.name}`
-    if (!fitsDevice(ctx, m.ns, m.dev, frame, `the receiving NIC`)) continue
-    record(ctx, { kind: 'segment', netns: nsName, dev: dev.name, to: { netns: m.ns, dev: m.dev.name }, packet: frame, explain: `crosses the ${dev.segment} network to ${m.ns} ${m.dev.name}` })
-    receiveFrame(ctx, m.ns, m.dev.name, frame)
-  }
-  ctx.copy = outerCopy
+  forEachCopy(
+    ctx,
+    targets.map((m) => `${m.ns}/${m.dev.name}`),
+    targets.map((m) => () => {
+      if (!fitsDevice(ctx, m.ns, m.dev, frame, `the receiving NIC`)) return
+      record(ctx, { kind: 'segment', netns: nsName, dev: dev.name, to: { netns: m.ns, dev: m.dev.name }, packet: frame, explain: `crosses the ${dev.segment} network to ${m.ns} ${m.dev.name}` })
+      receiveFrame(ctx, m.ns, m.dev.name, frame)
+    }),
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -719,17 +720,40 @@ function bridgeDeliver(ctx: Ctx, nsName: string, br: BridgeLink, frame: Packet, 
       return bridgePortOut(ctx, nsName, br, d.port, frame, ingress, skb)
     }
     case 'flood': {
-      record(ctx, { kind: 'flood', netns: nsName, dev: br.name, packet: frame, explain: `bridge ${br.name}: ${d.reason}, flooded to ${d.ports.length ? d.ports.join(', ') : 'no other port'}` })
-      const outerCopy = ctx.copy
-      for (const port of d.ports) {
-        ctx.copy = `${nsName}/${port}`
-        bridgePortOut(ctx, nsName, br, port, frame, ingress, skb)
+      // The kernel walks the bridge's port list newest first (ports are added at its head).
+      const ports = [...d.ports].reverse()
+      record(ctx, { kind: 'flood', netns: nsName, dev: br.name, packet: frame, explain: `bridge ${br.name}: ${d.reason}, flooded to ${ports.length ? ports.join(', ') : 'no other port'}` })
+      const copies: (() => void)[] = ports.map((port) => () => bridgePortOut(ctx, nsName, br, port, frame, ingress, skb))
+      const labels = ports.map((p) => `${nsName}/${p}`)
+      if (d.alsoLocal) {
+        copies.push(() => receiveUp(ctx, nsName, br.name, frame, skb))
+        labels.push(`${nsName}/${br.name} (local)`)
       }
-      ctx.copy = outerCopy
-      if (d.alsoLocal) receiveUp(ctx, nsName, br.name, frame, skb)
+      forEachCopy(ctx, labels, copies)
       return
     }
   }
+}
+
+/**
+ * Follow the copies of one frame (flooding, a VXLAN flood list, a broadcast on the underlay)
+ * one after another. Each copy starts from the same flow and phase: an answer triggered by an
+ * earlier copy must not relabel a later copy of the request. Afterwards the context keeps the
+ * furthest state any copy reached (an answer was sent, so the exchange is in its reply phase).
+ */
+function forEachCopy(ctx: Ctx, labels: readonly string[], copies: readonly (() => void)[]): void {
+  const start = { flow: ctx.flow, phase: ctx.phase, copy: ctx.copy }
+  let advanced: { flow: Flow; phase: Ctx['phase'] } | undefined
+  copies.forEach((run, i) => {
+    ctx.flow = start.flow
+    ctx.phase = start.phase
+    ctx.copy = copies.length > 1 ? labels[i] : start.copy
+    run()
+    if (ctx.phase !== start.phase) advanced = { flow: ctx.flow, phase: ctx.phase }
+  })
+  ctx.copy = start.copy
+  ctx.flow = advanced?.flow ?? start.flow
+  ctx.phase = advanced?.phase ?? start.phase
 }
 
 function brNfOn(n: Netns, frame: Packet): boolean {
@@ -854,6 +878,12 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
   }
   // A reply: learn it if it answers something we asked.
   const pending = n.neigh.find((e) => e.ip === arp.senderIp && e.dev === devName)
+  // locktime (1 s by default): a different answer soon after one was accepted is ignored, so
+  // when two hosts claim an address the first reply wins (neigh_update with NEIGH_UPDATE_F_OVERRIDE unset).
+  if (pending?.mac && pending.mac !== arp.senderMac && pending.state !== 'INCOMPLETE' && pending.updated !== undefined && ctx.t - pending.updated < 1000) {
+    record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: `${nsName} ignores a second ARP answer for ${arp.senderIp} (${arp.senderMac}): it accepted ${pending.mac} less than a second ago (locktime)`, ref: { table: 'neigh', netns: nsName, entry: pending }, minor: true })
+    return
+  }
   const entry: NeighEntry = { ip: arp.senderIp, dev: devName, mac: arp.senderMac, state: 'REACHABLE', updated: ctx.t }
   record(ctx, { kind: 'neigh-learn', netns: nsName, dev: devName, packet: frame, explain: `${nsName} learns ${arp.senderIp} is-at ${arp.senderMac} on ${devName}${pending ? '' : ' (unsolicited)'}`, effects: [{ kind: 'neigh', netns: nsName, entry }], ref: { table: 'neigh', netns: nsName, entry } })
 }
@@ -869,9 +899,12 @@ function vxlanTransmit(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet): 
   if (entries.length === 0) {
     return drop(ctx, nsName, frame, `${vx.name}: no FDB entry for ${eth.dst} and no default (00:00:00:00:00:00) entry: the frame has no remote VTEP`, { dev: vx.name })
   }
-  const outerCopy = ctx.copy
-  for (const e of entries) {
-    if (entries.length > 1) ctx.copy = `vtep ${e.dst!}`
+  forEachCopy(ctx, entries.map((e) => `vtep ${e.dst!}`), entries.map((e) => () => vxlanSendTo(ctx, nsName, vx, frame, e, defaulted)))
+}
+
+function vxlanSendTo(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet, e: FdbEntry, defaulted: boolean): void {
+  const n = ns(ctx, nsName)
+  {
     const r = lookupRoute(n, e.dst!, vx.dev ? { oif: vx.dev, skipLocal: true } : { skipLocal: true })
     const src = vx.local ?? (r.kind === 'route' ? selectSource(n, r.route.dev, r.route.via ?? e.dst, r.route.src) : undefined) ?? '0.0.0.0'
     const outer = encapsulate(frame, { src, dst: e.dst!, sport: vxlanSourcePort(frame), dport: vx.dstport, vni: e.vni ?? vx.vni, id: nextId(ctx) })
@@ -884,10 +917,9 @@ function vxlanTransmit(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet): 
       ref: { table: 'fdb', netns: nsName, entry: e },
     })
     if (ctx.phase === 'request' && ctx.flow === 'request') ctx.request.encapsulated = true
-    if (!tunnelPmtu(ctx, nsName, vx, frame, outer, r)) continue
+    if (!tunnelPmtu(ctx, nsName, vx, frame, outer, r)) return
     originate(ctx, nsName, outer, { ...(vx.dev && { oif: vx.dev }) })
   }
-  ctx.copy = outerCopy
 }
 
 /**
@@ -1231,8 +1263,7 @@ function sendIcmpError(ctx: Ctx, nsName: string, about: Packet, type: number, co
   const back = lookupRoute(n, h.src, { skipLocal: true })
   // To a local address the kernel sends from that same address.
   const src = natted ? h.src : back.kind === 'route' ? selectSource(n, back.route.dev, back.route.via ?? h.src, back.route.src) : selectSource(n, undefined, undefined)
-  // An echo's id is its "port" for conntrack (the quoted header carries it).
-  const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }), ...(t?.kind === 'icmp' && t.id !== undefined && { sport: t.id }) }
+  const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }) }
   const err: Packet = {
     headers: [
       { kind: 'ipv4', src: src ?? h.dst, dst: h.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'icmp', length: 56 },
