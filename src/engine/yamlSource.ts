@@ -57,7 +57,15 @@ export function readYaml(text: string, opts: { file?: string; code: string }): Y
         text: lines[pos.line - 1] ?? '',
       })
     }
-    if (doc.errors.length === 0 && doc.contents !== null) docs.push({ index, value: doc.toJS({ maxAliasCount: 100 }) as unknown, doc })
+    if (doc.errors.length === 0 && doc.contents !== null) {
+      try {
+        docs.push({ index, value: doc.toJS({ maxAliasCount: 100 }) as unknown, doc })
+      } catch (e) {
+        // e.g. an alias to an anchor that does not exist (`*nope`): the parser accepts it, toJS throws.
+        const pos = lc.linePos(doc.range[0])
+        diagnostics.push({ code: opts.code, severity: 'error', message: `YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'check aliases (*name) refer to an anchor (&name) defined earlier', ...(opts.file !== undefined && { file: opts.file }), line: pos.line, col: pos.col, text: lines[pos.line - 1] ?? '' })
+      }
+    }
   })
   return {
     docs,

@@ -278,13 +278,7 @@ function crossChecks(s: ScenarioFile): Issue[] {
 /** Parse and validate a scenario file; every problem is a diagnostic with its line. */
 export function parseScenario(text: string, opts: { file?: string } = {}): ParsedScenario {
   const file = opts.file !== undefined ? { file: opts.file } : {}
-  let source: YamlSource
-  try {
-    source = readYaml(text, { code: 'SCN001', ...file })
-  } catch (e) {
-    // readYaml can still throw while converting a document (an alias to no anchor: `*x`).
-    return { diagnostics: [{ code: 'SCN001', severity: 'error', message: `cannot read YAML: ${e instanceof Error ? e.message : String(e)}`, hint: 'check the line with the * or & (YAML aliases and anchors)', ...file }], source: readYaml('', { code: 'SCN001' }) }
-  }
+  const source: YamlSource = readYaml(text, { code: 'SCN001', ...file })
   const diagnostics = [...source.diagnostics]
   const doc = source.docs[0]
   if (!doc) {

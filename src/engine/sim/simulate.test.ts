@@ -177,3 +177,42 @@ describe('a Service VIP on the same bridge (iptables DNAT + conntrack)', () => {
     expect(lastDeliver.explain).toMatch(/receives RST/)
   })
 })
+
+describe('flooding, as the kernel orders it', () => {
+  /** Three pods on one bridge; pod-c is the newest port. */
+  async function threePods(opts: { cIp?: string } = {}) {
+    const { addAddr, addRoute, addVethPair, addNetns, newNetns, setLinkUp, setMaster, putNeigh } = await import('../model/ops.ts')
+    let w = bridgeWorld()
+    w = addNetns(w, newNetns('pod-c', 'plain'))
+    w = addVethPair(w, { netns: 'host', name: 'veth-c' }, { netns: 'pod-c', name: 'eth0', mac: '02:00:00:00:0c:04' })
+    w = setMaster(w, 'host', 'veth-c', 'cni0')
+    w = setLinkUp(w, 'host', 'veth-c', true)
+    w = setLinkUp(w, 'pod-c', 'eth0', true)
+    w = addAddr(w, 'pod-c', 'eth0', `${opts.cIp ?? '10.244.1.4'}/24`)
+    w = addRoute(w, 'pod-c', { dst: 'default', type: 'unicast', table: 'main', via: '10.244.1.1', dev: 'eth0', scope: 'global', proto: 'boot' })
+    return { w, putNeigh }
+  }
+
+  it('an unknown unicast frame is flooded newest port first, and every copy of the request keeps its label', async () => {
+    const { w: w0, putNeigh } = await threePods()
+    // pod-a already knows pod-c's MAC but the bridge has not learned it: unknown unicast.
+    const w = putNeigh(w0, 'pod-a', { ip: '10.244.1.4', dev: 'eth0', mac: '02:00:00:00:0c:04', state: 'REACHABLE' })
+    const r = simulate(w, { from: 'pod-a', to: '10.244.1.4', proto: 'icmp' }, { seed: 1 })
+    const flood = r.steps.find((s) => s.kind === 'flood')!
+    expect(flood.explain).toContain('flooded to veth-c, veth-b') // newest first
+    // pod-c answers from the first copy; the later copy to veth-b is still the request.
+    const toB = r.steps.filter((s) => s.copy === 'host/veth-b' && s.packet.headers.some((h) => h.kind === 'icmp'))
+    expect(toB.length).toBeGreaterThan(0)
+    expect(toB.every((s) => s.flow === 'request')).toBe(true)
+    expect(r.outcome.reply?.verdict).toBe('delivered')
+  })
+
+  it('two pods claiming one address: the first ARP answer wins, the second is ignored (locktime)', async () => {
+    const { w } = await threePods({ cIp: '10.244.1.3' }) // pod-c duplicates pod-b's address
+    const r = simulate(w, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 1 })
+    // The ARP request reaches pod-c first (newest port), so pod-c's answer is the one kept.
+    expect(r.world.netns['pod-a']!.neigh.find((n) => n.ip === '10.244.1.3')?.mac).toBe('02:00:00:00:0c:04')
+    expect(r.steps.some((s) => s.kind === 'drop' && /locktime/.test(s.explain))).toBe(true)
+    expect(r.outcome.deliveredNetns).toBe('pod-c')
+  })
+})
