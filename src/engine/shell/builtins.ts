@@ -9,7 +9,7 @@ import type { World } from '../model/types.ts'
 import type { Command, Io, Session } from './session.ts'
 import { labelOf, machineOf, netnsDisplayName, resolveNetnsName } from './state.ts'
 import { formatDate } from './text.ts'
-import { absPath, listFiles, readFile } from './vfs.ts'
+import { absPath, listFiles, readFile, writeFile } from './vfs.ts'
 
 /** Push a nested shell in another netns (`ip netns exec NS bash`, `kubectl exec -it POD -- sh`). */
 export function enterShell(sh: Session, netns: string, opts: { label?: string; cwd?: string; machine?: string } = {}): void {
@@ -393,10 +393,11 @@ const wc: Command = (io, argv) => {
   const nl = (r.text.match(/\n/g) ?? []).length
   const words = r.text.split(/\s+/).filter(Boolean).length
   const bytes = utf8Length(r.text)
-  if (flags.includes('l') && flags.length === 2) io.out(`${nl}\n`)
-  else if (flags.includes('w') && flags.length === 2) io.out(`${words}\n`)
-  else if (flags.includes('c') && flags.length === 2) io.out(`${bytes}\n`)
-  else io.out(`${String(nl).padStart(7)} ${String(words).padStart(7)} ${String(bytes).padStart(7)}\n`)
+  const files = argv.slice(1).filter((a) => !a.startsWith('-'))
+  const counts = flags.length > 1 ? [...(flags.includes('l') ? [nl] : []), ...(flags.includes('w') ? [words] : []), ...(flags.includes('c') ? [bytes] : [])] : [nl, words, bytes]
+  // GNU wc: stdin gets 7-wide columns; files get the width of the byte count, and a single count of a single file none.
+  const width = counts.length === 1 && files.length <= 1 ? 1 : files.length === 0 ? 7 : String(bytes).length
+  io.out(`${counts.map((c) => String(c).padStart(width)).join(' ')}${files.length ? ` ${files.join(' ')}` : ''}\n`)
   return r.status
 }
 
@@ -470,6 +471,58 @@ const awk: Command = (io, argv) => {
   }
   if (out.length) io.out(`${out.join('\n')}\n`)
   return r.status
+}
+
+/** sed, reduced to `s/regex/replacement/[g]` on stdin or files, `-i` to edit in place. */
+const sed: Command = (io, argv) => {
+  let inPlace = false
+  const scripts: string[] = []
+  const files: string[] = []
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '-i' || a.startsWith('-i')) inPlace = true
+    else if (a === '-e') scripts.push(argv[++i] ?? '')
+    else if (scripts.length === 0 && !a.startsWith('-')) scripts.push(a)
+    else if (!a.startsWith('-')) files.push(a)
+  }
+  const subs = scripts.map((sc) => {
+    const d = sc[1]
+    if (sc[0] !== 's' || d === undefined) return undefined
+    const parts = sc.slice(2).split(d)
+    if (parts.length < 3) return undefined
+    try {
+      return { re: new RegExp(parts[0]!, parts[2]!.includes('g') ? 'g' : ''), to: parts[1]!.replace(/\\(\d)/g, '$$$1').replace(/&/g, '$$&') }
+    } catch {
+      return undefined
+    }
+  })
+  if (subs.length === 0 || subs.some((x) => x === undefined)) {
+    io.err(`sed: -e expression #1, char ${scripts[0]?.length ?? 0}: unknown command: \`${scripts[0]?.[0] ?? ''}'\npacketwalk: this sed only runs s/regex/replacement/[g]\n`)
+    return 1
+  }
+  const apply = (text: string) => text.split('\n').map((l) => subs.reduce((acc, x) => acc.replace(x!.re, x!.to), l)).join('\n')
+  if (files.length === 0) {
+    io.out(apply(io.stdin))
+    return 0
+  }
+  for (const f of files) {
+    const path = absPath(io.sh.cwd, f, io.env.HOME)
+    const r = readFile(io.sh, io.netns, path)
+    if (!r.ok) {
+      io.err(`sed: can't read ${f}: No such file or directory\n`)
+      return 2
+    }
+    if (!inPlace) {
+      io.out(apply(r.text))
+      continue
+    }
+    const e = writeFile(io.sh, io.netns, path, apply(r.text), false)
+    if (e) {
+      io.err(`sed: couldn't edit ${f}: ${e}\n`)
+      return 4
+    }
+  }
+  return 0
 }
 
 const tee: Command = (io, argv) => {
@@ -675,6 +728,7 @@ export const BUILTINS: Readonly<Record<string, Command>> = {
   cut,
   awk,
   tee,
+  sed,
   basename,
   dirname,
   hostname,

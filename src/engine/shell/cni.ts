@@ -80,14 +80,27 @@ function readEnv(io: Io, needed: readonly string[]): Env {
 }
 
 function parseConf(stdin: string): Conf {
+  let v: unknown
   try {
-    const v = JSON.parse(stdin) as unknown
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('json: cannot unmarshal into Go value of type types.NetConf')
-    return v
-  } catch (e) {
-    const msg = stdin.trim() === '' ? 'unexpected end of JSON input' : e instanceof Error ? e.message.replace(/^JSON\.parse: /, '') : 'invalid JSON'
-    throw new CniError(6, `failed to parse network configuration: ${msg}`)
+    v = JSON.parse(stdin) as unknown
+  } catch {
+    throw new CniError(6, `failed to parse network configuration: ${goJsonError(stdin)}`)
   }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CniError(6, `failed to parse network configuration: json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v === 'string' ? 'string' : v === null ? 'null' : typeof v} into Go value of type types.NetConf`)
+  return v
+}
+
+/** What Go's encoding/json says about text that is not JSON (the plugins are Go programs). */
+function goJsonError(text: string): string {
+  const t = text.trim()
+  if (t === '') return 'unexpected end of JSON input'
+  const c = t[0]!
+  for (const lit of ['null', 'true', 'false']) {
+    if (c !== lit[0]) continue
+    for (let i = 1; i < lit.length; i++) if (t[i] !== lit[i]) return t[i] === undefined ? 'unexpected end of JSON input' : `invalid character '${t[i]!}' in literal ${lit} (expecting '${lit[i]!}')`
+  }
+  if (!/[{["\-0-9tfn]/.test(c)) return `invalid character '${c}' looking for beginning of value`
+  return 'unexpected end of JSON input'
 }
 
 function netnsOf(io: Io, path: string): string {

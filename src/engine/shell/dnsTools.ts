@@ -61,7 +61,7 @@ export const nslookup: Command = (io, argv) => {
   const r = last!.r
   if (r.status !== 'answer') {
     const why = r.status === 'refused' ? 'connection refused' : 'timed out'
-    io.out(`;; communications error to ${server}#53: ${why}\n`.repeat(r.status === 'refused' ? 1 : retries + 1))
+    io.out(`;; communications error to ${server}#53: ${why}\n`.repeat(retries + 1))
     io.out(';; no servers could be reached\n\n')
     io.sh.advance(r.status === 'refused' ? 0 : 5000 * (retries + 1))
     return 1
@@ -162,7 +162,7 @@ export const dig: Command = (io, argv) => {
   }
   if (!r || r.status !== 'answer') {
     const why = r?.status === 'refused' ? 'connection refused' : 'timed out'
-    const errs = `;; communications error to ${srv}#53: ${why}\n`.repeat(r?.status === 'refused' ? 1 : tries)
+    const errs = `;; communications error to ${srv}#53: ${why}\n`.repeat(tries)
     io.sh.advance(r?.status === 'refused' ? 0 : 5000 * tries)
     io.out(short ? `${errs};; no servers could be reached\n` : `${errs}${banner};; no servers could be reached\n`)
     return 9
@@ -178,7 +178,7 @@ export const dig: Command = (io, argv) => {
   const flags = msg.aa ? 'qr aa rd' : 'qr rd ra'
   const lines: string[] = []
   if (!answerOnly) {
-    lines.push(`${banner};; Got answer:\n${warnLocal};; ->>HEADER<<- opcode: QUERY, status: ${msg.rcode}, id: ${msg.id}\n;; flags: ${flags}; QUERY: 1, ANSWER: ${msg.answers.length}, AUTHORITY: ${authority}, ADDITIONAL: 1\n${msg.aa ? ';; WARNING: recursion requested but not available\n' : ''}`)
+    lines.push(`${banner};; Got answer:\n${warnLocal};; ->>HEADER<<- opcode: QUERY, status: ${msg.rcode}, id: ${msg.id}\n;; flags: ${flags}; QUERY: 1, ANSWER: ${msg.answers.length}, AUTHORITY: ${authority}, ADDITIONAL: 1\n${msg.aa ? ';; WARNING: recursion requested but not available\n' : ''}\n`)
     lines.push(`;; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n;; QUESTION SECTION:\n${columns([`;${fqdn(asked)}`, 'IN', type], [32, 40])}\n\n`)
   }
   if (msg.answers.length) lines.push(`${answerOnly ? '' : ';; ANSWER SECTION:\n'}${msg.answers.map(rr).join('\n')}\n${answerOnly ? '' : '\n'}`)

@@ -20,7 +20,7 @@ import type { ClusterSnapshot, OperationResult } from '../kube/operations.ts'
 import { Deployment as DeploymentSchema, NetworkPolicy as NetworkPolicySchema, Pod as PodSchema, Service as ServiceSchema } from '../kube/schema.ts'
 import type { ClusterState, PodState } from '../kube/state.ts'
 import { svcKey, isHeadless } from '../kube/services.ts'
-import { printSelector } from '../kube/networkPolicy.ts'
+import type { LabelSelector } from '../kube/schema.ts'
 import { SHELLS, enterShell } from './builtins.ts'
 import type { Command, Io } from './session.ts'
 import { crictlTable, formatRfc3339, hexId, humanDuration, kubectlTable, unitsAgo } from './text.ts'
@@ -237,7 +237,11 @@ function table(io: Io, c: ClusterState, kind: string, f: KubeFlags, names: reado
       head = ['NAME', 'ENDPOINTS', 'AGE']
       rows = c.services.filter((s) => inNs(s.metadata.namespace ?? 'default')).map((s) => {
         const eps = c.endpointSlices.filter((sl) => (sl.metadata.namespace ?? 'default') === (s.metadata.namespace ?? 'default') && sl.metadata.labels?.['kubernetes.io/service-name'] === s.metadata.name)
-        const addrs = eps.flatMap((sl) => sl.endpoints.filter((e) => e.conditions.ready !== false).flatMap((e) => (sl.ports.length ? sl.ports.map((p) => `${e.addresses[0]!}:${p.port ?? ''}`) : [e.addresses[0]!])))
+        // kubectl lists each port's addresses in turn (formatEndpoints).
+        const addrs = eps.flatMap((sl) => {
+          const ready = sl.endpoints.filter((e) => e.conditions.ready !== false)
+          return sl.ports.length ? sl.ports.flatMap((p) => ready.map((e) => `${e.addresses[0]!}:${p.port ?? ''}`)) : ready.map((e) => e.addresses[0]!)
+        })
         const shown = addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',') || '<none>'
         return { ns: s.metadata.namespace ?? 'default', name: s.metadata.name, cells: [shown, age(io)] }
       })
@@ -259,7 +263,7 @@ function table(io: Io, c: ClusterState, kind: string, f: KubeFlags, names: reado
       break
     case 'networkpolicies':
       head = ['NAME', 'POD-SELECTOR', 'AGE']
-      rows = c.networkPolicies.filter((p) => inNs(p.metadata.namespace ?? 'default')).map((p) => ({ ns: p.metadata.namespace ?? 'default', name: p.metadata.name, cells: [printSelector(p.spec.podSelector) || '<none>', age(io)] }))
+      rows = c.networkPolicies.filter((p) => inNs(p.metadata.namespace ?? 'default')).map((p) => ({ ns: p.metadata.namespace ?? 'default', name: p.metadata.name, cells: [formatSelector(p.spec.podSelector), age(io)] }))
       break
     case 'deployments':
       head = ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']
@@ -296,6 +300,12 @@ function table(io: Io, c: ClusterState, kind: string, f: KubeFlags, names: reado
   if (!f.noHeaders) lines.push([...(nsCol ? ['NAMESPACE'] : []), ...head, ...(wide ? wideHead : [])])
   for (const r of rows) lines.push([...(nsCol ? [r.ns] : []), `${prefix}${r.name}`, ...r.cells, ...(wide ? (r.wide ?? []) : [])])
   return { text: kubectlTable(lines), missing }
+}
+
+/** metav1.FormatLabelSelector: `app=web,tier in (a,b)`, `<none>` for an empty selector. */
+function formatSelector(sel: LabelSelector | undefined): string {
+  const parts = [...Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`), ...(sel?.matchExpressions ?? []).map((e) => (e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(',')})`))]
+  return parts.length ? parts.join(',') : '<none>'
 }
 
 function refOf(args: readonly string[], wantKind: string): { name?: string } {

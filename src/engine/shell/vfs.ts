@@ -36,7 +36,8 @@ function cniFiles(w: World, netns: string): Record<string, string> {
   if (!ns || ns.kind !== 'host') return {}
   const node = w.cluster?.nodes.find((n) => n.name === nodeOf(w, netns))
   if (!node) return {}
-  const files: Record<string, string> = { [`/etc/cni/net.d/${node.cniConfFile}`]: node.cniConf.endsWith('\n') ? node.cniConf : `${node.cniConf}\n` }
+  const confPath = node.cniConfFile.startsWith('/') ? node.cniConfFile : `/etc/cni/net.d/${node.cniConfFile}`
+  const files: Record<string, string> = { [confPath]: node.cniConf.endsWith('\n') ? node.cniConf : `${node.cniConf}\n` }
   if (node.flannel) {
     files['/run/flannel/subnet.env'] = node.flannel.subnetEnv
     const dir = node.flannel.ipam.dataDir.replace(/\/$/, '')
