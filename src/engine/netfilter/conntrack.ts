@@ -96,11 +96,13 @@ export function lookupRelated(entries: readonly ConntrackEntry[], p: CtPacket, n
   const q = p.icmpQuoted
   if (!q) return undefined
   const t: CtTuple = q.proto === 'icmp' ? { src: q.src, dst: q.dst, proto: 'icmp', sport: q.sport ?? 0, dport: 0 } : { src: q.src, dst: q.dst, proto: q.proto, sport: q.sport ?? 0, dport: q.dport ?? 0 }
+  // icmp_error_message: the quoted packet is inverted and looked up like any packet; it is the
+  // packet as it left (after NAT), so it matches the inverse of a tuple, not the tuple itself.
+  const inv = invertTuple(t)
   for (const e of entries) {
     if (isExpired(e, now)) continue
-    // The error travels against the quoted packet: quoted = orig means the error is a reply.
-    if (sameTuple(e.orig, t)) return { entry: e, dir: 'reply' }
-    if (sameTuple(e.reply, t)) return { entry: e, dir: 'orig' }
+    if (sameTuple(e.reply, inv)) return { entry: e, dir: 'reply' }
+    if (sameTuple(e.orig, inv)) return { entry: e, dir: 'orig' }
   }
   return undefined
 }

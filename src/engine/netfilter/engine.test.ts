@@ -5,7 +5,7 @@ import { parseRuleSpec, printRuleSpec } from './grammar.ts'
 import { tokenizeLine } from './tokenize.ts'
 import { parseIptablesSave } from './save.ts'
 import { bindNat, lookupConntrack, lookupRelated, newConntrackEntry, printConntrackL, updateOnPacket, gcConntrack } from './conntrack.ts'
-import { processHook } from './hooks.ts'
+import { needsConntrack, processHook } from './hooks.ts'
 import type { NfEnv, NfPacket } from './hooks.ts'
 import { enumerateOutcomes } from './enumerate.ts'
 import { runNodeFlow } from './testHarness.ts'
@@ -184,6 +184,33 @@ describe('conntrack', () => {
     const e = newConntrackEntry(1, { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 1000, dport: 53 }, 0)!
     const err = { src: '10.0.0.2', dst: '10.0.0.1', proto: 'icmp' as const, icmpType: 3, icmpQuoted: { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp' as const, sport: 1000, dport: 53 } }
     expect(lookupRelated([e], err, 1)?.entry.id).toBe(1)
+  })
+  it('an ICMP error about an untranslated connection keeps its addresses; about a DNATed one, it is translated', () => {
+    // Host unreachable from the bridge 10.244.1.1 about 10.244.1.2 → 10.96.1.100:80. Checked on
+    // Linux: with an empty DNAT chain, tcpdump shows "10.244.1.1 > 10.244.1.2: ICMP host 10.96.1.100 unreachable".
+    const plain = newConntrackEntry(1, { src: '10.244.1.2', dst: '10.96.1.100', proto: 'tcp', sport: 40000, dport: 80, tcpFlags: ['SYN'] }, 0)!
+    const err: NfPacket = { src: '10.244.1.1', dst: '10.244.1.2', proto: 'icmp', icmpType: 3, icmpCode: 1, icmpQuoted: { src: '10.244.1.2', dst: '10.96.1.100', proto: 'tcp', sport: 40000, dport: 80 }, len: 56, mark: 0 }
+    const n = { ...netns(SVC), conntrack: [{ ...plain, status: ['CONFIRMED' as const] }] }
+    const out = processHook(n, 'OUTPUT', err, env())
+    const post = processHook(out.netns, 'POSTROUTING', out.packet, env())
+    expect([post.packet.src, post.packet.dst]).toEqual(['10.244.1.1', '10.244.1.2'])
+    expect(post.nat).toEqual([])
+    // The same error about a DNATed connection is rewritten to look like it came from the VIP side.
+    const dnat = bindNat(plain, 'dst', '10.244.2.3', 80)
+    const err2: NfPacket = { ...err, icmpQuoted: { src: '10.244.1.2', dst: '10.244.2.3', proto: 'tcp', sport: 40000, dport: 80 } }
+    const n2 = { ...netns(SVC), conntrack: [{ ...dnat, status: [...dnat.status, 'CONFIRMED' as const] }] }
+    const out2 = processHook(n2, 'OUTPUT', err2, env())
+    const post2 = processHook(out2.netns, 'POSTROUTING', out2.packet, env())
+    expect(post2.packet.icmpQuoted?.dst).toBe('10.96.1.100')
+  })
+  it('a netns with only a plain filter table does not track connections; a ctstate rule turns tracking on', () => {
+    const plainFilter = parseIptablesSave('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -s 10.244.1.0/24 -j ACCEPT\nCOMMIT\n').ruleset
+    const r = processHook(netns(plainFilter), 'PREROUTING', query, env())
+    expect(r.packet.ct).toBeUndefined()
+    expect(needsConntrack(plainFilter)).toBe(false)
+    const stateful = parseIptablesSave('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n').ruleset
+    expect(needsConntrack(stateful)).toBe(true)
+    expect(processHook(netns(stateful), 'PREROUTING', query, env()).packet.ct?.state).toBe('NEW')
   })
   it('prints conntrack -L lines like conntrack-tools 1.4.7', () => {
     const e = bindNat(newConntrackEntry(1, { src: '10.244.1.2', dst: '10.96.0.10', proto: 'udp', sport: 40001, dport: 53 }, 0)!, 'dst', '10.244.2.3', 53)

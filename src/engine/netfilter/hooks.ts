@@ -20,7 +20,7 @@
 import type { Ip } from '../wire/addr.ts'
 import type { Netns } from '../model/types.ts'
 import type { ChainWalk, Effect, NetfilterStep } from '../sim/trace.ts'
-import type { ConntrackEntry, CtStateName, Hook, RecentEntry, Rule, TableName } from './types.ts'
+import type { ConntrackEntry, CtStateName, Hook, RecentEntry, Rule, Ruleset, TableName } from './types.ts'
 import { evalTable, newEvalState } from './eval.ts'
 import type { EvalPacket } from './eval.ts'
 import { bindNat, gcConntrack, hasNat, isIcmpError, isInvalidNew, lookupConntrack, lookupRelated, newConntrackEntry, pickSnatPort, stateFor, tupleOf, updateOnPacket } from './conntrack.ts'
@@ -94,6 +94,34 @@ export interface HookOutcome {
   readonly notSimulated: readonly string[]
 }
 
+
+const trackingCache = new WeakMap<Ruleset, boolean>()
+
+/**
+ * Connection tracking runs in a netns only once something there needs it: the nat table, or
+ * a rule that matches or sets connection state (nf_ct_netns_get is called by those modules).
+ * A netns with only a plain filter table does not track, as checked on Linux.
+ */
+export function needsConntrack(rs: Ruleset): boolean {
+  let v = trackingCache.get(rs)
+  if (v === undefined) {
+    v = rs.tables.nat !== undefined
+    if (!v) {
+      outer: for (const t of Object.values(rs.tables)) {
+        for (const c of Object.values(t.chains)) {
+          for (const r of c.rules) {
+            if (r.matches.some((m) => m.kind === 'ctstate' || m.kind === 'ctstatus') || r.target.kind === 'CT' || r.target.kind === 'NOTRACK') {
+              v = true
+              break outer
+            }
+          }
+        }
+      }
+    }
+    trackingCache.set(rs, v)
+  }
+  return v
+}
 
 type Stage = TableName | 'conntrack' | 'confirm'
 
@@ -180,7 +208,10 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
     effects.push({ kind: 'conntrack', netns: ns.name, entry: e })
   }
 
+  const tracking = needsConntrack(rs)
+  if (!tracking && (hook === 'PREROUTING' || hook === 'OUTPUT')) notes.push('conntrack: not active in this netns (no nat table and no rule that needs connection state)')
   stages: for (const stage of HOOK_ORDER[hook]) {
+    if (!tracking && (stage === 'conntrack' || stage === 'confirm')) continue
     if (stage === 'conntrack') {
       if (p.ct) {
         notes.push(`conntrack: packet already tracked (${p.ct.state}, entry #${p.ct.entry.id}): no lookup`)
@@ -293,6 +324,12 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
     }
     // Established or reply: apply the stored binding, no rules.
     const e = ct.entry
+    if (ct.state === 'RELATED') {
+      // nf_nat_icmp_reply_translation: an ICMP error is translated only when its connection has
+      // the NAT this hook would undo (IPS_SRC_NAT / IPS_DST_NAT, swapped for the reply direction).
+      const needed: 'dst' | 'src' = ct.dir === 'reply' ? (manip === 'dst' ? 'src' : 'dst') : manip
+      if (!hasNat(e, needed)) return 'go'
+    }
     const other = ct.dir === 'orig' ? e.reply : e.orig
     const want = manip === 'dst' ? { ip: other.src, port: other.sport } : { ip: other.dst, port: other.dport }
     const curIp = manip === 'dst' ? p.dst : p.src
