@@ -113,6 +113,10 @@ export function lookup(w: World, fromText: string, name: string, opts: { type?: 
     world = seg.after
     const answerPkt = [...seg.steps].reverse().find((st) => st.kind === 'deliver' && st.flow === 'dns-reply')?.packet
     const msg = answerPkt?.headers.find((h) => h.kind === 'dns')
+    if (seg.outcome.verdict === 'rejected') {
+      // An ICMP port unreachable (or a REJECT) comes straight back: the resolver does not wait.
+      return { segments, queries: asked, rcode: 'CONNREFUSED', world, explain: `the query for ${q} was refused (${seg.outcome.dropReason ?? 'ICMP port unreachable'}): the resolver gives up at once (";; communications error to ${server}#53: connection refused")` }
+    }
     if (!msg || msg.kind !== 'dns' || seg.outcome.reply?.verdict !== 'delivered') {
       return { segments, queries: asked, rcode: 'TIMEOUT', world, explain: `no answer to the query for ${q}: the resolver would retry after its timeout, then give up (";; connection timed out; no servers could be reached")` }
     }
