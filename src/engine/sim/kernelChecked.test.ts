@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { loadClusterText } from '../kube/load.ts'
 import { clusterDnsResponder } from '../kube/dns.ts'
+import { loadWorldFile } from '../world/worldFile.ts'
 import { simulate } from './simulate.ts'
 import { bridgeWorld, vxlanWorld } from './testWorlds.ts'
 import { addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, newNetns, putFdb, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
@@ -187,4 +188,23 @@ describe('an ICMP error about a packet the host masqueraded', () => {
   // an echo's entry by its id (the quoted header would carry it), and (3) translate a RELATED
   // error only for a connection that has that NAT (nf_nat_icmp_reply_translation's statusbit).
   it.todo('reaches the pod that sent the masqueraded packet')
+})
+
+describe('br_netfilter DNAT to an address behind the same bridge (bridged DNAT)', () => {
+  const world = () => loadWorldFile(readFileSync(new URL('../../../scenarios/worlds/clusterip-same-node.yaml', import.meta.url), 'utf8')).world
+  const toVip = (from: string, pickFirst: boolean) => simulate(world(), { from, to: '10.96.1.100', proto: 'tcp', dport: 80 }, { seed: 3, now: 1000, decide: () => pickFirst })
+
+  it('is bridged, not routed: the TTL is not decremented', () => {
+    const r = toVip('a', true)
+    expect(r.outcome.deliveredNetns).toBe('b')
+    expect(r.steps.some((s) => s.kind === 'forward')).toBe(false)
+    expect(r.steps.find((s) => s.kind === 'deliver' && s.netns === 'b')?.packet.headers[0]).toMatchObject({ kind: 'ipv4', ttl: 64 })
+  })
+
+  it('cannot go back out of the port it came in on without hairpin: b calling the VIP that picks b gets nothing', () => {
+    // Kernel: from b, the tries that pick b itself time out (no answer, no RST).
+    const r = toVip('b', true)
+    expect(r.outcome.verdict).toBe('dropped')
+    expect(r.outcome.dropReason).toMatch(/hairpin off/)
+  })
 })

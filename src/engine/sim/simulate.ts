@@ -832,7 +832,22 @@ function bridgeIngress(ctx: Ctx, nsName: string, br: BridgeLink, port: Link, fra
     skb = { ...skb, preroutingDone: true }
     current = withEthernet(skb.pkt, eth.src, eth.dst)
   }
-  const d = decideBridge(ns(ctx, nsName), br, eth.dst, port.name, ctx.t)
+  let dstMac = eth.dst
+  const newDst = skb && ipOf(skb.pkt)!.dst
+  if (skb && newDst !== undefined && newDst !== ipOf(frame)!.dst) {
+    // br_nf_pre_routing_finish: when DNAT sends the packet to an address behind this same
+    // bridge, the frame is bridged to that address's MAC (bridged DNAT), not routed: no TTL
+    // decrement, and it cannot go back out of the port it came in on unless hairpin is on.
+    const r = lookupRoute(ns(ctx, nsName), newDst)
+    if (r.kind === 'route' && r.route.type === 'unicast' && r.route.dev === br.name) {
+      const mac = resolveNeigh(ctx, nsName, br, r.route.via ?? newDst, skb.pkt)
+      if (mac === undefined) return drop(ctx, nsName, current, `bridged DNAT: no ARP answer for ${r.route.via ?? newDst} on ${br.name}`, { dev: br.name })
+      dstMac = mac
+      current = withEthernet(skb.pkt, eth.src, mac)
+      record(ctx, { kind: 'note', netns: nsName, dev: br.name, packet: current, explain: `br_netfilter: after DNAT, ${newDst} is behind ${br.name} itself: the frame is bridged to ${mac} (bridged DNAT), not routed` })
+    }
+  }
+  const d = decideBridge(ns(ctx, nsName), br, dstMac, port.name, ctx.t)
   bridgeDeliver(ctx, nsName, br, current, d, port.name, skb)
 }
 
