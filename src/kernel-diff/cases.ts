@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Probe } from '../engine/export/probe.ts'
 import type { DnsRecordSpec } from '../engine/export/script.ts'
 import type { World } from '../engine/model/types.ts'
 import { setLinkMtu } from '../engine/model/ops.ts'
@@ -14,7 +13,9 @@ import { createRng } from '../engine/sim/rng.ts'
 import { bridgeWorld, vxlanWorld } from '../engine/sim/testWorlds.ts'
 import { loadWorldFile } from '../engine/world/worldFile.ts'
 import { clusterDnsResponder } from '../engine/kube/dns.ts'
-import { generateProbes } from './probes.ts'
+import { generateProbes, serviceProbes } from './probes.ts'
+import type { CaseProbe } from './probes.ts'
+import { loadClusterText } from '../engine/kube/load.ts'
 import { randomWorlds } from './randomWorlds.ts'
 
 export interface DiffCase {
@@ -22,7 +23,7 @@ export interface DiffCase {
   /** Where it came from: a file, a test world, or the random parameters. */
   readonly origin: string
   readonly world: World
-  readonly probes: readonly Probe[]
+  readonly probes: readonly CaseProbe[]
   readonly dnsRecords?: readonly DnsRecordSpec[]
 }
 
@@ -41,8 +42,15 @@ export function dnsFor(c: DiffCase): DnsResponder {
   return c.world.cluster ? clusterDnsResponder(c.world.cluster) : staticDns(c.dnsRecords ?? [])
 }
 
-function withProbes(name: string, origin: string, world: World, seed: number, extra: readonly Probe[] = []): DiffCase {
-  return { name, origin, world, probes: [...extra, ...generateProbes(world, createRng(seed))] }
+/** The netns whose conntrack table is compared at the end: those with nat rules. */
+function conntrackProbes(world: World): CaseProbe[] {
+  return Object.values(world.netns).filter((n) => n.netfilter.tables.nat).map((n) => ({ kind: 'conntrack', netns: n.name }))
+}
+
+function withProbes(name: string, origin: string, world: World, seed: number, extra: readonly CaseProbe[] = [], opts: { sources?: readonly string[] } = {}): DiffCase {
+  const rng = createRng(seed)
+  const probes = [...extra, ...generateProbes(world, rng, opts.sources ? { sources: opts.sources, pingsPerSource: 2 } : {}), ...serviceProbes(world, rng)]
+  return { name, origin, world, probes: [...probes, ...conntrackProbes(world)] }
 }
 
 export function worldFileCases(dir: string): { cases: DiffCase[]; problems: string[] } {
@@ -59,6 +67,34 @@ export function worldFileCases(dir: string): { cases: DiffCase[]; problems: stri
     const errors = r.diagnostics.filter((d) => d.severity === 'error')
     if (errors.length > 0) problems.push(`${f}: ${errors.length} error(s) loading it, first: ${errors[0]!.message}`)
     else cases.push(withProbes(`file:${f.replace(/\.\w+$/, '')}`, join(dir, f), r.world, 100 + i))
+  })
+  return { cases, problems }
+}
+
+/** Every cluster file: built as the CLI builds it (seed 1), probed from a few pods plus through its Services. */
+export function clusterCases(dir: string): { cases: DiffCase[]; problems: string[] } {
+  const cases: DiffCase[] = []
+  const problems: string[] = []
+  let files: string[]
+  try {
+    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()
+  } catch {
+    return { cases, problems: [`${dir}: cannot read the folder`] }
+  }
+  files.forEach((f, i) => {
+    const r = loadClusterText(readFileSync(join(dir, f), 'utf8'), { file: f, seed: 1 })
+    const errors = r.diagnostics.filter((d) => d.severity === 'error')
+    if (errors.length > 0 || !r.world) {
+      problems.push(`${f}: ${errors.length} error(s) building it, first: ${errors[0]?.message ?? 'no world'}`)
+      return
+    }
+    const world = r.world
+    // A handful of senders keeps the run short: one pod per node, the clients, the nodes.
+    const rng = createRng(500 + i)
+    const byNode = new Map<string, string>()
+    for (const n of Object.values(world.netns)) if (n.kind === 'pod' && n.node && !byNode.has(n.node) && rng.next() < 0.9) byNode.set(n.node, n.name)
+    const sources = [...byNode.values(), ...Object.values(world.netns).filter((n) => n.kind === 'client' || n.kind === 'host').map((n) => n.name)].slice(0, 5)
+    cases.push(withProbes(`cluster:${f.replace(/\.\w+$/, '')}`, join(dir, f), world, 500 + i, [], { sources }))
   })
   return { cases, problems }
 }

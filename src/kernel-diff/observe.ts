@@ -15,6 +15,7 @@
 import type { Probe } from '../engine/export/probe.ts'
 import { PROBE_LINE_TAG, formatProbe } from '../engine/export/probe.ts'
 import type { World } from '../engine/model/types.ts'
+import type { ConntrackEntry } from '../engine/netfilter/types.ts'
 import { lookupRoute, selectSource } from '../engine/route/fib.ts'
 import type { SimResult } from '../engine/sim/simulate.ts'
 import type { TraceStep } from '../engine/sim/trace.ts'
@@ -271,6 +272,58 @@ export function compareObservations(probe: Probe, kernel: Observation, engine: O
     if (k !== e) diffs.push(`${f}: kernel=${k} engine=${e}`)
   }
   return { ok: diffs.length === 0, diffs }
+}
+
+/**
+ * The compared part of an observation as one string, for sets of outcomes (a Service's
+ * backends over many tries): `answer served-by=b peer=10.244.1.2`.
+ */
+export function observationKey(kind: Probe['kind'], o: Observation): string {
+  const fields = comparedFields(kind, o.status)
+    .map((f) => [f, normalise(kind, f, o[f], o)] as const)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([f, v]) => `${f}=${v!}`)
+  return [o.status, ...fields].join(' ')
+}
+
+/**
+ * A conntrack entry reduced to what does not depend on ephemeral ports or ICMP ids:
+ * `tcp 10.244.1.2 > 10.96.0.10:80 → 10.244.2.3:80` (+ ` snat X` when the reply goes to X).
+ */
+function ctSignature(proto: string, o: { src: string; dst: string; dport?: number }, r: { src: string; dst: string; sport?: number }): string {
+  const ports = proto === 'icmp'
+  const snat = r.dst !== o.src ? ` snat ${r.dst}` : ''
+  return `${proto} ${o.src} > ${o.dst}${ports ? '' : `:${o.dport ?? 0}`} → ${r.src}${ports ? '' : `:${r.sport ?? 0}`}${snat}`
+}
+
+/**
+ * Signatures of the TCP entries in `conntrack -L` output (the script joins lines with `;`).
+ * Compared: TCP connections that were not refused. A refused one (CLOSE) lives 10 s, UDP and
+ * ICMP entries 30 s: whether they are still listed depends on how long the run took.
+ */
+export function parseConntrackEntries(text: string): string[] {
+  const out = new Set<string>()
+  for (const line of text.split(/[;\n]/)) {
+    const words = line.trim().split(/\s+/)
+    const proto = words[0]
+    if (proto !== 'tcp' || words[3] === 'CLOSE') continue
+    const groups: Record<string, string>[] = []
+    for (const w of words) {
+      const m = /^(src|dst|sport|dport)=(.+)$/.exec(w)
+      if (!m) continue
+      if (m[1] === 'src') groups.push({})
+      groups.at(-1)![m[1]!] = m[2]!
+    }
+    const [o, r] = groups
+    if (!o?.src || !o.dst || !r?.src || !r.dst) continue
+    out.add(ctSignature(proto, { src: o.src, dst: o.dst, ...(o.dport !== undefined && { dport: Number(o.dport) }) }, { src: r.src, dst: r.dst, ...(r.sport !== undefined && { sport: Number(r.sport) }) }))
+  }
+  return [...out].sort()
+}
+
+/** The same signatures for the engine's conntrack table. */
+export function engineConntrackEntries(entries: readonly ConntrackEntry[]): string[] {
+  return [...new Set(entries.filter((e) => e.orig.proto === 'tcp' && e.tcpState !== 'CLOSE').map((e) => ctSignature(e.orig.proto, e.orig, e.reply)))].sort()
 }
 
 /** One line for a report: `status=… key=value…`. */

@@ -10,6 +10,13 @@ import type { SendSpec } from '../engine/sim/trace.ts'
 import type { Rng } from '../engine/sim/rng.ts'
 import { randomInt } from '../engine/sim/rng.ts'
 
+/**
+ * A probe as a case lists it. `multi`: the answer depends on random choices (a Service with
+ * several backends): the kernel side tries it enough times to see every outcome the engine
+ * enumerates, and the two sets are compared.
+ */
+export type CaseProbe = Probe & { readonly multi?: boolean }
+
 /** The engine's packet for a probe (route and conntrack probes send nothing). */
 export function probeToSend(p: Probe): SendSpec | undefined {
   switch (p.kind) {
@@ -35,6 +42,14 @@ function sample<T>(rng: Rng, xs: readonly T[], n: number): T[] {
   const out: T[] = []
   while (out.length < n && pool.length > 0) out.push(pool.splice(randomInt(rng, 0, pool.length - 1), 1)[0]!)
   return out
+}
+
+/** The same probe with netns names as the exported script names them on the host. */
+export function onHost(p: Probe, names: ReadonlyMap<string, string>): Probe {
+  const k = (n: string) => names.get(n) ?? n
+  if (p.kind === 'pause') return p
+  if (p.kind === 'conntrack') return { ...p, netns: k(p.netns) }
+  return { ...p, from: k(p.from) }
 }
 
 /** Non-loopback addresses of a netns. */
@@ -115,10 +130,77 @@ export function generateProbes(w: World, rng: Rng, opts: ProbeOptions = {}): Pro
       const from = pick(rng, sources.filter((s) => s !== n))
       const to = l.addr && l.addr !== '0.0.0.0' ? l.addr : pick(rng, addressesOf(w, n))
       if (!from || !to) continue
-      if (l.dns) add({ kind: 'dns', from, server: to, name: 'kubernetes.default.svc.cluster.local', ...(l.port !== 53 && { port: l.port }) })
-      else add({ kind: l.proto, from, to, port: l.port })
+      if (l.dns && l.proto === 'udp') add({ kind: 'dns', from, server: to, name: 'kubernetes.default.svc.cluster.local', ...(l.port !== 53 && { port: l.port }) })
+      else if (!l.dns) add({ kind: l.proto, from, to, port: l.port })
       add({ kind: l.proto, from, to, port: l.port === 9 ? 10 : 9 })
     }
+  }
+  return out
+}
+
+/** Destinations that netfilter rules in a world's nat tables point at: `-d IP/32 -p tcp|udp --dport N` (Service VIPs). */
+export function natTargets(w: World): { netns: string; ip: Ip; port: number; proto: 'tcp' | 'udp' }[] {
+  const out: { netns: string; ip: Ip; port: number; proto: 'tcp' | 'udp' }[] = []
+  for (const [name, ns] of Object.entries(w.netns)) {
+    const nat = ns.netfilter.tables.nat
+    if (!nat) continue
+    for (const chain of Object.values(nat.chains)) {
+      for (const r of chain.rules) {
+        const dst = r.matches.find((m) => m.kind === 'dst')
+        const proto = r.matches.find((m) => m.kind === 'proto')
+        const dport = r.matches.find((m) => m.kind === 'dport')
+        if (dst?.kind !== 'dst' || dst.neg || !dst.cidr.text.endsWith('/32') || proto?.kind !== 'proto' || proto.neg || (proto.proto !== 'tcp' && proto.proto !== 'udp')) continue
+        if (dport?.kind !== 'dport' || dport.neg || dport.ports.length !== 1 || dport.ports[0]!.from !== dport.ports[0]!.to) continue
+        const ip = dst.cidr.text.slice(0, -3)
+        if (!out.some((t) => t.ip === ip && t.port === dport.ports[0]!.from)) out.push({ netns: name, ip, port: dport.ports[0]!.from, proto: proto.proto })
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Probes through Services: each rule-written VIP from the netns around it; in a cluster,
+ * every ClusterIP from pods on two nodes, every NodePort from the external clients to each
+ * node, DNS names through the kube-dns Service. Answers with several backends are `multi`.
+ */
+export function serviceProbes(w: World, rng: Rng): CaseProbe[] {
+  const out: CaseProbe[] = []
+  const cluster = w.cluster
+  if (!cluster) {
+    for (const t of natTargets(w)) {
+      const from = sample(rng, Object.keys(w.netns).filter((n) => n !== t.netns && addressesOf(w, n).length > 0 && w.netns[n]!.kind !== 'host'), 2)
+      for (const f of from) out.push({ kind: t.proto, from: f, to: t.ip, port: t.port, multi: true })
+    }
+    return out
+  }
+  const pods = cluster.pods.filter((p) => p.netns && p.ip && w.netns[p.netns])
+  // Clients on different nodes where possible.
+  const clients: string[] = []
+  for (const node of cluster.nodes) {
+    const p = pick(rng, pods.filter((x) => x.node === node.name && !clients.includes(x.netns!)))
+    if (p && clients.length < 2) clients.push(p.netns!)
+  }
+  for (const svc of cluster.services) {
+    const ip = svc.spec.clusterIP
+    for (const port of svc.spec.ports) {
+      // DNS over TCP reaches dnsmasq, which says nothing to a bare connect: DNS is probed with queries.
+      if (port.protocol !== 'TCP' || port.port === 53) continue
+      if (ip && ip !== 'None') for (const c of clients) out.push({ kind: 'tcp', from: c, to: ip, port: port.port, multi: true })
+      if (port.nodePort) {
+        for (const client of Object.values(w.netns).filter((n) => n.kind === 'client')) {
+          for (const node of cluster.nodes) out.push({ kind: 'tcp', from: client.name, to: node.ip, port: port.nodePort, multi: true })
+        }
+      }
+    }
+  }
+  const zone = cluster.dns.clusterDomain.replace(/\.$/, '')
+  const asker = clients[0]
+  if (asker && cluster.dns.serviceIP) {
+    for (const svc of cluster.services.filter((s) => s.spec.clusterIP && s.spec.clusterIP !== 'None').slice(0, 4)) {
+      out.push({ kind: 'dns', from: asker, server: cluster.dns.serviceIP, name: `${svc.metadata.name}.${svc.metadata.namespace ?? 'default'}.svc.${zone}`, multi: true })
+    }
+    out.push({ kind: 'dns', from: asker, server: cluster.dns.serviceIP, name: `no-such-service.default.svc.${zone}`, multi: true })
   }
   return out
 }

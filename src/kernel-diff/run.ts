@@ -13,19 +13,21 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { exportScript } from '../engine/export/script.ts'
+import { exportScript, netnsNames } from '../engine/export/script.ts'
 import { formatProbe } from '../engine/export/probe.ts'
 import type { World } from '../engine/model/types.ts'
 import { simulate } from '../engine/sim/simulate.ts'
 import type { SimResult } from '../engine/sim/simulate.ts'
 import { renderOutcome, renderTrace } from '../engine/sim/render.ts'
-import { dnsFor, randomCases, testWorldCases, worldFileCases } from './cases.ts'
+import { clusterCases, dnsFor, randomCases, testWorldCases, worldFileCases } from './cases.ts'
+import { enumerateOutcomes } from '../engine/netfilter/enumerate.ts'
 import type { DiffCase } from './cases.ts'
 import { checkKernel, runScript } from './kernel.ts'
 import type { Capabilities } from './kernel.ts'
-import { compareObservations, formatObservation, observeEngine, parseProbeLines } from './observe.ts'
+import { compareObservations, engineConntrackEntries, formatObservation, observationKey, observeEngine, parseConntrackEntries, parseProbeLines } from './observe.ts'
 import type { Observation } from './observe.ts'
-import { probeToSend } from './probes.ts'
+import { onHost, probeToSend } from './probes.ts'
+import type { CaseProbe } from './probes.ts'
 
 const root = new URL('../..', import.meta.url).pathname
 
@@ -53,6 +55,15 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown option ${arg}`)
   }
   return a
+}
+
+interface EngineAnswer {
+  readonly obs: Observation
+  readonly r?: SimResult
+  /** For multi probes: each distinct outcome (observationKey) and its probability. */
+  readonly keys?: ReadonlyMap<string, number>
+  /** How many times the kernel side runs the probe. */
+  readonly tries: number
 }
 
 export interface ProbeReport {
@@ -111,32 +122,78 @@ async function runCase(c: DiffCase, prefix: string, dir: string, caps: Capabilit
     // The engine answers first, in order, carrying its state (ARP, FDB, conntrack) along.
     let world = c.world
     const dns = dnsFor(c)
-    const engine = c.probes.map((p, i) => {
-      const send = probeToSend(p)
-      let r: SimResult | undefined
-      if (send) {
-        r = simulate(world, send, { seed: 1000 + i, now: (i + 1) * 2000, dns })
-        world = r.world
-      }
-      return { obs: observeEngine(p, world, r), r }
+    // Simulated time follows the kernel's roughly: a probe that waits for nothing takes ~1 s.
+    let now = 0
+    const engine: EngineAnswer[] = c.probes.map((p, i) => {
+      const answer = answerProbe(p, i)
+      now += answer.tries * (/timeout/.test(answer.obs.status) || [...(answer.keys?.keys() ?? [])].some((k) => k.startsWith('timeout')) ? 1050 : 60) + (answer.r && routeErrorExpected(answer.r) ? 1100 : 0)
+      return answer
     })
+    function answerProbe(p: CaseProbe, i: number): EngineAnswer {
+      if (p.kind === 'conntrack') {
+        const entries = (world.netns[p.netns]?.conntrack ?? []).filter((e) => e.expires > now)
+        return { obs: { status: 'ok', entries: engineConntrackEntries(entries).join(';') }, tries: 1 }
+      }
+      const send = probeToSend(p)
+      if (!send) return { obs: observeEngine(p, world, undefined), tries: 1 }
+      const opts = { seed: 1000 + i, now, dns }
+      if (!p.multi) {
+        const r = simulate(world, send, opts)
+        world = r.world
+        return { obs: observeEngine(p, world, r), r, tries: 1 }
+      }
+      // Every outcome the random choices allow, with its probability.
+      const runs = enumerateOutcomes((decide) => simulate(world, send, { ...opts, decide }), { maxRuns: 64 })
+      const keys = new Map<string, number>()
+      for (const run of runs) {
+        const k = observationKey(p.kind, observeEngine(p, run.result.world, run.result))
+        keys.set(k, (keys.get(k) ?? 0) + run.probability)
+      }
+      const first = runs[0]!.result
+      // Carry the first outcome's state, with the conntrack entries of every outcome (the kernel
+      // side tries until it has seen them all).
+      world = withConntrackOf(first.world, runs.map((x) => x.result.world))
+      // Enough tries to see each outcome with 99.9% certainty (at most 24).
+      const pmin = Math.min(...keys.values())
+      const tries = keys.size > 1 ? Math.min(24, Math.ceil(Math.log(0.001 / keys.size) / Math.log(1 - pmin))) : 3
+      return { obs: observeEngine(p, first.world, first), r: first, keys, tries }
+    }
     // Route errors (no route, unreachable/prohibit routes) go through ip_error, which allows
     // one ICMP per second per sender: pause before each one the engine expects.
-    const specs = c.probes.map(formatProbe)
+    const names = netnsNames(c.world)
+    const model = new Map([...names].map(([m, k]) => [k, m]))
+    const specs = c.probes.map((p) => formatProbe(onHost(p, names)))
     const plan: string[] = []
     c.probes.forEach((_, i) => {
-      const r = engine[i]!.r
+      const { r, tries } = engine[i]!
       if (r && routeErrorExpected(r)) plan.push(formatProbe({ kind: 'pause', seconds: 1.1 }))
-      plan.push(specs[i]!)
+      for (let t = 0; t < tries; t++) plan.push(specs[i]!)
     })
     const out = await runScript(path, ['probe', ...plan], 60_000 + plan.length * 15_000)
     const lines = parseProbeLines(out.stdout)
     const reports: ProbeReport[] = c.probes.map((p, i) => {
       const spec = specs[i]!
-      const kernel = lines.find((l) => l.spec === spec)?.obs ?? { status: 'no-answer', detail: out.stderr.trim().slice(-200) }
-      const { obs, r } = engine[i]!
+      // The stand-ins name their netns as it is called on the host; compare with the model's name.
+      const seen = lines.filter((l) => l.spec === spec).map((l) => (l.obs['served-by'] !== undefined ? { ...l.obs, 'served-by': model.get(l.obs['served-by']) ?? l.obs['served-by'] } : l.obs))
+      const kernel = seen[0] ?? { status: 'no-answer', detail: out.stderr.trim().slice(-200) }
+      const { obs, r, keys } = engine[i]!
+      const trace = r && `${renderTrace(r.steps, { minor: false })}\n== ${renderOutcome({ ...r.outcome, probability: 1 })}`
+      if (p.kind === 'conntrack') {
+        const k = parseConntrackEntries(kernel.entries ?? '')
+        const e = (obs.entries ?? '').split(';').filter(Boolean)
+        const diffs = [...k.filter((x) => !e.includes(x)).map((x) => `only the kernel has: ${x}`), ...e.filter((x) => !k.includes(x)).map((x) => `only the engine has: ${x}`)]
+        return { probe: spec, ok: diffs.length === 0, kernel: { status: 'ok', entries: k.join('; ') }, engine: { status: 'ok', entries: e.join('; ') }, diffs }
+      }
+      if (keys) {
+        // Compare the sets of outcomes: every one the engine allows was seen, and nothing else.
+        const got = [...new Set(seen.map((o) => observationKey(p.kind, o)))].sort()
+        const want = [...keys.keys()].sort()
+        const diffs = [...got.filter((x) => !keys.has(x)).map((x) => `only the kernel: ${x}`), ...want.filter((x) => !got.includes(x)).map((x) => `only the engine (p=${keys.get(x)!.toFixed(3)}): ${x}`)]
+        const show = (xs: readonly string[]): Observation => ({ status: `${xs.length} outcome(s)`, seen: xs.join(' | ') })
+        return { probe: `${spec} ×${seen.length}`, ok: diffs.length === 0, kernel: show(got), engine: show(want), diffs, ...(diffs.length > 0 && trace && { trace }) }
+      }
       const cmp = compareObservations(p, kernel, obs)
-      return { probe: spec, ok: cmp.ok, kernel, engine: obs, diffs: cmp.diffs, ...(!cmp.ok && r && { trace: `${renderTrace(r.steps, { minor: false })}\n== ${renderOutcome({ ...r.outcome, probability: 1 })}` }) }
+      return { probe: spec, ok: cmp.ok, kernel, engine: obs, diffs: cmp.diffs, ...(!cmp.ok && trace && { trace }) }
     })
     return { name: c.name, origin: c.origin, probes: reports, seconds: seconds() }
   } finally {
@@ -146,6 +203,21 @@ async function runCase(c: DiffCase, prefix: string, dir: string, caps: Capabilit
       live.delete(path)
     }
   }
+}
+
+function withConntrackOf(w: World, all: readonly World[]): World {
+  const netns = { ...w.netns }
+  for (const [name, n] of Object.entries(netns)) {
+    const seen = new Set<string>()
+    const conntrack = all.flatMap((x) => x.netns[name]?.conntrack ?? []).filter((e) => {
+      const k = JSON.stringify([e.orig, e.reply])
+      if (seen.has(k)) return false
+      seen.add(k)
+      return true
+    })
+    netns[name] = { ...n, conntrack }
+  }
+  return { ...w, netns }
 }
 
 /** Does the trace have a router answer with an ICMP error from its routing decision (ip_error)? */
@@ -200,8 +272,9 @@ async function main(): Promise<number> {
     return 0
   }
   const files = worldFileCases(join(root, 'scenarios/worlds'))
-  for (const p of files.problems) console.error(`kernel-diff: ${p}`)
-  let cases = [...files.cases, ...testWorldCases(), ...randomCases(args.seed, args.random)]
+  const clusters = clusterCases(join(root, 'scenarios/clusters'))
+  for (const p of [...files.problems, ...clusters.problems]) console.error(`kernel-diff: ${p}`)
+  let cases = [...files.cases, ...clusters.cases, ...testWorldCases(), ...randomCases(args.seed, args.random)]
   if (args.only) cases = cases.filter((c) => c.name.includes(args.only!))
   const dir = mkdtempSync(join(tmpdir(), 'packetwalk-kernel-'))
   const started = performance.now()

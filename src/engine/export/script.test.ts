@@ -116,11 +116,14 @@ describe('exportScript: what it writes for each part of the model', () => {
     expect(text).toContain('IPT_RESTORE=iptables-legacy-restore')
   })
 
-  it('names that need it are quoted, and a bad prefix is refused', () => {
-    let w = addNetns(emptyWorld(), newNetns("odd name's", 'plain'))
-    w = addLink(w, "odd name's", { kind: 'bridge', name: 'br0', ageingTime: 300 })
+  it('netns names become file names (pods are ns/name), device names are quoted, a bad prefix is refused', () => {
+    let w = addNetns(emptyWorld(), newNetns('default/web-1', 'pod'))
+    w = addNetns(w, newNetns('default_web-1', 'pod'))
+    w = addLink(w, 'default/web-1', { kind: 'bridge', name: "br'0", ageingTime: 300 })
     const text = exportScript(w)
-    expect(text).toContain(`ip -n "\${P}"'odd name'\\''s' link add br0`)
+    // `/` cannot be in a netns name; a clash gets a suffix.
+    expect(text).toContain(`ip -n "\${P}default_web-1" link add 'br'\\''0'`)
+    expect(text).toContain('pw_netns_add "${P}default_web-1_2"')
     expect(bashSyntax(text)).toBe('ok')
     expect(() => exportScript(w, { prefix: 'a b' })).toThrow(/prefix/)
   })

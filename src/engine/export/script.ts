@@ -44,9 +44,30 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_.:/@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
 }
 
-/** A reference to a netns name in the script, with the run-time prefix: `"${P}pod-a"`. */
+/** A reference to a (kernel-safe) netns name in the script, with the run-time prefix: `"${P}pod-a"`. */
 function nsRef(name: string): string {
-  return /^[A-Za-z0-9_.:@%+=,-]+$/.test(name) ? `"\${P}${name}"` : `"\${P}"${shellQuote(name)}`
+  return `"\${P}${name}"`
+}
+
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_')
+
+/**
+ * The name (after the prefix) each model netns gets on the host: its own name when that is
+ * a valid file name, else with `/` and other characters replaced by `_` (pods are `ns/name`).
+ *
+ * @example
+ * netnsNames(world).get('default/web-1') // 'default_web-1'
+ */
+export function netnsNames(world: World): ReadonlyMap<string, string> {
+  const out = new Map<string, string>()
+  const taken = new Set<string>()
+  for (const n of Object.keys(world.netns)) {
+    let k = safeName(n)
+    for (let i = 2; taken.has(k); i++) k = `${safeName(n)}_${i}`
+    taken.add(k)
+    out.set(n, k)
+  }
+  return out
 }
 
 /** Text safe inside a stand-in's answer line (no spaces or quotes). */
@@ -70,6 +91,8 @@ class Script {
 interface Plan {
   readonly world: World
   readonly names: readonly string[]
+  /** Model netns name → name on the host (after the prefix). */
+  readonly kn: ReadonlyMap<string, string>
   readonly segNs: Readonly<Record<string, string>>
   readonly voidNs?: string
   /** Segment port names: `${netns}/${link}` → port name in the segment netns. */
@@ -78,7 +101,8 @@ interface Plan {
 
 function planOf(world: World): Plan {
   const names = Object.keys(world.netns)
-  const taken = new Set(names)
+  const kn = netnsNames(world)
+  const taken = new Set(kn.values())
   const unique = (base: string): string => {
     let n = base
     for (let i = 2; taken.has(n); i++) n = `${base}${i}`
@@ -92,13 +116,13 @@ function planOf(world: World): Plan {
   for (const n of names) {
     for (const l of world.netns[n]!.links) {
       if (l.kind === 'phys' && l.segment && world.segments[l.segment]) {
-        segNs[l.segment] ??= unique(`seg.${l.segment}`)
+        segNs[l.segment] ??= unique(`seg.${safeName(l.segment)}`)
         counters[l.segment] = (counters[l.segment] ?? 0) + 1
         segPorts.set(`${n}/${l.name}`, { seg: l.segment, port: `p${counters[l.segment]!}` })
       } else if (l.kind === 'dummy' || l.kind === 'phys' || (l.kind === 'veth' && !vethPeer(world, n, l))) needVoid = true
     }
   }
-  return { world, names, segNs, segPorts, ...(needVoid && { voidNs: unique('void') }) }
+  return { world, names, kn, segNs, segPorts, ...(needVoid && { voidNs: unique('void') }) }
 }
 
 function vethPeer(world: World, nsName: string, l: Link): { ns: string; link: Link } | undefined {
@@ -148,7 +172,7 @@ function header(s: Script, plan: Plan, prefix: string, opts: ExportOptions): voi
       '  sudo bash THIS_SCRIPT down            remove everything (safe to repeat, works after a failed up)',
       '',
       `Every namespace it creates is named with the prefix in P (default "${prefix}"):`,
-      ...plan.names.map((n) => `  \${P}${n}  (${w.netns[n]!.kind}${w.netns[n]!.node && w.netns[n]!.node !== n ? ` on ${w.netns[n]!.node}` : ''})`),
+      ...plan.names.map((n) => `  \${P}${plan.kn.get(n)!}  (${w.netns[n]!.kind}${plan.kn.get(n) !== n ? ` ${n}` : ''}${w.netns[n]!.node && w.netns[n]!.node !== n ? ` on ${w.netns[n]!.node}` : ''})`),
       ...Object.entries(plan.segNs).map(([seg, n]) => `  \${P}${n}  (the "${seg}" network: one bridge, nothing else)`),
       ...(plan.voidNs ? [`  \${P}${plan.voidNs}  (holds the far ends of links that lead nowhere)`] : []),
       'Nothing is attached to this host\'s own interfaces or routes.',
@@ -167,7 +191,7 @@ function header(s: Script, plan: Plan, prefix: string, opts: ExportOptions): voi
   s.add('set -uo pipefail', '')
   s.add(`P=\${PW_PREFIX:-${prefix}}`)
   s.add('PW_WAIT=${PW_WAIT:-1}')
-  s.add(`NETNS=(${plan.names.map(nsRef).join(' ')})`)
+  s.add(`NETNS=(${plan.names.map((n) => nsRef(plan.kn.get(n)!)).join(' ')})`)
   const extra = [...Object.values(plan.segNs), ...(plan.voidNs ? [plan.voidNs] : [])]
   s.add(`ALL_NETNS=("\${NETNS[@]}"${extra.map((n) => ` ${nsRef(n)}`).join('')})`)
   s.comment(
@@ -315,7 +339,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
   s.comment('1. Namespaces, and the sysctls the model has for each.')
   for (const name of plan.names) {
     const ns = w.netns[name]!
-    const ref = nsRef(name)
+    const ref = nsRef(plan.kn.get(name)!)
     const c = ns.sysctl
     s.add(`  pw_netns_add ${ref}`)
     s.add(`  pw_sysctl ${ref} net/ipv4/ip_forward ${c['net.ipv4.ip_forward'] ? 1 : 0}`)
@@ -340,7 +364,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
   const done = new Set<string>()
   for (const name of plan.names) {
     const ns = w.netns[name]!
-    const ref = nsRef(name)
+    const ref = nsRef(plan.kn.get(name)!)
     const links = [...ns.links].sort((a, b) => ordered(a.kind) - ordered(b.kind))
     const first = s.lines.length
     for (const l of links) {
@@ -362,7 +386,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
             break
           }
           done.add(`${peer.ns}/${peer.link.name}`)
-          s.add(`  ip -n ${ref} link add ${dev} address ${l.mac} mtu ${l.mtu} type veth peer name ${shellQuote(peer.link.name)} address ${peer.link.mac} mtu ${peer.link.mtu} netns ${nsRef(peer.ns)}`)
+          s.add(`  ip -n ${ref} link add ${dev} address ${l.mac} mtu ${l.mtu} type veth peer name ${shellQuote(peer.link.name)} address ${peer.link.mac} mtu ${peer.link.mtu} netns ${nsRef(plan.kn.get(peer.ns)!)}`)
           break
         }
         case 'phys': {
@@ -409,7 +433,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
   s.comment('3. Bridge ports and link flags, then links up.')
   for (const name of plan.names) {
     const ns = w.netns[name]!
-    const ref = nsRef(name)
+    const ref = nsRef(plan.kn.get(name)!)
     for (const l of ns.links) {
       const dev = shellQuote(l.name)
       if (l.master) s.add(`  ip -n ${ref} link set ${dev} master ${shellQuote(l.master)}`)
@@ -437,7 +461,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
   s.blank()
   s.comment('4. Addresses (their prefix routes appear by themselves).')
   for (const name of plan.names) {
-    const ref = nsRef(name)
+    const ref = nsRef(plan.kn.get(name)!)
     for (const l of w.netns[name]!.links) {
       for (const a of l.addrs) {
         if (l.kind === 'loopback' && a.ip === '127.0.0.1' && a.len === 8) continue
@@ -452,7 +476,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
   s.comment('5. Routes the kernel does not add by itself, permanent neighbours, FDB entries.')
   for (const name of plan.names) {
     const ns = w.netns[name]!
-    const ref = nsRef(name)
+    const ref = nsRef(plan.kn.get(name)!)
     for (const r of ns.routes) {
       const text = routeArgs(r)
       if (text) s.add(`  ip -n ${ref} route add ${text}`)
@@ -475,7 +499,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
     s.blank()
     s.comment('6. iptables rules, as iptables-save prints them.')
     for (const name of withRules) {
-      s.add(`  ip netns exec ${nsRef(name)} "$IPT_RESTORE" <<'PW_RULES'`)
+      s.add(`  ip netns exec ${nsRef(plan.kn.get(name)!)} "$IPT_RESTORE" <<'PW_RULES'`)
       s.lines.push(...printIptablesSave(w.netns[name]!.netfilter).trimEnd().split('\n'))
       s.add('PW_RULES')
     }
@@ -490,7 +514,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
     const zone = opts.dnsZone ?? clusterZone(w) ?? 'cluster.local'
     for (const name of apps) {
       const ns = w.netns[name]!
-      const ref = nsRef(name)
+      const ref = nsRef(plan.kn.get(name)!)
       if (ns.resolvConf) {
         const rc = ns.resolvConf
         const lines = [...rc.nameservers.map((x) => `nameserver ${x}`), ...(rc.search.length ? [`search ${rc.search.join(' ')}`] : []), `options ndots:${rc.ndots}`]
@@ -504,10 +528,10 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
       const addrs = ns.links.flatMap((l) => l.addrs.map((a) => a.ip))
       for (const l of ns.listeners) {
         if (l.dns) continue
-        if (l.proto === 'tcp') s.add(`  pw_tcp_server ${ref} ${label(name)} ${l.port} ${label(l.app)}${l.addr && l.addr !== '0.0.0.0' ? ` ${l.addr}` : ''}`)
+        if (l.proto === 'tcp') s.add(`  pw_tcp_server ${ref} ${plan.kn.get(name)!} ${l.port} ${label(l.app)}${l.addr && l.addr !== '0.0.0.0' ? ` ${l.addr}` : ''}`)
         else {
           const binds = l.addr && l.addr !== '0.0.0.0' ? [l.addr] : addrs
-          for (const b of binds) s.add(`  pw_udp_server ${ref} ${label(name)} ${l.port} ${label(l.app)} ${b}`)
+          for (const b of binds) s.add(`  pw_udp_server ${ref} ${plan.kn.get(name)!} ${l.port} ${label(l.app)} ${b}`)
           if (binds.length > 0) s.add(`  pw_wait_port ${ref} udp ${l.port}`)
         }
       }
@@ -707,14 +731,15 @@ function probeSection(s: Script): void {
     '  pw_result "$1" status=route "type=$type" "dev=$dev" "via=$via" "src=$src"',
     '}',
     '',
-    '# An A query in a UDP datagram (bash builds the bytes), the answer read with dd and od.',
+    '# An A query in one UDP datagram (bash builds the bytes; dd writes them at once, where printf',
+    '# would send a datagram per line), the answer read with dd and od.',
     'probe_dns() {  # SPEC',
     '  local q="\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00" part hex',
     '  local -a parts b',
     '  IFS=. read -ra parts <<<"$name"',
     '  for part in "${parts[@]}"; do q+=$(printf \'\\\\x%02x\' "${#part}")$part; done',
     '  q+="\\x00\\x00\\x01\\x00\\x01"',
-    '  hex=$(ip netns exec "$P$from" timeout 10 bash -c \'exec 3<>"/dev/udp/$1/$2" && printf "$3" >&3 && timeout "$4" dd bs=4096 count=1 status=none <&3 | od -An -tx1 -v\' _ "$server" "${port:-53}" "$q" "$PW_WAIT" 2>&1)',
+    '  hex=$(ip netns exec "$P$from" timeout 10 bash -c \'exec 3<>"/dev/udp/$1/$2" && printf "$3" | dd bs=4096 count=1 iflag=fullblock status=none >&3 && timeout "$4" dd bs=4096 count=1 status=none <&3 | od -An -tx1 -v\' _ "$server" "${port:-53}" "$q" "$PW_WAIT" 2>&1)',
     '  if [[ $hex =~ [g-zG-Z] ]]; then',
     '    if [ -n "$(pw_errno "$hex")" ]; then pw_result "$1" status=error "errno=$(pw_errno "$hex")"; else pw_result "$1" status=timeout; fi',
     '    return',

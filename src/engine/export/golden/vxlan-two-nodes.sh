@@ -335,14 +335,15 @@ probe_route() {  # SPEC
   pw_result "$1" status=route "type=$type" "dev=$dev" "via=$via" "src=$src"
 }
 
-# An A query in a UDP datagram (bash builds the bytes), the answer read with dd and od.
+# An A query in one UDP datagram (bash builds the bytes; dd writes them at once, where printf
+# would send a datagram per line), the answer read with dd and od.
 probe_dns() {  # SPEC
   local q="\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" part hex
   local -a parts b
   IFS=. read -ra parts <<<"$name"
   for part in "${parts[@]}"; do q+=$(printf '\\x%02x' "${#part}")$part; done
   q+="\x00\x00\x01\x00\x01"
-  hex=$(ip netns exec "$P$from" timeout 10 bash -c 'exec 3<>"/dev/udp/$1/$2" && printf "$3" >&3 && timeout "$4" dd bs=4096 count=1 status=none <&3 | od -An -tx1 -v' _ "$server" "${port:-53}" "$q" "$PW_WAIT" 2>&1)
+  hex=$(ip netns exec "$P$from" timeout 10 bash -c 'exec 3<>"/dev/udp/$1/$2" && printf "$3" | dd bs=4096 count=1 iflag=fullblock status=none >&3 && timeout "$4" dd bs=4096 count=1 status=none <&3 | od -An -tx1 -v' _ "$server" "${port:-53}" "$q" "$PW_WAIT" 2>&1)
   if [[ $hex =~ [g-zG-Z] ]]; then
     if [ -n "$(pw_errno "$hex")" ]; then pw_result "$1" status=error "errno=$(pw_errno "$hex")"; else pw_result "$1" status=timeout; fi
     return
