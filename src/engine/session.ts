@@ -70,6 +70,15 @@ export function resolveTarget(w: World, text: string, port?: number): Target {
     const node = cluster.nodes.find((x) => x.name === name)
     if (node) return { ip: node.ip, ...(explicitPort !== undefined && { port: explicitPort }), explain: `node ${name} (${node.ip})` }
   }
+  const known = w.services?.filter((x) => `${x.namespace}/${x.name}` === name || (!name.includes('/') && x.namespace === 'default' && x.name === name))
+  if (known && known.length > 0) {
+    const p = portText !== undefined && !/^\d+$/.test(portText) ? known.find((x) => x.portName === portText) : explicitPort !== undefined ? known.find((x) => x.port === explicitPort) : known[0]
+    if (!p) throw new NameError(`Service ${name} has no port ${portText ?? explicitPort} in the imported rules (ports: ${known.map((x) => x.portName || x.port).join(', ')})`)
+    if (!p.clusterIP) throw new NameError(`Service ${name}: the imported rules show no ClusterIP for it`)
+    const number = explicitPort ?? p.port
+    const proto = p.protocol === 'udp' ? 'udp' : 'tcp'
+    return { ip: p.clusterIP, ...(number !== undefined && { port: number }), proto, explain: `Service ${p.namespace}/${p.name} (ClusterIP ${p.clusterIP}, from the node's kube-proxy rules)` }
+  }
   const ns = w.netns[name]
   const addr = ns?.links.flatMap((l) => (l.kind === 'loopback' ? [] : l.addrs))[0]
   if (addr) return { ip: addr.ip, ...(explicitPort !== undefined && { port: explicitPort }), explain: `${name} (${addr.ip})` }

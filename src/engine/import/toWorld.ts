@@ -118,7 +118,14 @@ export function importToWorld(result: ImportResult, opts: ToWorldOptions = {}): 
       notes.push(`${n.name}: node ${r.ip}${r.podCidr ? ` (pods ${r.podCidr})` : ''} was not imported: packets to it stop on the underlay (seen at ${printFrom(r.from, 3)})`)
     }
   }
-  return { netns, segments, nodes: result.nodes.map((n) => n.name), notes }
+  const services = new Map<string, NonNullable<World['services']>[number]>()
+  for (const n of result.nodes) {
+    for (const sp of n.inferred.services) {
+      const key = `${sp.namespace}/${sp.name}:${sp.portName}/${sp.protocol}`
+      if (!services.has(key)) services.set(key, { namespace: sp.namespace, name: sp.name, portName: sp.portName, protocol: sp.protocol, ...(sp.clusterIP !== undefined && { clusterIP: sp.clusterIP }), ...(sp.port !== undefined && { port: sp.port }), ...(sp.nodePort !== undefined && { nodePort: sp.nodePort }) })
+    }
+  }
+  return { netns, segments, nodes: result.nodes.map((n) => n.name), notes, ...(services.size > 0 && { services: [...services.values()] }) }
 }
 
 function isNodeAddr(n: ImportedNode, a: Addr): boolean {

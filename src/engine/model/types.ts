@@ -242,4 +242,9 @@ export interface World {
   readonly notes?: readonly string[]
   /** The Kubernetes view attached by the kube layer (Services, endpoints, policies, CNI invocations). */
   readonly cluster?: ClusterState
+  /**
+   * Services known without a cluster description: inferred from an imported node's kube-proxy
+   * rules (comments and chains), so `ns/name[:port]` resolves to their ClusterIP.
+   */
+  readonly services?: readonly { readonly namespace: string; readonly name: string; readonly portName: string; readonly protocol: string; readonly clusterIP?: Ip; readonly port?: number; readonly nodePort?: number }[]
 }
