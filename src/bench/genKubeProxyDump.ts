@@ -1,9 +1,11 @@
 /**
- * A kube-proxy-shaped iptables-save (the layout kube-proxy ≥ 1.26 writes): N ClusterIP
- * services × E endpoints, each KUBE-SVC with its masquerade rule and a statistic cascade,
- * each KUBE-SEP with the hairpin `-s` masquerade and the DNAT, a NodePort for every 10th
- * service. Chain names are stable fake hashes (not kube-proxy's SHA-256; the shape is what
- * matters here). Run: `npx tsx src/bench/genKubeProxyDump.ts 5000 > dump.txt`.
+ * A kube-proxy-shaped iptables-save (the layout kube-proxy ≥ 1.26 writes, printed the way
+ * iptables-save prints it: chain declarations, then each chain's rules together, built-in
+ * chains first, user chains sorted): N ClusterIP services × E endpoints, each KUBE-SVC with
+ * its masquerade rule and a statistic cascade, each KUBE-SEP with the hairpin `-s` masquerade
+ * and the DNAT, a NodePort for every 10th service. Chain names are stable fake hashes (not
+ * kube-proxy's SHA-256; the shape is what matters here).
+ * Run: `npx tsx src/bench/genKubeProxyDump.ts 5000 > dump.txt`.
  */
 
 function hash(s: string): string {
@@ -24,50 +26,46 @@ function hash(s: string): string {
 }
 
 export function generateKubeProxyDump(services: number, endpoints = 3): string {
-  const chains: string[] = []
-  const rules: string[] = []
-  const svcRules: string[] = []
-  const npRules: string[] = []
+  const rules = new Map<string, string[]>()
+  const add = (chain: string, ...specs: string[]) => {
+    let list = rules.get(chain)
+    if (!list) rules.set(chain, (list = []))
+    for (const spec of specs) list.push(`-A ${chain} ${spec}`)
+  }
+  add('PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES')
+  add('OUTPUT', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES')
+  add('POSTROUTING', '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING')
+  add('KUBE-MARK-MASQ', '-j MARK --set-xmark 0x4000/0x4000')
+  add('KUBE-POSTROUTING', '-m mark ! --mark 0x4000/0x4000 -j RETURN', '-j MARK --set-xmark 0x4000/0x0', '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully')
+  add('KUBE-NODEPORTS')
   for (let s = 0; s < services; s++) {
     const name = `ns${s % 50}/svc${s}:http`
     const svc = `KUBE-SVC-${hash(`svc${s}`)}`
     const clusterIp = `10.96.${(s >> 8) & 255}.${s & 255}`
-    chains.push(svc)
-    svcRules.push(`-A KUBE-SERVICES -d ${clusterIp}/32 -p tcp -m comment --comment "${name} cluster IP" -m tcp --dport 80 -j ${svc}`)
-    rules.push(`-A ${svc} ! -s 10.244.0.0/16 -d ${clusterIp}/32 -p tcp -m comment --comment "${name} cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ`)
+    add('KUBE-SERVICES', `-d ${clusterIp}/32 -p tcp -m comment --comment "${name} cluster IP" -m tcp --dport 80 -j ${svc}`)
+    add(svc, `! -s 10.244.0.0/16 -d ${clusterIp}/32 -p tcp -m comment --comment "${name} cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ`)
     if (s % 10 === 0) {
       const ext = `KUBE-EXT-${hash(`svc${s}`)}`
-      chains.push(ext)
-      npRules.push(`-A KUBE-NODEPORTS -p tcp -m comment --comment "${name}" -m tcp --dport ${30000 + (s / 10) % 2767} -j ${ext}`)
-      rules.push(`-A ${ext} -m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`, `-A ${ext} -j ${svc}`)
+      add('KUBE-NODEPORTS', `-p tcp -m comment --comment "${name}" -m tcp --dport ${30000 + ((s / 10) % 2767)} -j ${ext}`)
+      add(ext, `-m comment --comment "masquerade traffic for ${name} external destinations" -j KUBE-MARK-MASQ`, `-j ${svc}`)
     }
     for (let e = 0; e < endpoints; e++) {
-      const ep = `10.${244 + ((s * endpoints + e) >> 16)}.${((s * endpoints + e) >> 8) & 255}.${(s * endpoints + e) & 255}`
+      const i = s * endpoints + e
+      const ep = `10.${244 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`
       const sep = `KUBE-SEP-${hash(`svc${s}-ep${e}`)}`
-      chains.push(sep)
       const left = endpoints - e
-      const stat = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(11)}` : ''
-      rules.push(`-A ${svc} -m comment --comment "${name} -> ${ep}:8080"${stat} -j ${sep}`)
-      rules.push(`-A ${sep} -s ${ep}/32 -m comment --comment "${name}" -j KUBE-MARK-MASQ`, `-A ${sep} -p tcp -m comment --comment "${name}" -m tcp -j DNAT --to-destination ${ep}:8080`)
+      // iptables-save prints the kernel's value: a u32 fraction of 2^31.
+      const stat = left > 1 ? ` -m statistic --mode random --probability ${(Math.round(0x80000000 / left) / 0x80000000).toFixed(11)}` : ''
+      add(svc, `-m comment --comment "${name} -> ${ep}:8080"${stat} -j ${sep}`)
+      add(sep, `-s ${ep}/32 -m comment --comment "${name}" -j KUBE-MARK-MASQ`, `-p tcp -m comment --comment "${name}" -m tcp -j DNAT --to-destination ${ep}:8080`)
     }
   }
-  svcRules.push('-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS')
-  const head = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]']
-  const fixed = ['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-SERVICES']
-  const all = [...fixed, ...chains].sort()
-  const body = [
-    '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-    '-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000',
-    '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
-    '-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0',
-    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
-    ...npRules,
-    ...svcRules,
-    ...rules,
-  ]
-  return `${[...head, ...all.map((c) => `:${c} - [0:0]`), ...body, 'COMMIT'].join('\n')}\n`
+  add('KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS')
+  const builtins = ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING']
+  const users = [...rules.keys()].filter((c) => !builtins.includes(c)).sort()
+  const order = [...builtins, ...users]
+  const lines = ['*nat', ...order.map((c) => `:${c} ${builtins.includes(c) ? 'ACCEPT' : '-'} [0:0]`), ...order.flatMap((c) => rules.get(c) ?? []), 'COMMIT']
+  return `${lines.join('\n')}\n`
 }
 
 if (process.argv[1]?.endsWith('genKubeProxyDump.ts')) {

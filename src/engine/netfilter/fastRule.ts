@@ -204,10 +204,15 @@ function orderedSet<T extends string>(v: string, order: readonly T[]): T[] | und
   return order.filter((s) => items.includes(s))
 }
 
-/** The chains of the table being read, and jump targets already built for them (shared by rules). */
+/**
+ * The chains of the table being read, the jump targets already built for them (one per chain,
+ * shared by the rules that jump there: Targets are immutable values), and the chain of the
+ * previous line (iptables-save writes a chain's rules together).
+ */
 export interface FastTable<C extends { readonly name: string }> {
   readonly chains: ReadonlyMap<string, C>
-  readonly jumps: Map<string, Target>
+  readonly jumps: Map<C, Target>
+  last?: C
 }
 
 /**
@@ -219,10 +224,16 @@ export interface FastTable<C extends { readonly name: string }> {
  */
 export function parseAppendFast<C extends { readonly name: string }>(text: string, t: FastTable<C>, from = 0, to = text.length): FastRule<C> | undefined {
   if (!text.startsWith('-A ', from) || !scanWords(text, from + 3, to) || words === 0 || wordQuoted[0] === 1) return undefined
-  const chain = t.chains.get(word(0))
-  if (!chain) return undefined
-  const matches = readSpec(t)
-  if (!matches) return undefined
+  let chain = t.last
+  if (!chain || !is(0, chain.name)) {
+    chain = t.chains.get(word(0))
+    if (!chain) return undefined
+    t.last = chain
+  }
+  const scratch = readSpec(t)
+  if (!scratch) return undefined
+  // An exact-size copy: a pushed-to array keeps spare room, and rulesets keep their arrays.
+  const matches = scratch.slice()
   const first = wordStart[1]!
   const last = words - 1
   const raw = words < 2 ? '' : line.slice(first, wordQuoted[last] === 1 ? textEnd[last]! + 1 : textEnd[last])
@@ -290,8 +301,11 @@ function closeModule(matches: Match[]): boolean {
 }
 
 /** The words after the chain name: matches (and `target`), or undefined to give up. */
+const scratchMatches: Match[] = []
+
 function readSpec<C extends { readonly name: string }>(t: FastTable<C>): Match[] | undefined {
-  const matches: Match[] = []
+  const matches = scratchMatches
+  matches.length = 0
   target = NO_TARGET
   proto = undefined
   nBase = 0
@@ -448,8 +462,8 @@ function readTarget<C extends { readonly name: string }>(name: string, goto: boo
       const c = t.chains.get(name)
       if (!c) return undefined
       if (goto) return { kind: 'goto', chain: c.name }
-      let j = t.jumps.get(c.name)
-      if (!j) t.jumps.set(c.name, (j = { kind: 'jump', chain: c.name }))
+      let j = t.jumps.get(c)
+      if (!j) t.jumps.set(c, (j = { kind: 'jump', chain: c.name }))
       return j
     }
   }

@@ -118,10 +118,10 @@ function freezeDraft(d: Draft, dirty: ReadonlySet<DraftChain> | undefined): Rule
 
 /** A Rule from a draft rule; keys in one fixed order (id … raw, then source and counters when present). */
 function finishRule(r: DraftRule, id: string, table: TableName, chain: string): Rule {
-  const rule: { -readonly [K in keyof Rule]: Rule[K] } = { id, table, chain, matches: r.matches, target: r.target, raw: r.raw }
-  if (r.source) rule.source = r.source
-  if (r.counters) rule.counters = r.counters
-  return rule
+  // One literal per shape, so every property sits inside the object (no added-later property store).
+  const { matches, target, raw, source, counters } = r
+  if (source) return counters ? { id, table, chain, matches, target, raw, source, counters } : { id, table, chain, matches, target, raw, source }
+  return counters ? { id, table, chain, matches, target, raw, counters } : { id, table, chain, matches, target, raw }
 }
 
 /**
@@ -132,21 +132,22 @@ function finishRule(r: DraftRule, id: string, table: TableName, chain: string): 
 export function findJumpLoop(t: DraftTable): string[] | undefined {
   const VISITING = 1
   const DONE = 2
-  const state = new Map<DraftChain, number>()
-  const path: DraftChain[] = []
+  // By chain name: one lookup per jump (names repeat, so their hashes are cached).
+  const state = new Map<string, number>()
+  const path: string[] = []
   const visit = (c: DraftChain): string[] | undefined => {
-    state.set(c, VISITING)
-    path.push(c)
+    state.set(c.name, VISITING)
+    path.push(c.name)
     const rules = c.rules
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!
       const tg = r.target
       if (tg.kind === 'jump' || tg.kind === 'goto') {
-        const next = t.chains.get(tg.chain)
-        const s = next && state.get(next)
-        if (s === VISITING) return [...path.slice(path.indexOf(next!)).map((p) => p.name), next!.name]
-        if (next && s === undefined) {
-          const loop = visit(next)
+        const s = state.get(tg.chain)
+        if (s === VISITING) return [...path.slice(path.indexOf(tg.chain)), tg.chain]
+        if (s === undefined) {
+          const next = t.chains.get(tg.chain)
+          const loop = next ? visit(next) : (state.set(tg.chain, DONE), undefined)
           if (loop) return loop
         }
       }
@@ -154,12 +155,12 @@ export function findJumpLoop(t: DraftTable): string[] | undefined {
       if (r.matches.length === 0 && (tg.kind === 'ACCEPT' || tg.kind === 'DROP' || tg.kind === 'RETURN')) break
     }
     path.pop()
-    state.set(c, DONE)
+    state.set(c.name, DONE)
     return undefined
   }
   for (const b of BUILTIN_CHAINS[t.name]) {
     const c = t.chains.get(b)
-    if (!c || state.get(c) === DONE) continue
+    if (!c || state.get(b) === DONE) continue
     const loop = visit(c)
     if (loop) return loop
   }
@@ -256,7 +257,7 @@ class SaveReader {
   private readonly prefixes = new Map<DraftChain, string>()
   private lastChain: DraftChain | undefined = undefined
   private lastPrefix = ''
-  private readonly jumps = new Map<string, Target>()
+  private readonly jumps = new Map<DraftChain, Target>()
   private fastTable: FastTable<DraftChain> | undefined = undefined
 
   constructor(readonly ctx: Ctx) {}
