@@ -6,8 +6,8 @@
 import type { Diagnostic } from '../diagnostics.ts'
 import type { World } from '../model/types.ts'
 import type { K8sCode } from './codes.ts'
-import { createRng } from './rng.ts'
-import type { Rng } from './rng.ts'
+import { createRng } from '../rng.ts'
+import type { Rng } from '../rng.ts'
 import type { ClusterEvent, ClusterEventKind, ClusterState, NodeState, PodState } from './state.ts'
 
 export type Draft = { -readonly [K in keyof ClusterState]: ClusterState[K] }

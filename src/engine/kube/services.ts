@@ -9,7 +9,7 @@
 import { intToIp, parsePrefix, prefixContains } from '../wire/addr.ts'
 import type { Ctx } from './ctx.ts'
 import { emit, warn } from './ctx.ts'
-import { K8S_NAME_ALPHABET } from './rng.ts'
+import { K8S_NAME_ALPHABET } from '../rng.ts'
 import type { EndpointSlice, Service, ServicePort } from './schema.ts'
 import type { ClusterState, PodState } from './state.ts'
 

@@ -8,7 +8,7 @@
  */
 import type { Ctx } from './ctx.ts'
 import { emit } from './ctx.ts'
-import { K8S_NAME_ALPHABET } from './rng.ts'
+import { K8S_NAME_ALPHABET } from '../rng.ts'
 import { matchesSelector } from './networkPolicy.ts'
 import { startPod, stopPod } from './kubelet.ts'
 import type { Deployment } from './schema.ts'

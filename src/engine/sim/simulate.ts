@@ -25,8 +25,8 @@ import { processHook } from '../netfilter/hooks.ts'
 import type { CtRef, HookOutcome, NfEnv, NfPacket } from '../netfilter/hooks.ts'
 import type { Hook } from '../netfilter/types.ts'
 import { applyEffect } from './effects.ts'
-import { createRng, randomInt } from './rng.ts'
-import type { Rng } from './rng.ts'
+import { createRng, randomInt } from '../rng.ts'
+import type { Rng } from '../rng.ts'
 import type { Effect, Flow, Outcome, ReplyOutcome, SendSpec, TableRef, TraceStep, Verdict } from './trace.ts'
 
 /** Answers DNS questions for a netns that runs a DNS server (CoreDNS). Injected by the caller. */
