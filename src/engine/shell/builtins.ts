@@ -561,7 +561,7 @@ const whoami: Command = (io) => {
 }
 
 const date: Command = (io) => {
-  io.out(`${formatDate(io.sh.clock)}\n`)
+  io.out(`${formatDate(io.sh.now)}\n`)
   return 0
 }
 
@@ -581,7 +581,7 @@ const watch: Command = (io, argv) => {
     i++
   }
   const text = argv.slice(i).join(' ')
-  io.out(`Every ${interval}s: ${text}${' '.repeat(4)}${io.sh.label}: ${formatDate(io.sh.clock)}\n\n`)
+  io.out(`Every ${interval}s: ${text}${' '.repeat(4)}${io.sh.label}: ${formatDate(io.sh.now)}\n\n`)
   const status = io.run(text, { stdin: '' })
   io.err('packetwalk: watch ran the command once; run it again to refresh.\n')
   return status

@@ -183,7 +183,7 @@ export const dig: Command = (io, argv) => {
   }
   if (msg.answers.length) lines.push(`${answerOnly ? '' : ';; ANSWER SECTION:\n'}${msg.answers.map(rr).join('\n')}\n${answerOnly ? '' : '\n'}`)
   if (authority && !answerOnly) lines.push(`;; AUTHORITY SECTION:\n${soa(zone, 1_700_000_000 + Math.floor(io.sh.clock / 1000))}\n\n`)
-  if (!answerOnly) lines.push(`;; Query time: ${Math.max(0, Math.round(r.ms))} msec\n;; SERVER: ${srv}#53(${srv}) (UDP)\n;; WHEN: ${formatDate(io.sh.clock)}\n;; MSG SIZE  rcvd: ${dnsWireLength(msg, { edns: true })}\n\n`)
+  if (!answerOnly) lines.push(`;; Query time: ${Math.max(0, Math.round(r.ms))} msec\n;; SERVER: ${srv}#53(${srv}) (UDP)\n;; WHEN: ${formatDate(io.sh.now)}\n;; MSG SIZE  rcvd: ${dnsWireLength(msg, { edns: true })}\n\n`)
   io.out(lines.join(''))
   return 0
 }

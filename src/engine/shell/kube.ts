@@ -702,7 +702,7 @@ export const crictl: Command = (io, argv) => {
         return 1
       }
       const info = io.sh.world.netns[pod.netns ?? '']?.pod
-      io.out(`${JSON.stringify({ status: { id: ct.id, metadata: { attempt: 0, name: ct.name }, state: 'CONTAINER_RUNNING', createdAt: `${formatRfc3339(born(io, pod)).replace('Z', '.000000000Z')}`, image: { image: ct.image }, imageRef: `sha256:${hexId(ct.image, 64)}`, labels: { 'io.kubernetes.container.name': ct.name, 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.pod.namespace': pod.namespace, 'io.kubernetes.pod.uid': pod.uid } }, info: { sandboxID: pod.sandboxId, pid: (info?.pausePid ?? pod.pausePid) + 1 + pod.containers.indexOf(ct), runtimeSpec: { linux: { namespaces: [{ type: 'pid' }, { type: 'ipc', path: `/proc/${pod.pausePid}/ns/ipc` }, { type: 'uts', path: `/proc/${pod.pausePid}/ns/uts` }, { type: 'mount' }, { type: 'network', path: `/proc/${pod.pausePid}/ns/net` }] } } } }, null, 2)}\n`)
+      io.out(`${JSON.stringify({ status: { id: ct.id, metadata: { attempt: 0, name: ct.name }, state: 'CONTAINER_RUNNING', createdAt: `${formatRfc3339(io.sh.epoch + born(io, pod)).replace('Z', '.000000000Z')}`, image: { image: ct.image }, imageRef: `sha256:${hexId(ct.image, 64)}`, labels: { 'io.kubernetes.container.name': ct.name, 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.pod.namespace': pod.namespace, 'io.kubernetes.pod.uid': pod.uid } }, info: { sandboxID: pod.sandboxId, pid: (info?.pausePid ?? pod.pausePid) + 1 + pod.containers.indexOf(ct), runtimeSpec: { linux: { namespaces: [{ type: 'pid' }, { type: 'ipc', path: `/proc/${pod.pausePid}/ns/ipc` }, { type: 'uts', path: `/proc/${pod.pausePid}/ns/uts` }, { type: 'mount' }, { type: 'network', path: `/proc/${pod.pausePid}/ns/net` }] } } } }, null, 2)}\n`)
       return 0
     }
     case 'version':
@@ -716,7 +716,7 @@ export const crictl: Command = (io, argv) => {
 
 function inspectp(io: Io, pod: PodState): unknown {
   const c = io.sh.world.cluster!
-  const created = formatRfc3339(born(io, pod)).replace('Z', '.000000000Z')
+  const created = formatRfc3339(io.sh.epoch + born(io, pod)).replace('Z', '.000000000Z')
   const pause = c.config.pauseImage
   return {
     status: {

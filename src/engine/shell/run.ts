@@ -5,12 +5,15 @@
  * operation on the session's world; a command that sends packets records traces. bash's own
  * messages are reproduced for syntax errors, unknown commands and missing files.
  */
-import type { TraceSegment } from '../scenario/timeline.ts'
+import type { Segment, TraceSegment } from '../scenario/timeline.ts'
+import type { World } from '../model/types.ts'
 import { findCommand, commandNames } from './commands.ts'
 import type { AndOrList, Incomplete, Pipeline, Redirect, SimpleCommand, Word } from './parse.ts'
 import { parseShell } from './parse.ts'
 import { Session } from './session.ts'
+import { stopCaptures } from './builtins.ts'
 import type { Io, OutputChunk } from './session.ts'
+import { adoptWorld } from './state.ts'
 import type { ShellState } from './state.ts'
 import { absPath, listFiles, readFile, writeFile } from './vfs.ts'
 
@@ -48,7 +51,8 @@ export function needsMoreInput(text: string): Incomplete | undefined {
  * r.stdout.startsWith('PING 10.244.1.3 (10.244.1.3) 56(84) bytes of data.') // true
  */
 export function runLine(state: ShellState, line: string, ctx: RunContext): ShellRun {
-  const base = ctx.now !== undefined && ctx.now > state.clock ? { ...state, clock: ctx.now } : state
+  const usable = state.world.netns[state.netns] ? state : adoptWorld(state, state.world)
+  const base = ctx.now !== undefined && ctx.now > usable.clock ? { ...usable, clock: ctx.now } : usable
   const sh = new Session(base, ctx.seed)
   const trimmed = line.trim()
   const history = trimmed !== '' ? [...state.history, line.replace(/\n+$/, '')] : state.history
@@ -58,6 +62,35 @@ export function runLine(state: ShellState, line: string, ctx: RunContext): Shell
   const stdout = sh.output.filter((c) => c.stream === 'stdout').map((c) => c.text).join('')
   const stderr = sh.output.filter((c) => c.stream === 'stderr').map((c) => c.text).join('')
   return { state: sh.toState(state.runs + 1, history), stdout, stderr, output: sh.output, exitCode: status, traces: sh.traces, changed: sh.changed }
+}
+
+/** Ctrl-C at the prompt: running captures stop and print their counts, as tcpdump does on SIGINT. */
+export function interruptShell(state: ShellState): { state: ShellState; text: string } {
+  if (state.captures.length === 0) return { state, text: '' }
+  const sh = new Session(state, 0)
+  const text = stopCaptures(sh, () => true)
+  return { state: sh.toState(state.runs, state.history), text }
+}
+
+/**
+ * A command line as timeline segments a viewer can play: its traces in order, with a change
+ * segment wherever the world changed between them (an `ip link add`, a `kubectl scale`).
+ *
+ * @example
+ * shellSegments(before, runLine(sh, 'ip link set eth0 up; ping -c 1 10.0.0.2', { seed: 1 }), 'ip link set eth0 up; ping …')
+ * // [{ kind: 'change', … }, { kind: 'trace', … }]
+ */
+export function shellSegments(before: World, run: ShellRun, command: string): Segment[] {
+  const out: Segment[] = []
+  let cur = before
+  const change = (after: World): Segment => ({ kind: 'change', title: command, before: cur, after, events: [{ kind: 'shell', text: command }] })
+  for (const t of run.traces) {
+    if (t.before !== cur) out.push(change(t.before))
+    out.push(t)
+    cur = t.after
+  }
+  if (run.state.world !== cur) out.push(change(run.state.world))
+  return out
 }
 
 interface Sinks {

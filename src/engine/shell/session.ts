@@ -33,6 +33,7 @@ export class Session {
   captures: Capture[]
   files: Record<string, string>
   clock: number
+  readonly epoch: number
   lastStatus: number
   pmtu: Record<string, number>
   podBirth: Record<string, number>
@@ -61,6 +62,7 @@ export class Session {
     this.captures = [...s.captures]
     this.files = { ...s.files }
     this.clock = s.clock
+    this.epoch = s.epoch
     this.lastStatus = s.lastStatus
     this.pmtu = { ...s.pmtu }
     this.podBirth = { ...s.podBirth }
@@ -81,6 +83,7 @@ export class Session {
       captures: this.captures,
       files: this.files,
       clock: this.clock,
+      epoch: this.epoch,
       lastStatus: this.lastStatus,
       pmtu: this.pmtu,
       podBirth: this.podBirth,
@@ -100,6 +103,11 @@ export class Session {
   setWorld(w: World): void {
     this.world = w
     this.changed = true
+  }
+
+  /** The wall-clock time now, for dates and timestamps. */
+  get now(): number {
+    return this.epoch + this.clock
   }
 
   /** Advance the simulated clock by ms. */
@@ -147,7 +155,7 @@ export class Session {
         if (c.limit !== undefined && count >= c.limit) break
         if (!matchFilter(c.filter, seen.packet)) continue
         count++
-        lines.push(`${formatTimeOfDay(seen.t)} ${printFrame(seen.packet, { numeric: c.numeric, link: c.link, verbose: c.verbose })}`)
+        lines.push(`${formatTimeOfDay(this.epoch + seen.t)} ${printFrame(seen.packet, { numeric: c.numeric, link: c.link, verbose: c.verbose })}`)
       }
       return { ...c, count }
     })

@@ -216,8 +216,7 @@ describe('iptables, iptables-save, iptables-restore', () => {
     expect(s.run('iptables -t nat -S').stdout).toBe('-P PREROUTING ACCEPT\n-P INPUT ACCEPT\n-P OUTPUT ACCEPT\n-P POSTROUTING ACCEPT\n')
   })
   it('iptables-save dates its header lines with the simulated clock', () => {
-    const s = shell(createShell(emptyWorld(), { clock: Date.UTC(2026, 10, 26, 6, 57) }).world)
-    const st = createShell(s.state.world, { clock: Date.UTC(2026, 10, 26, 6, 57) })
+    const st = createShell(emptyWorld(), { epoch: Date.UTC(2026, 10, 26, 6, 57) })
     const r1 = runLine(st, 'iptables -t nat -A POSTROUTING -j MASQUERADE', { seed: 1 })
     const r2 = runLine(r1.state, 'iptables-save', { seed: 2 })
     // asctime(3) pads the day with a space; Nov 26 2026 is a Thursday

@@ -53,6 +53,8 @@ export interface ShellState {
   readonly files: Readonly<Record<string, string>>
   /** Simulated time in ms. Each command advances it by the time it would take. */
   readonly clock: number
+  /** Wall-clock time (ms since the epoch) at simulated time 0: dates and timestamps print epoch + clock. */
+  readonly epoch: number
   readonly lastStatus: number
   /** Path MTUs learned from ICMP "fragmentation needed", keyed `netns dst`. */
   readonly pmtu: Readonly<Record<string, number>>
@@ -83,7 +85,7 @@ const INITIAL_POD_AGE = 10 * 60 * 1000
  * const sh = createShell(world, { netns: 'node1' })
  * prompt(sh) // 'root@node1:~# '
  */
-export function createShell(world: World, opts: { netns?: string; clock?: number; env?: Readonly<Record<string, string>> } = {}): ShellState {
+export function createShell(world: World, opts: { netns?: string; clock?: number; epoch?: number; env?: Readonly<Record<string, string>> } = {}): ShellState {
   let w = world
   let target = opts.netns !== undefined && w.netns[opts.netns] ? opts.netns : undefined
   if (target === undefined) {
@@ -112,12 +114,38 @@ export function createShell(world: World, opts: { netns?: string; clock?: number
     captures: [],
     files: {},
     clock,
+    epoch: opts.epoch ?? 0,
     lastStatus: 0,
     pmtu: {},
     podBirth,
     runs: 0,
     nextJob: 1,
   }
+}
+
+/**
+ * Give the shell another world (the app moved to another frame or scenario). The prompt stays
+ * where it is when that netns still exists, else it goes back to the machine, else to the
+ * world's first host (an empty world gets an empty host).
+ */
+export function adoptWorld(s: ShellState, world: World): ShellState {
+  if (world.netns[s.netns]) return { ...s, world }
+  if (world.netns[s.machine]) return { ...s, world, netns: s.machine, frames: [], label: labelOf(world, world.netns[s.machine]!), cwd: '/root' }
+  const fresh = createShell(world, { clock: s.clock, epoch: s.epoch, env: s.env })
+  return { ...fresh, history: s.history, files: s.files, runs: s.runs, nextJob: s.nextJob, lastStatus: s.lastStatus }
+}
+
+/**
+ * Open the prompt in another netns (the terminal's netns picker): as if logged into its
+ * machine and, for a pod or a named netns, entered with `kubectl exec` / `ip netns exec`.
+ */
+export function moveShell(s: ShellState, netns: string): ShellState {
+  const ns = s.world.netns[netns]
+  if (!ns) return s
+  const machine = machineOf(s.world, ns)
+  const host = s.world.netns[machine]!
+  const frames: ShellFrame[] = netns === machine ? [] : [{ netns: machine, machine, label: labelOf(s.world, host), cwd: '/root' }]
+  return { ...s, netns, machine, label: labelOf(s.world, ns.pod ? ns : host), cwd: ns.pod ? '/' : '/root', frames }
 }
 
 /** The host netns a netns lives on: itself for a host, its node's for a pod, else the first host. */
