@@ -6,58 +6,30 @@
  * lines, sysctls, listening sockets and the iptables-save rules.
  */
 import type { Link, Netns, Route } from '../model/types.ts'
-import { parsePrefix } from '../wire/addr.ts'
+import { printBridgeFdb as printBridgeFdbText, printIpNeigh as printIpNeighText, printIpRoute as printIpRouteText, printRoute as printRouteLine } from '../print/iproute2.ts'
 
-function routeKey(r: Route): [number, number] {
-  const p = parsePrefix(r.dst)
-  return [p.net, p.len]
-}
-
-/** One `ip route` line (iproute2 omits `proto boot` and `scope global`). */
+/** One `ip route` line (the engine's iproute2 printer, without its trailing space). */
 export function printRoute(r: Route): string {
-  const parts: string[] = []
-  if (r.type !== 'unicast') parts.push(r.type)
-  parts.push(r.dst)
-  if (r.via) parts.push(`via ${r.via}`)
-  if (r.dev) parts.push(`dev ${r.dev}`)
-  if (r.table !== 'main' && r.table !== 254) parts.push(`table ${r.table}`)
-  if (r.proto !== 'boot') parts.push(`proto ${r.proto}`)
-  if (r.scope !== 'global') parts.push(`scope ${r.scope}`)
-  if (r.src) parts.push(`src ${r.src}`)
-  if (r.metric !== undefined) parts.push(`metric ${r.metric}`)
-  if (r.onlink) parts.push('onlink')
-  return parts.join(' ')
+  return printRouteLine(r).trimEnd()
 }
 
-/** `ip route` (main table). */
+/** `ip route` (main table), lines without iproute2's trailing spaces. */
 export function printIpRoute(ns: Netns): string {
-  const routes = ns.routes.filter((r) => r.table === 'main').slice()
-  routes.sort((a, b) => {
-    const [an, al] = routeKey(a)
-    const [bn, bl] = routeKey(b)
-    return an !== bn ? an - bn : bl - al
-  })
-  return routes.map((r) => printRoute(r) + '\n').join('')
+  return trimLines(printIpRouteText(ns))
 }
 
 /** `ip neigh` */
 export function printIpNeigh(ns: Netns): string {
-  return ns.neigh.map((n) => `${n.ip} dev ${n.dev}${n.mac ? ` lladdr ${n.mac}` : ''}${n.router ? ' router' : ''} ${n.state}\n`).join('')
+  return trimLines(printIpNeighText(ns))
 }
 
 /** `bridge fdb show` (our entries only; the kernel also lists multicast self entries). */
 export function printBridgeFdb(ns: Netns): string {
-  return ns.fdb
-    .map((f) => {
-      const parts = [f.mac, `dev ${f.dev}`]
-      if (f.vlan !== undefined) parts.push(`vlan ${f.vlan}`)
-      if (f.dst) parts.push(`dst ${f.dst}`)
-      if (f.master) parts.push(`master ${f.master}`)
-      if (f.self) parts.push('self')
-      if (f.permanent) parts.push('permanent')
-      return parts.join(' ') + '\n'
-    })
-    .join('')
+  return printBridgeFdbText(ns)
+}
+
+function trimLines(text: string): string {
+  return text.replace(/ +\n/g, '\n')
 }
 
 function linkDetail(l: Link): string {

@@ -127,6 +127,7 @@ export function printRoute(r: Route): string {
   parts.push(r.dst)
   if (r.via) parts.push('via', r.via)
   if (r.dev) parts.push('dev', r.dev)
+  if (r.table !== 'main' && r.table !== 254) parts.push('table', String(r.table))
   if (r.proto && r.proto !== 'boot' && r.proto !== 'unspec') parts.push('proto', r.proto)
   if (r.scope !== 'global' && r.type === 'unicast') parts.push('scope', r.scope)
   if (r.src) parts.push('src', r.src)
@@ -149,12 +150,15 @@ function linkdownSuffix(w: World | undefined, ns: Netns, r: Route): string {
   return l && l.up && !carrier(w, ns, l) ? 'linkdown ' : ''
 }
 
-/** The kernel lists the main table in address order with the default route first. */
+/**
+ * The kernel dumps the main table in address order, default first, and for one address the
+ * longer prefix first (checked: 10.1.0.0/24 before 10.1.0.0/20 before 10.1.0.0/16).
+ */
 function routeSortKey(r: Route): number {
   if (r.dst === 'default') return -1
   const [ip, len] = r.dst.split('/')
   const parts = (ip ?? '0.0.0.0').split('.').map(Number)
-  return (((parts[0]! * 256 + parts[1]!) * 256 + parts[2]!) * 256 + parts[3]!) * 64 + Number(len ?? 32)
+  return (((parts[0]! * 256 + parts[1]!) * 256 + parts[2]!) * 256 + parts[3]!) * 64 + (32 - Number(len ?? 32))
 }
 
 export function printIpNeigh(ns: Netns): string {
