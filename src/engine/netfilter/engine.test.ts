@@ -8,7 +8,7 @@ import { bindNat, lookupConntrack, lookupRelated, newConntrackEntry, printConntr
 import { needsConntrack, processHook } from './hooks.ts'
 import type { NfEnv, NfPacket } from './hooks.ts'
 import { enumerateOutcomes } from './enumerate.ts'
-import { runNodeFlow } from './testHarness.ts'
+import { runNodeFlow } from '../sim/nodeFlow.ts'
 import { explainMiss } from './eval.ts'
 import type { Netns } from '../model/types.ts'
 import type { Ruleset } from './types.ts'

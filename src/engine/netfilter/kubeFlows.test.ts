@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { parseIptablesSave } from './save.ts'
 import { ensureKubeProxyJumps } from './kubeJumps.ts'
 import { enumerateOutcomes } from './enumerate.ts'
-import { runNodeFlow } from './testHarness.ts'
-import type { NodeFlowResult } from './testHarness.ts'
+import { runNodeFlow } from '../sim/nodeFlow.ts'
+import type { NodeFlowResult } from '../sim/nodeFlow.ts'
 
 const DIR = new URL('../../fixtures/kube-proxy-flows/', import.meta.url).pathname
 
@@ -27,7 +27,7 @@ function label(r: NodeFlowResult): string {
 }
 
 function render(r: NodeFlowResult): string {
-  return r.hooks.map((h) => `${h.step.hook} ${h.verdict}\n${h.step.chains.map((c) => `  ${c.table}/${c.chain}: ${c.rules.map((e) => `#${e.index} ${e.result}${e.failed ? ` (${e.failed})` : ''}${e.action ? ` → ${e.action}` : ''}`).join('; ')} ⇒ ${c.exit}`).join('\n')}`).join('\n')
+  return r.hooks.map((h) => `${h.hook} ${h.verdict}\n${h.chains.map((c) => `  ${c.table}/${c.chain}: ${c.rules.map((e) => `#${e.index} ${e.result}${e.failed ? ` (${e.failed})` : ''}${e.action ? ` → ${e.action}` : ''}`).join('; ')} ⇒ ${c.exit}`).join('\n')}`).join('\n')
 }
 
 describe('kube-proxy flow fixtures', () => {

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { generateKubeProxyRuleset } from './generate.ts'
 import { FLOW_CASES } from './flowCases.ts'
 import { enumerateOutcomes } from '../../netfilter/enumerate.ts'
-import { runNodeFlow } from '../../netfilter/testHarness.ts'
-import type { NodeFlowResult } from '../../netfilter/testHarness.ts'
+import { runNodeFlow } from '../../sim/nodeFlow.ts'
+import type { NodeFlowResult } from '../../sim/nodeFlow.ts'
 
 const DIR = new URL('../../../fixtures/kube-proxy-flows/', import.meta.url).pathname
 
