@@ -428,17 +428,21 @@ const uniq: Command = (io, argv) => {
 const cut: Command = (io, argv) => {
   let delim = '\t'
   let fields: number[] = []
+  let chars: { from: number; to: number } | undefined
   const files: string[] = []
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!
-    if (a === '-d') delim = argv[++i] ?? '\t'
+    if (a === '-c' || (a.startsWith('-c') && a.length > 2)) {
+      const m = /^(\d*)(-?)(\d*)$/.exec(a === '-c' ? (argv[++i] ?? '') : a.slice(2))
+      if (m) chars = { from: Number(m[1] || 1), to: m[2] ? (m[3] ? Number(m[3]) : Infinity) : Number(m[1] || 1) }
+    } else if (a === '-d') delim = argv[++i] ?? '\t'
     else if (a.startsWith('-d')) delim = a.slice(2)
     else if (a === '-f') fields = (argv[++i] ?? '').split(',').map(Number)
     else if (a.startsWith('-f')) fields = a.slice(2).split(',').map(Number)
     else files.push(a)
   }
   const r = readArgs(io, files, 'cut')
-  const l = lines(r.text).map((x) => (x.includes(delim) ? fields.map((f) => x.split(delim)[f - 1] ?? '').join(delim) : x))
+  const l = lines(r.text).map((x) => (chars ? x.slice(chars.from - 1, chars.to === Infinity ? undefined : chars.to) : x.includes(delim) ? fields.map((f) => x.split(delim)[f - 1] ?? '').join(delim) : x))
   if (l.length) io.out(`${l.join('\n')}\n`)
   return r.status
 }

@@ -12,7 +12,7 @@ import { isIpv4 } from '../wire/addr.ts'
 import type { TraceSegment } from '../scenario/timeline.ts'
 import type { Io } from './session.ts'
 
-export type QueryStatus = 'answer' | 'timeout' | 'refused'
+export type QueryStatus = 'answer' | 'timeout' | 'refused' | 'hostunreach' | 'netunreach'
 
 export interface DnsQueryResult {
   readonly status: QueryStatus
@@ -30,8 +30,16 @@ export function queryDns(io: Io, server: string, name: string, type: 'A' | 'SRV'
   const msg = answer?.headers.find((h): h is DnsMessage => h.kind === 'dns')
   const ms = Math.max(0, Math.round((steps[steps.length - 1]?.t ?? 0) - (steps[0]?.t ?? 0)))
   if (msg && seg.outcome.reply?.verdict === 'delivered') return { status: 'answer', message: msg, segment: seg, ms }
-  const icmpBack = steps.some((st) => st.netns === io.netns && st.kind === 'deliver' && st.packet.headers.some((h) => h.kind === 'icmp' && h.type === 3))
-  return { status: icmpBack ? 'refused' : 'timeout', segment: seg, ms }
+  // An ICMP error for the query reaches the resolver's socket: BIND says why.
+  const icmp = steps.filter((st) => st.netns === io.netns && (st.kind === 'deliver' || st.kind === 'icmp-error') && st.flow === 'icmp-error').flatMap((st) => st.packet.headers).find((h) => h.kind === 'icmp' && h.type === 3)
+  const neighFail = steps.some((st) => st.netns === io.netns && st.kind === 'drop' && /no ARP answer/.test(st.explain))
+  const status: QueryStatus = icmp?.kind === 'icmp' ? (icmp.code === 3 ? 'refused' : icmp.code === 0 ? 'netunreach' : 'hostunreach') : neighFail ? 'hostunreach' : 'timeout'
+  return { status, segment: seg, ms }
+}
+
+/** BIND's words for a failed query (`;; communications error to S#53: …`). */
+export function queryError(status: QueryStatus): string {
+  return status === 'refused' ? 'connection refused' : status === 'hostunreach' ? 'host unreachable' : status === 'netunreach' ? 'network unreachable' : 'timed out'
 }
 
 export interface Resolved {

@@ -12,7 +12,7 @@
 import { resolverQueries } from '../kube/dns.ts'
 import type { DnsMessage, DnsRecord } from '../wire/packet.ts'
 import { isIpv4 } from '../wire/addr.ts'
-import { queryDns } from './dnsClient.ts'
+import { queryDns, queryError } from './dnsClient.ts'
 import type { DnsQueryResult } from './dnsClient.ts'
 import type { Command, Io } from './session.ts'
 import { dnsWireLength } from './tcpdumpPrint.ts'
@@ -60,10 +60,9 @@ export const nslookup: Command = (io, argv) => {
   }
   const r = last!.r
   if (r.status !== 'answer') {
-    const why = r.status === 'refused' ? 'connection refused' : 'timed out'
-    io.out(`;; communications error to ${server}#53: ${why}\n`.repeat(retries + 1))
+    io.out(`;; communications error to ${server}#53: ${queryError(r.status)}\n`.repeat(retries + 1))
     io.out(';; no servers could be reached\n\n')
-    io.sh.advance(r.status === 'refused' ? 0 : 5000 * (retries + 1))
+    io.sh.advance(r.status === 'timeout' ? 5000 * (retries + 1) : 0)
     return 1
   }
   const msg = r.message!
@@ -161,9 +160,8 @@ export const dig: Command = (io, argv) => {
     if (r.status !== 'answer' || (r.message!.rcode === 'NOERROR' && r.message!.answers.length > 0)) break
   }
   if (!r || r.status !== 'answer') {
-    const why = r?.status === 'refused' ? 'connection refused' : 'timed out'
-    const errs = `;; communications error to ${srv}#53: ${why}\n`.repeat(tries)
-    io.sh.advance(r?.status === 'refused' ? 0 : 5000 * tries)
+    const errs = `;; communications error to ${srv}#53: ${queryError(r?.status ?? 'timeout')}\n`.repeat(tries)
+    io.sh.advance(r?.status === 'timeout' ? 5000 * tries : 0)
     io.out(short ? `${errs};; no servers could be reached\n` : `${errs}${banner};; no servers could be reached\n`)
     return 9
   }

@@ -22,7 +22,7 @@ export interface TerminalPanelProps {
   readonly onCommit?: (commit: ShellCommit) => void
   /** The netns the prompt opens in (default: the first host netns). */
   readonly netns?: string
-  /** Lab mode: the lab's starting world replaces `world` (reported through onCommit). */
+  /** Lab mode: the lab's starting world replaces `world` (reported through onCommit). Without it, `?lab=ID` in the URL picks one. */
   readonly lab?: LabId
   readonly theme?: 'light' | 'dark'
   /** CSS height of the terminal area (default 22rem). */

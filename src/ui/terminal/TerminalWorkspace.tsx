@@ -3,6 +3,7 @@
  * shell store, and lays out the netns picker, the terminal and the lab panel.
  */
 import { useEffect, useRef, useState } from 'react'
+import type { LabId } from '../../engine/shell/labs.ts'
 import { LabPanel } from './LabPanel.tsx'
 import { NetnsPicker } from './NetnsPicker.tsx'
 import type { TerminalPanelProps } from './TerminalPanel.tsx'
@@ -10,8 +11,17 @@ import { useShellStore } from './useShellStore.ts'
 import { XtermView } from './XtermView.tsx'
 import './terminal.css'
 
+const LAB_IDS: readonly LabId[] = ['bridge', 'vxlan', 'service-dnat', 'dns-debug']
+
+/** `?lab=bridge` in the page URL opens that lab when the app does not pick one. */
+function labFromUrl(): LabId | undefined {
+  const v = new URLSearchParams(globalThis.location?.search ?? '').get('lab')
+  return LAB_IDS.find((id) => id === v)
+}
+
 export default function TerminalWorkspace(props: TerminalPanelProps) {
-  const { world, lab, netns, onCommit } = props
+  const { world, netns, onCommit } = props
+  const [lab] = useState(() => props.lab ?? labFromUrl())
   const attached = useRef<string | null>(null)
   const [session, setSession] = useState<number | null>(null)
   const commitRef = useRef(onCommit)
