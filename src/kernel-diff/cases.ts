@@ -16,6 +16,9 @@ import { clusterDnsResponder } from '../engine/kube/dns.ts'
 import { generateProbes, serviceProbes } from './probes.ts'
 import type { CaseProbe } from './probes.ts'
 import { loadClusterText } from '../engine/kube/load.ts'
+import { parseScenario, runScenario } from '../engine/scenario/runner.ts'
+import { COMMON_ACTION_KEYS } from '../engine/scenario/schema.ts'
+import { resolveSource, resolveTarget } from '../engine/session.ts'
 import { randomWorlds } from './randomWorlds.ts'
 
 export interface DiffCase {
@@ -124,4 +127,93 @@ export function randomCases(seed: number, count: number): DiffCase[] {
     world: r.world,
     probes: [...r.probes, ...generateProbes(r.world, createRng(seed * 1000 + i), { pingsPerSource: 2 })],
   }))
+}
+
+/** Actions that leave the world as it is; the first other one ends what the start world can answer. */
+const READ_ONLY = new Set(['send', 'note', 'lookup', 'connect'])
+
+/**
+ * Every scenario, once as written and once per what-if: the world it starts from, probed with
+ * its own `send` actions (those before its first change to the world), plus conntrack.
+ */
+export function scenarioCases(dir: string): { cases: DiffCase[]; problems: string[]; skippedSends: number } {
+  const cases: DiffCase[] = []
+  const problems: string[] = []
+  let skippedSends = 0
+  let files: string[]
+  try {
+    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()
+  } catch {
+    return { cases, problems: [`${dir}: cannot read the folder`], skippedSends }
+  }
+  for (const f of files) {
+    const parsed = parseScenario(readFileSync(join(dir, f), 'utf8'), { file: f })
+    const scn = parsed.scenario
+    if (!scn) {
+      problems.push(`${f}: not a valid scenario (${parsed.diagnostics[0]?.message ?? 'unknown problem'})`)
+      continue
+    }
+    const readFile = (rel: string): string | undefined => {
+      try {
+        return readFileSync(join(dir, rel), 'utf8')
+      } catch {
+        return undefined
+      }
+    }
+    for (const whatIf of [undefined, ...scn.whatIfs.map((w) => w.id)]) {
+      const run = runScenario(scn, { readFile, file: f }, whatIf ? { whatIfs: [whatIf] } : {})
+      if (run.diagnostics.some((d) => d.severity === 'error')) {
+        problems.push(`${f}${whatIf ? ` [${whatIf}]` : ''}: ${run.diagnostics.find((d) => d.severity === 'error')!.message}`)
+        continue
+      }
+      const world = run.start
+      const probes: CaseProbe[] = []
+      let open = true
+      for (const a of scn.actions) {
+        const kind = Object.keys(a).find((k) => !COMMON_ACTION_KEYS.includes(k))
+        if (kind && !READ_ONLY.has(kind)) open = false
+        if (!('send' in a) || !a.send) continue
+        if (!open) {
+          skippedSends++
+          continue
+        }
+        try {
+          const from = resolveSource(world, a.send.from)
+          const to = resolveTarget(world, a.send.to, a.send.port)
+          if (!world.netns[from]) continue
+          // A bare datagram to a DNS port: dnsmasq ignores what is not a DNS message (DNS is probed with queries).
+          if (a.send.proto === 'udp' && to.port === 53) continue
+          if (a.send.proto === 'icmp') probes.push({ kind: 'ping', from, to: to.ip, ...(a.send.size !== undefined && { size: a.send.size }), ...(a.send.df !== undefined && { df: a.send.df }), ...(a.send.ttl !== undefined && { ttl: a.send.ttl }) })
+          else if (to.port !== undefined) probes.push({ kind: a.send.proto, from, to: to.ip, port: to.port, multi: true })
+        } catch (e) {
+          problems.push(`${f}: action "${a.title}": ${e instanceof Error ? e.message : String(e)}`)
+        }
+      }
+      if (probes.length === 0) continue
+      cases.push({ name: `scenario:${f.replace(/\.\w+$/, '')}${whatIf ? `[${whatIf}]` : ''}`, origin: join(dir, f), world, probes: [...probes, ...conntrackProbes(world)] })
+    }
+  }
+  return { cases, problems, skippedSends }
+}
+
+/**
+ * Fold cases that build the very same world into one (a scenario's own world is often a
+ * cluster or world file already on the list): one build, every probe.
+ */
+export function mergeSameWorlds(cases: readonly DiffCase[]): DiffCase[] {
+  const out: DiffCase[] = []
+  const byWorld = new Map<string, number>()
+  for (const c of cases) {
+    const key = JSON.stringify(c.world)
+    const at = byWorld.get(key)
+    if (at === undefined) {
+      byWorld.set(key, out.length)
+      out.push(c)
+      continue
+    }
+    const into = out[at]!
+    const probes = [...into.probes.filter((p) => p.kind !== 'conntrack'), ...c.probes.filter((p) => p.kind !== 'conntrack'), ...into.probes.filter((p) => p.kind === 'conntrack')]
+    out[at] = { ...into, name: `${into.name} + ${c.name}`, probes }
+  }
+  return out
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
-import { compareObservations, observeEngine, parseProbeLines, socketErrno } from './observe.ts'
+import { compareObservations, engineConntrackEntries, observationKey, observeEngine, parseConntrackEntries, parseProbeLines, socketErrno } from './observe.ts'
+import { natTargets } from './probes.ts'
+import { mergeSameWorlds } from './cases.ts'
+import type { ConntrackEntry } from '../engine/netfilter/types.ts'
+import { loadWorldFile } from '../engine/world/worldFile.ts'
+import { readFileSync } from 'node:fs'
 import type { Observation } from './observe.ts'
 import { probeToSend } from './probes.ts'
 import { randomWorlds } from './randomWorlds.ts'
@@ -119,5 +124,49 @@ describe('random topologies', () => {
       for (const n of Object.keys(r.world.netns)) expect(text).toContain(`pw_netns_add "\${P}${n}"`)
       for (const p of r.probes) expect(engine(r.world, p).status).toMatch(/^(reply|answer|icmp-error|local-error|error|timeout|route)$/)
     }
+  })
+})
+
+describe('conntrack: NAT bindings on both sides', () => {
+  const kernel = [
+    // A Service connection: DNAT to a backend, masqueraded (the reply goes to the node).
+    'tcp 6 117 TIME_WAIT src=10.244.1.2 dst=10.96.0.10 sport=39412 dport=80 src=10.244.2.3 dst=10.244.1.1 sport=80 dport=6080 [ASSURED] mark=0 use=1',
+    // No NAT: not compared (its TCP state depends on how the stand-in closes).
+    'tcp 6 8 CLOSE src=10.244.1.2 dst=10.244.2.3 sport=40000 dport=9 src=10.244.2.3 dst=10.244.1.2 sport=9 dport=40000 mark=0 use=1',
+    // UDP and ICMP live 30 s: not compared.
+    'udp 17 27 src=10.244.1.2 dst=10.96.0.10 sport=5000 dport=53 src=10.244.2.4 dst=10.244.1.2 sport=53 dport=5000 mark=0 use=1',
+  ].join(';')
+  it('keeps the NAT-ed TCP entries, without ephemeral ports', () => {
+    expect(parseConntrackEntries(kernel)).toEqual(['tcp 10.244.1.2 > 10.96.0.10:80 → 10.244.2.3:80 snat 10.244.1.1'])
+  })
+  it('describes the engine\'s entries the same way', () => {
+    const e: ConntrackEntry = { id: 1, orig: { src: '10.244.1.2', dst: '10.96.0.10', proto: 'tcp', sport: 33333, dport: 80 }, reply: { src: '10.244.2.3', dst: '10.244.1.1', proto: 'tcp', sport: 80, dport: 1234 }, tcpState: 'SYN_RECV', status: ['SEEN_REPLY'], mark: 0, expires: 1 }
+    const plain: ConntrackEntry = { ...e, id: 2, orig: { ...e.orig, dst: '10.244.2.3' }, reply: { ...e.reply, dst: '10.244.1.2', dport: 33333 } }
+    expect(engineConntrackEntries([e, plain])).toEqual(parseConntrackEntries(kernel))
+  })
+})
+
+describe('probes through Services', () => {
+  it('finds the VIPs that nat rules point at', () => {
+    const w = loadWorldFile(readFileSync(new URL('../../scenarios/worlds/clusterip-same-node.yaml', import.meta.url), 'utf8')).world
+    // -A PREROUTING -d 10.96.1.100/32 -p tcp --dport 80 -j TEST-SVC
+    expect(natTargets(w)).toEqual([{ netns: 'host', ip: '10.96.1.100', port: 80, proto: 'tcp' }])
+  })
+
+  it('an outcome key holds only the compared fields', () => {
+    expect(observationKey('tcp', { status: 'answer', 'served-by': 'b', app: 'web', peer: '10.0.0.1:4000' })).toBe('answer served-by=b peer=10.0.0.1')
+    expect(observationKey('ping', { status: 'timeout' })).toBe('timeout')
+  })
+
+  it('cases that build the same world are built once, with every probe', () => {
+    const w = bridgeWorld()
+    const merged = mergeSameWorlds([
+      { name: 'a', origin: '', world: w, probes: [{ kind: 'ping', from: 'pod-a', to: '10.244.1.3' }, { kind: 'conntrack', netns: 'host' }] },
+      { name: 'b', origin: '', world: bridgeWorld(), probes: [{ kind: 'tcp', from: 'pod-a', to: '10.244.1.3', port: 80 }] },
+      { name: 'c', origin: '', world: vxlanWorld(), probes: [] },
+    ])
+    expect(merged.map((c) => c.name)).toEqual(['a + b', 'c'])
+    // conntrack stays last: it reads the table after every other probe.
+    expect(merged[0]!.probes.map((p) => p.kind)).toEqual(['ping', 'tcp', 'conntrack'])
   })
 })

@@ -297,16 +297,17 @@ function ctSignature(proto: string, o: { src: string; dst: string; dport?: numbe
 }
 
 /**
- * Signatures of the TCP entries in `conntrack -L` output (the script joins lines with `;`).
- * Compared: TCP connections that were not refused. A refused one (CLOSE) lives 10 s, UDP and
- * ICMP entries 30 s: whether they are still listed depends on how long the run took.
+ * Signatures of the NAT-ed TCP entries in `conntrack -L` output (the script joins lines with
+ * `;`): the bindings Services and masquerade make. Not compared: entries without NAT (their
+ * TCP state depends on how the stand-ins close, which the engine does not model), UDP and
+ * ICMP entries (30 s: whether they are still listed depends on how long the run took).
  */
 export function parseConntrackEntries(text: string): string[] {
   const out = new Set<string>()
   for (const line of text.split(/[;\n]/)) {
     const words = line.trim().split(/\s+/)
     const proto = words[0]
-    if (proto !== 'tcp' || words[3] === 'CLOSE') continue
+    if (proto !== 'tcp') continue
     const groups: Record<string, string>[] = []
     for (const w of words) {
       const m = /^(src|dst|sport|dport)=(.+)$/.exec(w)
@@ -316,6 +317,7 @@ export function parseConntrackEntries(text: string): string[] {
     }
     const [o, r] = groups
     if (!o?.src || !o.dst || !r?.src || !r.dst) continue
+    if (r.src === o.dst && r.dst === o.src) continue // no NAT
     out.add(ctSignature(proto, { src: o.src, dst: o.dst, ...(o.dport !== undefined && { dport: Number(o.dport) }) }, { src: r.src, dst: r.dst, ...(r.sport !== undefined && { sport: Number(r.sport) }) }))
   }
   return [...out].sort()
@@ -323,7 +325,8 @@ export function parseConntrackEntries(text: string): string[] {
 
 /** The same signatures for the engine's conntrack table. */
 export function engineConntrackEntries(entries: readonly ConntrackEntry[]): string[] {
-  return [...new Set(entries.filter((e) => e.orig.proto === 'tcp' && e.tcpState !== 'CLOSE').map((e) => ctSignature(e.orig.proto, e.orig, e.reply)))].sort()
+  const natted = (e: ConntrackEntry) => e.reply.src !== e.orig.dst || e.reply.dst !== e.orig.src
+  return [...new Set(entries.filter((e) => e.orig.proto === 'tcp' && natted(e)).map((e) => ctSignature(e.orig.proto, e.orig, e.reply)))].sort()
 }
 
 /** One line for a report: `status=… key=value…`. */

@@ -19,7 +19,7 @@ import type { World } from '../engine/model/types.ts'
 import { simulate } from '../engine/sim/simulate.ts'
 import type { SimResult } from '../engine/sim/simulate.ts'
 import { renderOutcome, renderTrace } from '../engine/sim/render.ts'
-import { clusterCases, dnsFor, randomCases, testWorldCases, worldFileCases } from './cases.ts'
+import { clusterCases, dnsFor, mergeSameWorlds, randomCases, scenarioCases, testWorldCases, worldFileCases } from './cases.ts'
 import { enumerateOutcomes } from '../engine/netfilter/enumerate.ts'
 import type { DiffCase } from './cases.ts'
 import { checkKernel, runScript } from './kernel.ts'
@@ -42,7 +42,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seed: 20261126, random: 16, concurrency: 3, keep: false, verbose: false }
+  const a: Args = { seed: 20261126, random: 12, concurrency: 4, keep: false, verbose: false }
   for (const arg of argv) {
     const [k, v] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, '']
     if (k === '--json') a.json = v
@@ -273,8 +273,10 @@ async function main(): Promise<number> {
   }
   const files = worldFileCases(join(root, 'scenarios/worlds'))
   const clusters = clusterCases(join(root, 'scenarios/clusters'))
-  for (const p of [...files.problems, ...clusters.problems]) console.error(`kernel-diff: ${p}`)
-  let cases = [...files.cases, ...clusters.cases, ...testWorldCases(), ...randomCases(args.seed, args.random)]
+  const scenarios = scenarioCases(join(root, 'scenarios'))
+  for (const p of [...files.problems, ...clusters.problems, ...scenarios.problems]) console.error(`kernel-diff: ${p}`)
+  if (scenarios.skippedSends > 0) console.log(`kernel-diff: ${scenarios.skippedSends} scenario sends come after a change to the world and are not probed`)
+  let cases = mergeSameWorlds([...files.cases, ...clusters.cases, ...scenarios.cases, ...testWorldCases(), ...randomCases(args.seed, args.random)])
   if (args.only) cases = cases.filter((c) => c.name.includes(args.only!))
   const dir = mkdtempSync(join(tmpdir(), 'packetwalk-kernel-'))
   const started = performance.now()
@@ -292,7 +294,7 @@ async function main(): Promise<number> {
     passed += c.probes.length - bad.length
     failed += bad.length + (c.error ? 1 : 0)
     const mark = c.skipped ? '-' : c.error || bad.length ? '✗' : '✓'
-    console.log(`${mark} ${c.name.padEnd(34)} ${c.skipped ? `skipped: ${c.skipped}` : c.error ? c.error : `${c.probes.length - bad.length}/${c.probes.length} probes agree (${c.seconds}s)`}`)
+    console.log(`${mark} ${c.name.padEnd(40)} ${c.skipped ? `skipped: ${c.skipped}` : c.error ? c.error : `${c.probes.length - bad.length}/${c.probes.length} probes agree (${c.seconds}s)`}`)
     if (args.verbose) for (const p of c.probes) console.log(`    ${p.ok ? '✓' : '✗'} ${p.probe}  kernel: ${formatObservation(p.kernel)}`)
   }
   for (const c of reports) for (const p of c.probes.filter((x) => !x.ok)) printMismatch(c, p)
