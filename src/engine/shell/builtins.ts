@@ -529,6 +529,24 @@ const sed: Command = (io, argv) => {
   return 0
 }
 
+/** tr SET1 SET2 (one-for-one) and tr -d SET, with the escapes \0 \n \t \\. */
+const tr: Command = (io, argv) => {
+  const unesc = (x: string) => x.replace(/\\(0|n|t|\\)/g, (_m, c: string) => (c === '0' ? '\0' : c === 'n' ? '\n' : c === 't' ? '\t' : '\\'))
+  if (argv[1] === '-d' && argv[2] !== undefined) {
+    const del = new Set(unesc(argv[2]))
+    io.out([...io.stdin].filter((ch) => !del.has(ch)).join(''))
+    return 0
+  }
+  if (argv[1] === undefined || argv[2] === undefined) {
+    io.err("tr: missing operand\nTry 'tr --help' for more information.\n")
+    return 1
+  }
+  const from = unesc(argv[1])
+  const to = unesc(argv[2])
+  io.out([...io.stdin].map((ch) => (from.includes(ch) ? (to[Math.min(from.indexOf(ch), to.length - 1)] ?? ch) : ch)).join(''))
+  return 0
+}
+
 const tee: Command = (io, argv) => {
   io.out(io.stdin)
   for (const f of argv.slice(1).filter((a) => !a.startsWith('-'))) {
@@ -733,6 +751,7 @@ export const BUILTINS: Readonly<Record<string, Command>> = {
   awk,
   tee,
   sed,
+  tr,
   basename,
   dirname,
   hostname,

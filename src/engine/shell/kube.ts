@@ -67,15 +67,26 @@ function snapshot(io: Io): ClusterSnapshot | undefined {
 }
 
 function commit(io: Io, r: OperationResult): void {
+  const before = io.sh.world.cluster
   io.sh.setWorld({ ...r.world, cluster: r.cluster })
-  for (const p of r.cluster.pods) {
-    const k = `${p.namespace}/${p.name}`
-    if (io.sh.podBirth[k] === undefined) io.sh.podBirth = { ...io.sh.podBirth, [k]: io.sh.clock }
+  // Objects that appear now are born now: their AGE starts at 0s.
+  const born: Record<string, number> = {}
+  for (const p of r.cluster.pods) if (io.sh.podBirth[`${p.namespace}/${p.name}`] === undefined) born[`${p.namespace}/${p.name}`] = io.sh.clock
+  for (const s of r.cluster.services) if (!before?.services.some((x) => svcKey(x) === svcKey(s)) && io.sh.podBirth[`service:${svcKey(s)}`] === undefined) born[`service:${svcKey(s)}`] = io.sh.clock
+  for (const d of r.cluster.deployments) {
+    const k = `deployment:${d.deployment.metadata.namespace ?? 'default'}/${d.deployment.metadata.name}`
+    if (!before?.deployments.some((x) => x.deployment.metadata.name === d.deployment.metadata.name && x.deployment.metadata.namespace === d.deployment.metadata.namespace) && io.sh.podBirth[k] === undefined) born[k] = io.sh.clock
   }
+  for (const p of r.cluster.networkPolicies) {
+    const k = `networkpolicy:${p.metadata.namespace ?? 'default'}/${p.metadata.name}`
+    if (!before?.networkPolicies.some((x) => x.metadata.name === p.metadata.name && x.metadata.namespace === p.metadata.namespace) && io.sh.podBirth[k] === undefined) born[k] = io.sh.clock
+  }
+  if (Object.keys(born).length) io.sh.podBirth = { ...io.sh.podBirth, ...born }
 }
 
-function age(io: Io, pod?: PodState): string {
-  const born = pod ? io.sh.podBirth[`${pod.namespace}/${pod.name}`] : undefined
+/** AGE of an object: from when it appeared in this shell, or ten minutes for what was there before. */
+function age(io: Io, pod?: PodState, key?: string): string {
+  const born = pod ? io.sh.podBirth[`${pod.namespace}/${pod.name}`] : key !== undefined ? io.sh.podBirth[key] : undefined
   return humanDuration(io.sh.clock - (born ?? io.sh.clock - 600_000))
 }
 
@@ -229,7 +240,7 @@ function table(io: Io, c: ClusterState, kind: string, f: KubeFlags, names: reado
         ns: s.metadata.namespace ?? 'default',
         name: s.metadata.name,
         labels: s.metadata.labels ?? {},
-        cells: [s.spec.type, isHeadless(s) ? 'None' : (s.spec.clusterIP ?? '<none>'), s.spec.type === 'LoadBalancer' ? '<pending>' : '<none>', s.spec.ports.map((p) => `${p.port}${p.nodePort && s.spec.type !== 'ClusterIP' ? `:${p.nodePort}` : ''}/${p.protocol}`).join(',') || '<none>', age(io)],
+        cells: [s.spec.type, isHeadless(s) ? 'None' : (s.spec.clusterIP ?? '<none>'), s.spec.type === 'LoadBalancer' ? '<pending>' : '<none>', s.spec.ports.map((p) => `${p.port}${p.nodePort && s.spec.type !== 'ClusterIP' ? `:${p.nodePort}` : ''}/${p.protocol}`).join(',') || '<none>', age(io, undefined, `service:${svcKey(s)}`)],
         wide: [s.spec.selector ? Object.entries(s.spec.selector).map(([k, v]) => `${k}=${v}`).join(',') : '<none>'],
       }))
       break
@@ -243,7 +254,7 @@ function table(io: Io, c: ClusterState, kind: string, f: KubeFlags, names: reado
           return sl.ports.length ? sl.ports.flatMap((p) => ready.map((e) => `${e.addresses[0]!}:${p.port ?? ''}`)) : ready.map((e) => e.addresses[0]!)
         })
         const shown = addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',') || '<none>'
-        return { ns: s.metadata.namespace ?? 'default', name: s.metadata.name, cells: [shown, age(io)] }
+        return { ns: s.metadata.namespace ?? 'default', name: s.metadata.name, cells: [shown, age(io, undefined, `service:${svcKey(s)}`)] }
       })
       break
     case 'endpointslices':
@@ -263,7 +274,7 @@ function table(io: Io, c: ClusterState, kind: string, f: KubeFlags, names: reado
       break
     case 'networkpolicies':
       head = ['NAME', 'POD-SELECTOR', 'AGE']
-      rows = c.networkPolicies.filter((p) => inNs(p.metadata.namespace ?? 'default')).map((p) => ({ ns: p.metadata.namespace ?? 'default', name: p.metadata.name, cells: [formatSelector(p.spec.podSelector), age(io)] }))
+      rows = c.networkPolicies.filter((p) => inNs(p.metadata.namespace ?? 'default')).map((p) => ({ ns: p.metadata.namespace ?? 'default', name: p.metadata.name, cells: [formatSelector(p.spec.podSelector), age(io, undefined, `networkpolicy:${p.metadata.namespace ?? 'default'}/${p.metadata.name}`)] }))
       break
     case 'deployments':
       head = ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']
@@ -271,7 +282,7 @@ function table(io: Io, c: ClusterState, kind: string, f: KubeFlags, names: reado
         const ns = d.deployment.metadata.namespace ?? 'default'
         const pods = c.pods.filter((p) => p.namespace === ns && p.owner?.deployment === d.deployment.metadata.name)
         const ready = pods.filter((p) => p.ready).length
-        return { ns, name: d.deployment.metadata.name, labels: d.deployment.metadata.labels ?? {}, cells: [`${ready}/${d.deployment.spec.replicas}`, String(pods.length), String(ready), age(io)] }
+        return { ns, name: d.deployment.metadata.name, labels: d.deployment.metadata.labels ?? {}, cells: [`${ready}/${d.deployment.spec.replicas}`, String(pods.length), String(ready), age(io, undefined, `deployment:${ns}/${d.deployment.metadata.name}`)] }
       })
       break
     case 'configmaps':

@@ -101,6 +101,9 @@ export function readFile(sh: Session, netns: string, path: string): ReadResult {
     const v = readSysctl(w, netns, sh.files, path.slice('/proc/sys/'.length).replace(/\//g, '.'))
     return v !== undefined ? { ok: true, text: `${v}\n` } : { ok: false, error: 'ENOENT' }
   }
+  // The pause container's command line (curriculum 8.1: cat /proc/<pid>/cmdline | tr '\0' '\n').
+  const proc = /^\/proc\/(\d+)\/cmdline$/.exec(path)
+  if (proc && Object.values(w.netns).some((n) => n.pod?.pausePid === Number(proc[1]))) return { ok: true, text: '/pause\0' }
   const sys = sysClassNet(w, netns, path)
   if (sys !== undefined) return { ok: true, text: sys }
   if (listFiles(sh, netns).some((p) => p.startsWith(`${path}/`))) return { ok: false, error: 'EISDIR' }
