@@ -11,7 +11,8 @@ import fc from 'fast-check'
 import { generateKubeProxyDump } from '../../bench/genKubeProxyDump.ts'
 import { parseAppendFast } from './fastRule.ts'
 import type { FastTable } from './fastRule.ts'
-import { parseIptablesSave } from './save.ts'
+import { findJumpLoop, parseIptablesSave, toDraft } from './save.ts'
+import type { DraftTable } from './save.ts'
 import type { Target } from './types.ts'
 
 const SRC = new URL('../../', import.meta.url).pathname
@@ -191,5 +192,48 @@ describe('names that are properties of Object.prototype', () => {
   ])('%s → %s', (spec, code) => {
     const r = parseIptablesSave(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ${spec}\nCOMMIT\n`)
     expect(r.diagnostics.map((d) => d.code)).toContain(code)
+  })
+})
+
+describe('findJumpLoop = a plain depth-first walk', () => {
+  // The reference: the walk iptables-restore's check amounts to (mark_source_chains), without the acyclic pre-check.
+  function reference(t: DraftTable): string[] | undefined {
+    const state = new Map<string, 'visiting' | 'done'>()
+    const path: string[] = []
+    const visit = (cn: string): string[] | undefined => {
+      const s = state.get(cn)
+      if (s === 'done') return undefined
+      if (s === 'visiting') return [...path.slice(path.indexOf(cn)), cn]
+      state.set(cn, 'visiting')
+      path.push(cn)
+      for (const r of t.chains.get(cn)?.rules ?? []) {
+        if ((r.target.kind === 'jump' || r.target.kind === 'goto') && t.chains.has(r.target.chain)) {
+          const loop = visit(r.target.chain)
+          if (loop) return loop
+        }
+        if (r.matches.length === 0 && (r.target.kind === 'ACCEPT' || r.target.kind === 'DROP' || r.target.kind === 'RETURN')) break
+      }
+      path.pop()
+      state.set(cn, 'done')
+      return undefined
+    }
+    for (const b of ['INPUT', 'FORWARD', 'OUTPUT']) {
+      if (!t.chains.has(b)) continue
+      const loop = visit(b)
+      if (loop) return loop
+    }
+    return undefined
+  }
+  it('finds the same loop (or none) on random jump graphs, reachable or not', () => {
+    const chains = ['INPUT', 'A', 'B', 'C', 'D']
+    const rule = fc.tuple(fc.constantFrom(...chains), fc.constantFrom('-j', '-g', '-j RETURN', '-s 10.0.0.1 -j ACCEPT', '-j ACCEPT'), fc.constantFrom('A', 'B', 'C', 'D', 'NOPE'))
+    fc.assert(
+      fc.property(fc.array(rule, { maxLength: 10 }), (rules) => {
+        const text = `*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n:C - [0:0]\n:D - [0:0]\n${rules.map(([from, how, to]) => `-A ${from} ${how}${how === '-j' || how === '-g' ? ` ${to}` : ''}`).join('\n')}\nCOMMIT\n`
+        const d = toDraft(parseIptablesSave(text).ruleset).get('filter')!
+        expect(findJumpLoop(d)).toEqual(reference(d))
+      }),
+      { numRuns: 1000 },
+    )
   })
 })

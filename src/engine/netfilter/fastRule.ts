@@ -9,7 +9,7 @@
  * and messages never depend on which path ran (fastRule.test.ts holds the two to identical
  * rulesets on the fixtures, generated dumps and random lines).
  */
-import type { Match, PortSpec, Target } from './types.ts'
+import type { CidrValue, Match, Target } from './types.ts'
 import {
   ADDRTYPE_ORDER,
   CTSTATE_ORDER,
@@ -105,7 +105,16 @@ function word(k: number): string {
 }
 
 function is(k: number, s: string): boolean {
-  return wordQuoted[k] === 0 && textEnd[k]! - textStart[k]! === s.length && line.startsWith(s, textStart[k])
+  return wordQuoted[k] === 0 && textIs(k, s)
+}
+
+/** The text of word k is s (quoted or not). */
+function textIs(k: number, s: string): boolean {
+  const from = textStart[k]!
+  const n = s.length
+  if (textEnd[k]! - from !== n) return false
+  for (let i = 0; i < n; i++) if (line.charCodeAt(from + i) !== s.charCodeAt(i)) return false
+  return true
 }
 
 /** The grammar's isOptionWord: unquoted, and `!` or `-x…` / `--x…` with x alphanumeric. */
@@ -172,6 +181,42 @@ function protoMatch(neg: boolean, proto: string): Match {
   let m = PROTO_MATCHES.get(key)
   if (!m) PROTO_MATCHES.set(key, (m = { kind: 'proto', neg, proto }))
   return m
+}
+
+const PORT_MATCHES = new Map<number, Match>()
+/** The previous rule's comment: a chain's rules often share it. */
+let lastComment: Extract<Match, { kind: 'comment' }> | undefined
+const STATISTIC_MATCHES = new Map<number, Match>()
+const NET_MATCHES = new Map<number, Match>()
+
+/** `--sport`/`--dport` of one port: modules tcp, udp, sctp (index 0-2) × negation × side × port. */
+function portMatch(kind: 'sport' | 'dport', module: string, neg: boolean, port: number): Match {
+  const key = ((module === 'tcp' ? 0 : module === 'udp' ? 1 : 2) * 4 + (neg ? 2 : 0) + (kind === 'dport' ? 1 : 0)) * 65536 + port
+  const m = PORT_MATCHES.get(key)
+  if (m) return m
+  const made: Match = { kind, module, neg, ports: [{ from: port, to: port }] }
+  PORT_MATCHES.set(key, made)
+  return made
+}
+
+/** `-m statistic --mode random --probability p`, p already quantized. */
+function statisticMatch(p: number): Match {
+  let m = STATISTIC_MATCHES.get(p)
+  if (!m) STATISTIC_MATCHES.set(p, (m = { kind: 'statistic', mode: 'random', probability: p, neg: false, text: `--mode random --probability ${p.toFixed(11)}` }))
+  return m
+}
+
+/** `-s`/`-d` of a network (not a single host: those rarely repeat), by side × negation × prefix. */
+function netMatch(kind: 'src' | 'dst', neg: boolean, cidr: CidrValue): Match {
+  if (cidr.mask === 0xffffffff) return { kind, neg, cidr }
+  let len = 0
+  while (len < 32 && cidr.mask & (0x80000000 >>> len)) len++
+  const key = (cidr.net * 33 + len) * 4 + (neg ? 2 : 0) + (kind === 'dst' ? 1 : 0)
+  const m = NET_MATCHES.get(key)
+  if (m) return m
+  const made: Match = { kind, neg, cidr }
+  NET_MATCHES.set(key, made)
+  return made
 }
 
 /** `-m NAME` with no options of its own (`-p tcp -m tcp`). Only names modOf knows get here. */
@@ -279,7 +324,7 @@ function closeModule(matches: Match[]): boolean {
     case M_STATISTIC: {
       if (mode !== 'random' || probability === undefined) return false
       const p = quantizeProbability(probability)
-      matches.push({ kind: 'statistic', mode: 'random', probability: p, neg: false, text: `--mode random --probability ${p.toFixed(11)}` })
+      matches.push(statisticMatch(p))
       break
     }
     case M_ADDRTYPE: {
@@ -313,7 +358,7 @@ function readSpec<C extends { readonly name: string }>(t: FastTable<C>): Match[]
   let k = 1
   while (k < words) {
     let neg = false
-    if (is(k, '!')) {
+    if (wordQuoted[k] === 0 && textEnd[k]! - textStart[k]! === 1 && line.charCodeAt(textStart[k]!) === 33) {
       neg = true
       k++
       if (k >= words) return undefined
@@ -333,7 +378,7 @@ function readSpec<C extends { readonly name: string }>(t: FastTable<C>): Match[]
         // -s, -d
         const cidr = parseCidr(value)
         if (!cidr) return undefined
-        pushBase(matches, { kind: c === 115 ? 'src' : 'dst', neg, cidr })
+        pushBase(matches, netMatch(c === 115 ? 'src' : 'dst', neg, cidr))
       } else if (c === 112) {
         // -p
         let name: string
@@ -381,7 +426,7 @@ function readModuleOption(k: number, neg: boolean): boolean {
       // One value (quoted or not), and the next word must start an option (else: multi-word comment).
       if (!is(k, '--comment') || neg || a || v >= words || (wordQuoted[v] === 0 && isOptionWord(v))) return false
       if (v + 1 < words && !isOptionWord(v + 1)) return false
-      a = { kind: 'comment', text: word(v) }
+      a = lastComment && textIs(v, lastComment.text) ? lastComment : (lastComment = { kind: 'comment', text: word(v) })
       return true
     case M_PORTS:
     case M_MULTIPORT: {
@@ -389,15 +434,15 @@ function readModuleOption(k: number, neg: boolean): boolean {
       const kind = is(k, multi ? '--sports' : '--sport') ? 'sport' : is(k, multi ? '--dports' : '--dport') ? 'dport' : undefined
       if (!kind || !plainValue(v) || (kind === 'sport' ? a : b)) return false
       const value = word(v)
-      let ports: PortSpec[] | undefined
-      if (multi) ports = parsePortList(value)
+      const p = multi ? -1 : plainPort(value)
+      let m: Match
+      if (p >= 0) m = portMatch(kind, modName, neg, p)
       else {
-        const p = plainPort(value)
-        const r = p >= 0 ? { from: p, to: p } : parsePortRange(value)
-        ports = r && [r]
+        const r = multi ? undefined : parsePortRange(value)
+        const ports = multi ? parsePortList(value) : r && [r]
+        if (!ports) return false
+        m = { kind, module: modName, neg, ports }
       }
-      if (!ports) return false
-      const m: Match = { kind, module: modName, neg, ports }
       if (kind === 'sport') a = m
       else b = m
       return true

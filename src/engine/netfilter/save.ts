@@ -93,7 +93,7 @@ function freezeDraft(d: Draft, dirty: ReadonlySet<DraftChain> | undefined): Rule
     // libiptc keeps user chains sorted by name (strcmp), so every listing and save shows them so.
     const users = [...t.chains.keys()].filter((c) => !isBuiltinChain(name, c)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     const order = [...builtins, ...users]
-    const chains: Record<string, Chain> = {}
+    const entries: [string, Chain][] = []
     for (const cn of order) {
       const c = t.chains.get(cn)!
       let rules: Rule[]
@@ -109,8 +109,9 @@ function freezeDraft(d: Draft, dirty: ReadonlySet<DraftChain> | undefined): Rule
       if (c.counters) chain.counters = c.counters
       chain.rules = rules
       if (c.source) chain.source = c.source
-      chains[cn] = chain
+      entries.push([cn, chain])
     }
+    const chains: Record<string, Chain> = Object.fromEntries(entries)
     tables[name] = { name, chains, order }
   }
   return { tables }
@@ -129,7 +130,8 @@ function finishRule(r: DraftRule, id: string, table: TableName, chain: string): 
  * refuses such a table at commit time (net/ipv4/netfilter/ip_tables.c mark_source_chains),
  * following only reachable rules (none after an unconditional ACCEPT/DROP/RETURN).
  */
-export function findJumpLoop(t: DraftTable): string[] | undefined {
+export function findJumpLoop(t: DraftTable, targets?: ReadonlyMap<Target, DraftChain>): string[] | undefined {
+  if (acyclic(t, targets)) return undefined
   const VISITING = 1
   const DONE = 2
   // By chain name: one lookup per jump (names repeat, so their hashes are cached).
@@ -142,7 +144,8 @@ export function findJumpLoop(t: DraftTable): string[] | undefined {
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!
       const tg = r.target
-      if (tg.kind === 'jump' || tg.kind === 'goto') {
+      const kind = tg.kind
+      if (kind === 'jump' || kind === 'goto') {
         const s = state.get(tg.chain)
         if (s === VISITING) return [...path.slice(path.indexOf(tg.chain)), tg.chain]
         if (s === undefined) {
@@ -150,9 +153,7 @@ export function findJumpLoop(t: DraftTable): string[] | undefined {
           const loop = next ? visit(next) : (state.set(tg.chain, DONE), undefined)
           if (loop) return loop
         }
-      }
-      // Rules after an unconditional ACCEPT/DROP/RETURN are unreachable; the kernel does not follow them.
-      if (r.matches.length === 0 && (tg.kind === 'ACCEPT' || tg.kind === 'DROP' || tg.kind === 'RETURN')) break
+      } else if ((kind === 'ACCEPT' || kind === 'DROP' || kind === 'RETURN') && r.matches.length === 0) break // rules after an unconditional verdict are unreachable; the kernel does not follow them
     }
     path.pop()
     state.set(c.name, DONE)
@@ -165,6 +166,50 @@ export function findJumpLoop(t: DraftTable): string[] | undefined {
     if (loop) return loop
   }
   return undefined
+}
+
+/**
+ * True when the table's jump graph has no cycle at all, reachable or not (Kahn's algorithm,
+ * walking the chains in the order they were made, which is also their order in memory). Most
+ * tables are acyclic; only the others need findJumpLoop's depth-first walk. `targets` maps
+ * shared jump Targets to their chains, sparing a lookup by name.
+ */
+function acyclic(t: DraftTable, targets: ReadonlyMap<Target, DraftChain> | undefined): boolean {
+  const index = new Map<DraftChain, number>()
+  const chains: DraftChain[] = []
+  for (const c of t.chains.values()) {
+    index.set(c, chains.length)
+    chains.push(c)
+  }
+  const n = chains.length
+  const indegree = new Int32Array(n)
+  const first = new Int32Array(n + 1)
+  const edges: number[] = []
+  for (let i = 0; i < n; i++) {
+    first[i] = edges.length
+    for (const r of chains[i]!.rules) {
+      const tg = r.target
+      const kind = tg.kind
+      if (kind === 'jump' || kind === 'goto') {
+        const next = targets?.get(tg) ?? t.chains.get(tg.chain)
+        if (next) {
+          const j = index.get(next)!
+          edges.push(j)
+          indegree[j]!++
+        }
+      } else if ((kind === 'ACCEPT' || kind === 'DROP' || kind === 'RETURN') && r.matches.length === 0) break
+    }
+  }
+  first[n] = edges.length
+  const queue = new Int32Array(n)
+  let head = 0
+  let tail = 0
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) queue[tail++] = i
+  while (head < tail) {
+    const i = queue[head++]!
+    for (let e = first[i]!; e < first[i + 1]!; e++) if (--indegree[edges[e]!]! === 0) queue[tail++] = edges[e]!
+  }
+  return tail === n
 }
 
 // ---------------------------------------------------------------------------------------
@@ -236,7 +281,8 @@ export function parseIptablesSave(text: string, opts: { file?: string; lineOffse
     // `-A CHAIN …` in the shapes kube-proxy writes: the fast path, read in place, when it is
     // sure to build what the general path would (it declines anything else, including every
     // line the general path would report on).
-    if (!fast || !r.appendFast(text, start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end, lineNo)) {
+    const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end
+    if (!fast || !(r.appendFast(text, start, stop, lineNo) || r.declareFast(text, start, stop, lineNo))) {
       const line = text.slice(start, end)
       r.line(line.endsWith('\r') ? line.slice(0, -1) : line, lineNo)
     }
@@ -285,9 +331,32 @@ class SaveReader {
     return true
   }
 
+  /** `:NAME - [0:0]`, a new user chain, the way iptables-save writes it; false for anything else. */
+  declareFast(text: string, start: number, end: number, lineNo: number): boolean {
+    const cur = this.cur
+    if (!cur || text.charCodeAt(start) !== 58 || end - start < 10 || !text.startsWith(' - [0:0]', end - 8)) return false
+    const stop = end - 8
+    for (let i = start + 1; i < stop; i++) {
+      const c = text.charCodeAt(i)
+      if (c <= 32 || c >= 127 || c === 34 || c === 39) return false
+    }
+    const name = text.slice(start + 1, stop)
+    if (isBuiltinChain(cur.name, name) || cur.chains.has(name)) return false
+    this.lastLine = lineNo
+    cur.chains.set(name, { name, counters: [0, 0], rules: [], source: sourceAt(this.ctx, lineNo) })
+    return true
+  }
+
+  /** Jump Targets the fast path shared, back to their chains. */
+  private targetChains(): Map<Target, DraftChain> {
+    const m = new Map<Target, DraftChain>()
+    for (const [c, tg] of this.jumps) m.set(tg, c)
+    return m
+  }
+
   commit(lineNo: number, lineText: string): void {
     if (this.cur) {
-      const loop = findJumpLoop(this.cur)
+      const loop = findJumpLoop(this.cur, this.targetChains())
       if (loop) diag(this.ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${this.cur.name}; the kernel refuses this table at COMMIT`, lineNo, 1, lineText, 'break the loop: a chain must not jump back into a chain that leads to it')
     }
     this.cur = undefined
@@ -424,7 +493,7 @@ class SaveReader {
     if (cur || this.skipping) {
       diag(ctx, 'NF003', 'error', `table ${cur?.name ?? ''} not closed: COMMIT expected at line ${this.lastLine + 1 + ctx.lineOffset}`, this.lastLine + 1, 1, undefined, 'end each table with a COMMIT line')
       if (cur) {
-        const loop = findJumpLoop(cur)
+        const loop = findJumpLoop(cur, this.targetChains())
         if (loop) diag(ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${cur.name}`, this.lastLine + 1, 1, undefined)
       }
     }
