@@ -12,7 +12,7 @@
 import { resolverQueries } from '../kube/dns.ts'
 import type { DnsMessage, DnsRecord } from '../wire/packet.ts'
 import { isIpv4 } from '../wire/addr.ts'
-import { queryDns, queryError } from './dnsClient.ts'
+import { queryDns, queryError, resolveHost } from './dnsClient.ts'
 import type { DnsQueryResult } from './dnsClient.ts'
 import type { Command, Io } from './session.ts'
 import { dnsWireLength } from './tcpdumpPrint.ts'
@@ -41,10 +41,18 @@ export const nslookup: Command = (io, argv) => {
     return 1
   }
   const rc = resolver(io)
-  const server = pos[1] ?? rc?.nameservers[0]
+  let server = pos[1] ?? rc?.nameservers[0]
   if (server === undefined) {
     io.out(';; no servers could be reached\n\n')
     return 1
+  }
+  if (!isIpv4(server)) {
+    const r = resolveHost(io, server)
+    if (!r.ip) {
+      io.err(`nslookup: couldn't get address for '${server}': not found\n`)
+      return 1
+    }
+    server = r.ip
   }
   if (isIpv4(name) && type === 'A') {
     type = 'PTR'
@@ -143,7 +151,15 @@ export const dig: Command = (io, argv) => {
     else name ??= a
   }
   const rc = resolver(io)
-  const srv = server ?? rc?.nameservers[0]
+  let srv = server ?? rc?.nameservers[0]
+  if (srv !== undefined && !isIpv4(srv)) {
+    const r = resolveHost(io, srv)
+    if (!r.ip) {
+      io.err(`dig: couldn't get address for '${srv}': not found\n`)
+      return 10
+    }
+    srv = r.ip
+  }
   const args = argv.slice(1).join(' ')
   const banner = `\n; <<>> DiG 9.18.49-1~deb12u3-Debian <<>> ${args}\n${server !== undefined ? '; (1 server found)\n' : ''};; global options: +cmd\n`
   if (name === undefined) name = '.'

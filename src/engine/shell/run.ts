@@ -345,6 +345,12 @@ class Interp {
       exec: (next, o = {}) => this.exec(next, { ...s, netns: o.netns ?? s.netns, stdin: o.stdin ?? '', env: { ...(s.env ?? this.sh.env), ...o.env } }),
       run: (text, o = {}) => this.runText(text, { ...s, netns: o.netns ?? s.netns, stdin: o.stdin ?? '' }),
     }
-    return cmd(io, argv)
+    try {
+      return cmd(io, argv)
+    } catch (e) {
+      // A bug in a command must not take the terminal down: say so, as a crashed program would.
+      s.err(`packetwalk: internal error in ${name}: ${e instanceof Error ? e.message : String(e)}\n`)
+      return 70
+    }
   }
 }

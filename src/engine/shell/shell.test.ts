@@ -429,3 +429,16 @@ describe('tab completion', () => {
     expect(complete(c.state, 'kubectl exec cl')).toEqual(['client'])
   })
 })
+
+describe('robustness', () => {
+  const words = ['pod-a', 'pod-b', 'cni0', 'eth0', 'veth-a', 'nope', '10.244.1.2', '10.244.1.3/24', '10.96.0.10', '0', '999999', '-1', '', 'up', 'down', 'master', 'netns', 'dev', 'via', 'type', 'bridge', 'veth', 'vxlan', 'peer', 'name', 'id', '42', '"quoted arg"', '$X', '|', '&&']
+  const heads = ['ip link set', 'ip link add', 'ip addr add', 'ip addr del', 'ip route add', 'ip route del', 'ip route get', 'ip neigh add', 'ip netns add', 'ip netns del', 'ip netns exec', 'ip -j -d link show', 'bridge fdb add', 'bridge link', 'iptables -t nat -A', 'iptables -D', 'sysctl -w', 'ping -c 1', 'curl', 'nc -vz', 'nslookup', 'dig', 'tcpdump -i', 'kubectl get', 'kubectl exec', 'crictl inspectp', 'cat', 'ls', 'kill', 'CNI_COMMAND=ADD /opt/cni/bin/bridge']
+  prop.prop([fc.array(fc.tuple(fc.constantFrom(...heads), fc.array(fc.constantFrom(...words), { maxLength: 6 })), { maxLength: 12 })], { numRuns: 60 })('random command sequences never hit an internal error', (cmds) => {
+    const s = shell()
+    s.run(...EXERCISE_1)
+    for (const [head, args] of cmds) {
+      const r = s.run(`${head} ${args.join(' ')}`)
+      expect(r.stderr).not.toContain('internal error')
+    }
+  })
+})
