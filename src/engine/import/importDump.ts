@@ -61,6 +61,29 @@ function newAcc(name: string, nameFrom: ImportedNode['nameFrom']): NodeAcc {
   return { name, nameFrom, files: [], links: [], routes: [], neigh: [], fdb: [], ruleset: EMPTY_RULESET, declaredBuiltins: new Set(), nftTables: false, sysctl: [], conntrack: [], ipRules: [], flannelEnv: {}, cni: [], formats: [], localIps: [] }
 }
 
+/** How far an import has got, for a progress bar: reported before each block is read and after each input. */
+export interface ImportProgress {
+  inputsDone: number
+  readonly inputs: number
+  blocksDone: number
+  /** Blocks found so far (an input is split when its turn comes). */
+  blocks: number
+  linesDone: number
+  lines: number
+}
+
+export interface ImportOptions {
+  /** Called with the counts so far (one mutable object, copy what you keep); never changes the result. */
+  readonly onProgress?: (p: Readonly<ImportProgress>) => void
+}
+
+/** Lines as splitLines counts them (CRLF, LF or CR), without building them. */
+function countLines(text: string): number {
+  if (text === '') return 0
+  const n = (text.match(/\r\n|\n|\r/g) ?? []).length
+  return /(?:\r\n|\n|\r)$/.test(text) ? n : n + 1
+}
+
 /**
  * Import node dumps (files or pastes). A folder is one input per file with `node` set to
  * the folder's name; a collector bundle names its node itself.
@@ -70,7 +93,10 @@ function newAcc(name: string, nameFrom: ImportedNode['nameFrom']): NodeAcc {
  * r.nodes[0]?.name // 'w1'
  * r.nodes[0]?.routes[0]?.via // '10.0.0.1'
  */
-export function importDumps(inputs: readonly DumpInput[]): ImportResult {
+export function importDumps(inputs: readonly DumpInput[], opts: ImportOptions = {}): ImportResult {
+  const onProgress = opts.onProgress
+  const progress: ImportProgress = { inputsDone: 0, inputs: inputs.length, blocksDone: 0, blocks: 0, linesDone: 0, lines: 0 }
+  if (onProgress) for (const input of inputs) progress.lines += countLines(input.text)
   const nodes = new Map<string, NodeAcc>()
   const notUnderstood: { file: string; line: number; text: string }[] = []
   const unsupported: { file: string; line: number; format: string; message: string }[] = []
@@ -110,7 +136,14 @@ export function importDumps(inputs: readonly DumpInput[]): ImportResult {
       return acc
     }
     const touched = new Set<NodeAcc>()
+    progress.blocks += split.length
     for (const b of split) {
+      if (onProgress) {
+        // Reported before the block is read: what is done so far.
+        onProgress(progress)
+        progress.blocksDone++
+        progress.linesDone += b.lines.length
+      }
       const first = b.lines[0]
       const last = b.lines[b.lines.length - 1]
       if (!first || !last) continue
@@ -151,6 +184,8 @@ export function importDumps(inputs: readonly DumpInput[]): ImportResult {
       }
       for (const acc of touched) for (const ip of input.localIps) if (!acc.localIps.includes(ip)) acc.localIps.push(ip)
     }
+    progress.inputsDone++
+    onProgress?.(progress)
   }
 
   const out: ImportedNode[] = []

@@ -1,0 +1,128 @@
+/**
+ * The import worker's message protocol: the page sends one `import` request with the inputs;
+ * the worker answers with `progress` messages (throttled), then exactly one `done` or
+ * `failed`. Everything sent is plain JSON-serialisable data (the ImportResult and the World
+ * the tracer walks), so the page can also keep or store it. Cancelling is the page's job: it
+ * terminates the worker, which stops a parse mid-block.
+ *
+ * `runImport` is the worker's whole body as a pure function of the request, a `post`
+ * callback and a clock, so it is unit-tested without a worker.
+ */
+import { importDumps } from '../../engine/import/importDump.ts'
+import { importToWorld } from '../../engine/import/toWorld.ts'
+import type { DumpInput, ImportResult } from '../../engine/import/types.ts'
+import type { World } from '../../engine/model/types.ts'
+import { anonymiseInputs } from './anonymise.ts'
+import type { AnonymiseCounts } from './anonymise.ts'
+
+export interface ImportRequest {
+  readonly type: 'import'
+  readonly id: number
+  readonly inputs: readonly DumpInput[]
+  /** Anonymise the texts with this key before reading them. */
+  readonly anonymiseKey?: string
+}
+
+export type ImportStage = 'anonymising' | 'reading' | 'building'
+
+export interface ImportProgressMessage {
+  readonly type: 'progress'
+  readonly id: number
+  readonly stage: ImportStage
+  readonly inputsDone: number
+  readonly inputs: number
+  readonly blocksDone: number
+  readonly blocks: number
+  readonly linesDone: number
+  readonly lines: number
+}
+
+export interface ImportDoneMessage {
+  readonly type: 'done'
+  readonly id: number
+  readonly result: ImportResult
+  readonly world: World
+  /** The texts as read (anonymised when asked): what the page shows beside the result. */
+  readonly shown?: readonly DumpInput[]
+  readonly anonymised?: AnonymiseCounts
+  /** Milliseconds spent in each stage. */
+  readonly ms: { readonly anonymise: number; readonly read: number; readonly build: number }
+}
+
+export interface ImportFailedMessage {
+  readonly type: 'failed'
+  readonly id: number
+  readonly message: string
+}
+
+export type ImportMessage = ImportProgressMessage | ImportDoneMessage | ImportFailedMessage
+
+/** Whether a message from the page is a well-formed request (the worker answers anything else with `failed`). */
+export function isImportRequest(x: unknown): x is ImportRequest {
+  if (typeof x !== 'object' || x === null) return false
+  const r = x as Record<string, unknown>
+  if (r.type !== 'import' || typeof r.id !== 'number' || !Array.isArray(r.inputs)) return false
+  if (r.anonymiseKey !== undefined && typeof r.anonymiseKey !== 'string') return false
+  return r.inputs.every((i: unknown) => {
+    if (typeof i !== 'object' || i === null) return false
+    const d = i as Record<string, unknown>
+    return typeof d.name === 'string' && typeof d.text === 'string' && (d.node === undefined || typeof d.node === 'string') && (d.localIps === undefined || (Array.isArray(d.localIps) && d.localIps.every((ip) => typeof ip === 'string')))
+  })
+}
+
+/** At most one progress message per this many milliseconds (the first and the last always go). */
+export const PROGRESS_EVERY_MS = 50
+
+/**
+ * Run one import request: anonymise if asked, read every input with progress, build the
+ * world, and post the result. Never throws: an unexpected error becomes a `failed` message.
+ *
+ * @example
+ * const posted: ImportMessage[] = []
+ * runImport({ type: 'import', id: 1, inputs: [{ name: 'r.txt', text: 'default via 10.0.0.1 dev eth0\n' }] }, (m) => posted.push(m))
+ * posted.at(-1)?.type // 'done'
+ */
+export function runImport(req: ImportRequest, post: (m: ImportMessage) => void, now: () => number = () => performance.now()): void {
+  try {
+    let last = -Infinity
+    const progress = (stage: ImportStage, p: Omit<ImportProgressMessage, 'type' | 'id' | 'stage'>, force = false) => {
+      const t = now()
+      if (!force && t - last < PROGRESS_EVERY_MS) return
+      last = t
+      post({ type: 'progress', id: req.id, stage, inputsDone: p.inputsDone, inputs: p.inputs, blocksDone: p.blocksDone, blocks: p.blocks, linesDone: p.linesDone, lines: p.lines })
+    }
+    const t0 = now()
+    let inputs = req.inputs
+    let anonymised: AnonymiseCounts | undefined
+    if (req.anonymiseKey !== undefined) {
+      progress('anonymising', { inputsDone: 0, inputs: inputs.length, blocksDone: 0, blocks: 0, linesDone: 0, lines: 0 }, true)
+      const a = anonymiseInputs(inputs, req.anonymiseKey)
+      inputs = a.inputs
+      anonymised = a.counts
+    }
+    const t1 = now()
+    let final = { inputsDone: 0, inputs: inputs.length, blocksDone: 0, blocks: 0, linesDone: 0, lines: 0 }
+    progress('reading', final, true)
+    const result = importDumps(inputs, {
+      onProgress: (p) => {
+        final = { ...p }
+        progress('reading', final)
+      },
+    })
+    progress('building', final, true)
+    const t2 = now()
+    const world = importToWorld(result)
+    const t3 = now()
+    post({
+      type: 'done',
+      id: req.id,
+      result,
+      world,
+      ...(req.anonymiseKey !== undefined && { shown: inputs }),
+      ...(anonymised && { anonymised }),
+      ms: { anonymise: t1 - t0, read: t2 - t1, build: t3 - t2 },
+    })
+  } catch (e) {
+    post({ type: 'failed', id: req.id, message: e instanceof Error ? e.message : String(e) })
+  }
+}

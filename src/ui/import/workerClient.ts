@@ -1,0 +1,76 @@
+/**
+ * The page's side of the import worker: start a job, hear its progress, get its result, or
+ * cancel it. One worker is kept between jobs; cancelling (or starting a new job while one
+ * runs) terminates it, which stops a parse mid-block, and the next job starts a fresh one.
+ */
+import type { DumpInput } from '../../engine/import/types.ts'
+import type { ImportDoneMessage, ImportMessage, ImportProgressMessage, ImportRequest } from './protocol.ts'
+
+export type JobEnd = { readonly kind: 'done'; readonly message: ImportDoneMessage } | { readonly kind: 'failed'; readonly message: string } | { readonly kind: 'cancelled' }
+
+export interface ImportJob {
+  readonly id: number
+  readonly end: Promise<JobEnd>
+  readonly cancel: () => void
+}
+
+let worker: Worker | undefined
+let running: { id: number; settle: (e: JobEnd) => void } | undefined
+let seq = 0
+
+function createWorker(): Worker {
+  const w = new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module', name: 'packetwalk-import' })
+  w.addEventListener('message', (e: MessageEvent<ImportMessage>) => onMessage(e.data))
+  w.addEventListener('error', (e) => {
+    e.preventDefault()
+    if (running) running.settle({ kind: 'failed', message: `the import worker stopped: ${e.message || 'it could not start'}` })
+    dropWorker()
+  })
+  return w
+}
+
+let progressListener: ((p: ImportProgressMessage) => void) | undefined
+
+function onMessage(m: ImportMessage): void {
+  if (!running || m.id !== running.id) return
+  if (m.type === 'progress') progressListener?.(m)
+  else if (m.type === 'done') running.settle({ kind: 'done', message: m })
+  else running.settle({ kind: 'failed', message: m.message })
+}
+
+function dropWorker(): void {
+  worker?.terminate()
+  worker = undefined
+}
+
+/** Start reading inputs in the worker; a job already running is cancelled first. */
+export function startImportJob(inputs: readonly DumpInput[], opts: { readonly anonymiseKey?: string; readonly onProgress?: (p: ImportProgressMessage) => void } = {}): ImportJob {
+  if (running) cancelRunning()
+  const id = ++seq
+  let settle!: (e: JobEnd) => void
+  const end = new Promise<JobEnd>((resolve) => {
+    settle = (e) => {
+      if (running?.id === id) running = undefined
+      resolve(e)
+    }
+  })
+  running = { id, settle }
+  progressListener = opts.onProgress
+  worker ??= createWorker()
+  const req: ImportRequest = { type: 'import', id, inputs, ...(opts.anonymiseKey !== undefined && { anonymiseKey: opts.anonymiseKey }) }
+  worker.postMessage(req)
+  return {
+    id,
+    end,
+    cancel: () => {
+      if (running?.id === id) cancelRunning()
+    },
+  }
+}
+
+function cancelRunning(): void {
+  const r = running
+  running = undefined
+  dropWorker()
+  r?.settle({ kind: 'cancelled' })
+}
