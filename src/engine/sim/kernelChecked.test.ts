@@ -152,6 +152,14 @@ describe('frames bigger than a device\'s MTU (is_skb_forwardable: MTU + 4 for a 
     expect(r.outcome.deliveredNetns).toBe('pod-b')
   })
 
+  it('with bridge-nf-call-iptables=1 the bridge port holds IPv4 to its MTU exactly (br_nf_dev_queue_xmit)', () => {
+    // Kernel: 1404 bytes with DF from pod-a get no answer when br_netfilter is on, one when it is off.
+    let w = bridgeWorld({ brNf: true })
+    w = setLinkMtu(setLinkMtu(w, 'host', 'veth-b', 1400), 'pod-b', 'eth0', 1400)
+    const r = run(w, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp', size: 1404, df: true })
+    expect(r.outcome.dropReason).toMatch(/larger than the MTU of veth-b in host \(1404 > 1400\)/)
+  })
+
   it('a fragmented packet travels as fragments: 1600 bytes without DF from pod-b arrive in 1400-byte pieces', () => {
     const r = run(world(), { from: 'pod-b', to: '10.244.1.2', proto: 'icmp', size: 1600, df: false })
     expect(r.outcome.deliveredNetns).toBe('pod-a')

@@ -773,7 +773,10 @@ function bridgePortOut(ctx: Ctx, nsName: string, br: BridgeLink, port: string, f
     out = withEthernet(s.pkt, eth.src, eth.dst)
   }
   const portDev = link(ctx, nsName, port)
-  if (portDev && !fitsDevice(ctx, nsName, portDev, out, `the bridge port`)) return
+  // A bridged IPv4 frame that went through br_netfilter leaves by br_nf_dev_queue_xmit, which
+  // holds it to the port's MTU exactly (no VLAN allowance) and drops it when DF is set.
+  const exact = ingress !== undefined && ns(ctx, nsName).sysctl['net.bridge.bridge-nf-call-iptables'] && findHeader(out, 'ipv4') >= 0
+  if (portDev && !fitsDevice(ctx, nsName, portDev, out, `the bridge port`, exact ? 0 : 4)) return
   record(ctx, { kind: 'tx', netns: nsName, dev: port, packet: out, explain: `bridge ${br.name} sends it out of port ${port}` })
   transmit(ctx, nsName, port, out)
 }
@@ -783,10 +786,10 @@ function bridgePortOut(ctx: Ctx, nsName: string, br: BridgeLink, port: string, f
  * kernel checks it (is_skb_forwardable): a bridge's egress port, a veth's receiving end, a NIC.
  * The local IP stack already cuts its packets to the MTU; bridged frames are not cut.
  */
-function fitsDevice(ctx: Ctx, nsName: string, dev: Link, frame: Packet, what: string): boolean {
+function fitsDevice(ctx: Ctx, nsName: string, dev: Link, frame: Packet, what: string, slack = 4): boolean {
   const h = ipOf(frame)
   const len = h && wireLength(h)
-  if (len === undefined || len <= dev.mtu + 4) return true
+  if (len === undefined || len <= dev.mtu + slack) return true
   drop(ctx, nsName, frame, `the ${len}-byte packet is too big for ${what} ${dev.name} (MTU ${dev.mtu}): the frame is dropped, no ICMP error`, { dev: dev.name, reason: `frame larger than the MTU of ${dev.name} in ${nsName} (${len} > ${dev.mtu})` })
   return false
 }
