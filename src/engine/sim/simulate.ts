@@ -773,10 +773,16 @@ function bridgePortOut(ctx: Ctx, nsName: string, br: BridgeLink, port: string, f
     out = withEthernet(s.pkt, eth.src, eth.dst)
   }
   const portDev = link(ctx, nsName, port)
-  // A bridged IPv4 frame that went through br_netfilter leaves by br_nf_dev_queue_xmit, which
-  // holds it to the port's MTU exactly (no VLAN allowance) and drops it when DF is set.
-  const exact = ingress !== undefined && ns(ctx, nsName).sysctl['net.bridge.bridge-nf-call-iptables'] && findHeader(out, 'ipv4') >= 0
-  if (portDev && !fitsDevice(ctx, nsName, portDev, out, `the bridge port`, exact ? 0 : 4)) return
+  // A bridged IPv4 frame that went through br_netfilter leaves by br_nf_dev_queue_xmit: bigger
+  // than the port's MTU, it is dropped when DF is set, else cut into fragments of the bridge's
+  // MTU (its fake route's), which must then fit the port like any frame.
+  const h = ipOf(out)
+  if (portDev && h && ingress !== undefined && ns(ctx, nsName).sysctl['net.bridge.bridge-nf-call-iptables'] && wireLength(h) > portDev.mtu) {
+    if (h.df) return void fitsDevice(ctx, nsName, portDev, out, `the bridge port (br_netfilter: DF set)`, 0)
+    out = fragmentTo(out, br.mtu)
+    record(ctx, { kind: 'note', netns: nsName, dev: port, packet: out, explain: `br_netfilter refragments the ${h.length}-byte packet to ${br.name}'s MTU (${br.mtu}) for port ${port} (MTU ${portDev.mtu})`, notSimulated: ['IP fragmentation: the fragments are shown as one packet'] })
+  }
+  if (portDev && !fitsDevice(ctx, nsName, portDev, out, `the bridge port`)) return
   record(ctx, { kind: 'tx', netns: nsName, dev: port, packet: out, explain: `bridge ${br.name} sends it out of port ${port}` })
   transmit(ctx, nsName, port, out)
 }
