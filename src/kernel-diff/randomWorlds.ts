@@ -39,7 +39,8 @@ function lanWorld(rng: Rng, id: number): RandomWorld {
   const net = randomInt(rng, 20, 200)
   const brIp = chance(rng, 0.7)
   const mtus = Array.from({ length: n }, () => oneOf(rng, [1500, 1500, 1400, 1280]))
-  let w = addNetns(emptyWorld(), newNetns('host', 'host', { sysctl: { 'net.ipv4.ip_forward': chance(rng, 0.5) } }))
+  const brNf = chance(rng, 0.4)
+  let w = addNetns(emptyWorld(), newNetns('host', 'host', { sysctl: { 'net.ipv4.ip_forward': chance(rng, 0.5), 'net.bridge.bridge-nf-call-iptables': brNf } }))
   w = addLink(w, 'host', { kind: 'bridge', name: 'br0', ageingTime: 300, mac: mac(id, 0), mtu: Math.min(...mtus) })
   w = setLinkUp(w, 'host', 'br0', true)
   if (brIp) w = addAddr(w, 'host', 'br0', `10.${net}.0.1/24`)
@@ -58,15 +59,14 @@ function lanWorld(rng: Rng, id: number): RandomWorld {
     if (i > 0) w = listen(w, pod, [{ proto: 'tcp', port: 80, app: 'web' }, ...(chance(rng, 0.5) ? [{ proto: 'udp' as const, port: 5353, app: 'echo' }] : [])])
   }
   const probes: Probe[] = []
-  // Frames bigger than the egress port's MTU: does the bridge pass them?
+  // Frames bigger than the egress port's MTU: does the bridge pass them (MTU + 4 without br_netfilter)?
   const big = mtus.findIndex((m) => m === 1500)
   const small = mtus.findIndex((m) => m < 1500)
   if (big >= 0 && small >= 0) {
-    probes.push({ kind: 'ping', from: `pod${big}`, to: `10.${net}.0.${10 + small}`, size: 1500, df: true })
-    probes.push({ kind: 'ping', from: `pod${big}`, to: `10.${net}.0.${10 + small}`, size: mtus[small]!, df: true })
+    for (const size of [1500, mtus[small]!, mtus[small]! + 4, mtus[small]! + 5]) probes.push({ kind: 'ping', from: `pod${big}`, to: `10.${net}.0.${10 + small}`, size, df: true })
   }
   if (brIp) probes.push({ kind: 'ping', from: 'pod0', to: '10.9.9.9' })
-  return { name: `lan-${id}`, world: w, probes, params: `pods=${n} mtus=${mtus.join('/')} bridgeIp=${brIp}` }
+  return { name: `lan-${id}`, world: w, probes, params: `pods=${n} mtus=${mtus.join('/')} bridgeIp=${brIp} bridge-nf=${brNf}` }
 }
 
 /** a — r1 — r2 — b: routers with or without forwarding, odd routes at r1 or a, MTUs per link. */
