@@ -5,6 +5,7 @@
  *   warm FILE N       N more parses after that first one, same process
  *   trace FILE N      traceWorld of one packet, client pod → a ClusterIP of the dump, N times
  *   outcomes E N      traceWorldAll, client pod → a Service with E endpoints on 3 nodes, N times
+ *   outcomes-dump E N traceWorldAll in the dump world (one node): 50 services × E endpoints, N times
  * Times are milliseconds from performance.now() around the engine call only.
  */
 import { readFileSync } from 'node:fs'
@@ -16,6 +17,7 @@ import { resolveSource, resolveTarget } from '../engine/session.ts'
 import type { SendSpec } from '../engine/sim/trace.ts'
 import { clusterIp, dumpWorld } from './dumpWorld.ts'
 import { generateCluster } from './genCluster.ts'
+import { generateKubeProxyDump } from './genKubeProxyDump.ts'
 
 function time(f: () => unknown): number {
   const t0 = performance.now()
@@ -48,6 +50,16 @@ if (cmd === 'parse' || cmd === 'warm' || cmd === 'trace') {
     const ms = Array.from({ length: count }, (_, i) => time(() => (r = traceWorld(world, send, { seed: i, now: 0 }))))
     out({ ms, verdict: r.outcome.verdict, dnat: r.outcome.dnat ?? null, steps: r.steps.length })
   }
+} else if (cmd === 'outcomes-dump') {
+  const endpoints = Number(arg)
+  const parsed = parseIptablesSave(generateKubeProxyDump(50, endpoints))
+  const target = 38
+  const world = dumpWorld(parsed.ruleset, target, endpoints)
+  const send: SendSpec = { from: 'client', to: clusterIp(target), proto: 'tcp', dport: 80 }
+  let o = traceWorldAll(world, send, { now: 0 })
+  for (let i = 0; i < 3; i++) o = traceWorldAll(world, send, { now: 0 })
+  const ms = Array.from({ length: count }, () => time(() => (o = traceWorldAll(world, send, { now: 0 }))))
+  out({ ms, outcomes: o.length, probability: o.reduce((s, x) => s + x.probability, 0), steps: o.reduce((s, x) => s + x.steps.length, 0), delivered: o.filter((x) => x.verdict === 'delivered').length })
 } else if (cmd === 'outcomes') {
   const c = generateCluster(1, Number(arg))
   const loaded = loadClusterText(c.text, { file: 'bench-cluster.yaml', seed: 1 })
@@ -58,7 +70,7 @@ if (cmd === 'parse' || cmd === 'warm' || cmd === 'trace') {
   let o = traceWorldAll(world, send, { now: 0 })
   for (let i = 0; i < 3; i++) o = traceWorldAll(world, send, { now: 0 })
   const ms = Array.from({ length: count }, () => time(() => (o = traceWorldAll(world, send, { now: 0 }))))
-  out({ ms, outcomes: o.length, probability: o.reduce((s, x) => s + x.probability, 0), steps: o.reduce((s, x) => s + x.steps.length, 0) })
+  out({ ms, outcomes: o.length, probability: o.reduce((s, x) => s + x.probability, 0), steps: o.reduce((s, x) => s + x.steps.length, 0), delivered: o.filter((x) => x.verdict === 'delivered').length })
 } else {
   process.stderr.write('usage: node bench.mjs parse|warm|trace FILE [N] | outcomes ENDPOINTS [N]\n')
   process.exitCode = 2

@@ -16,7 +16,7 @@ const deployments = Number(q.get('deployments') ?? 13)
 const replicas = Number(q.get('replicas') ?? 23)
 
 export interface BenchProbe {
-  /** performance.now() marks: build start/end, store ready, graph painted. */
+  /** performance.now() marks: build start/end, store ready, first graph node in the DOM (layout done), graph painted. */
   readonly marks: Record<string, number>
   readonly info: Record<string, number>
   /** Durations (ms) of long tasks seen so far (PerformanceObserver 'longtask'). */
@@ -111,6 +111,7 @@ if (q.get('s') !== ID) {
 
 // Graph painted: React Flow's nodes are measured and placed (graph-ready), then two frames.
 const painted = new MutationObserver(() => {
+  if (probe.marks.firstNode === undefined && document.querySelector('.react-flow__node')) probe.marks.firstNode = performance.now()
   if (!document.querySelector('[data-testid="graph-ready"]')) return
   painted.disconnect()
   requestAnimationFrame(() => requestAnimationFrame(() => {
