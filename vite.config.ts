@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url'
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vite'
+import { packetwalkScenarios } from './src/ui/build/scenarioPlugin.ts'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 
@@ -10,7 +11,8 @@ export default defineConfig({
   root: here('./src'),
   publicDir: here('./public'),
   base: './',
-  plugins: [react()],
+  // The scenario list and the default scenario (already run and laid out) come from the build.
+  plugins: [react(), packetwalkScenarios({ dir: here('./scenarios') })],
   build: {
     outDir: here('./dist'),
     emptyOutDir: true,

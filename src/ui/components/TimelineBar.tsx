@@ -6,6 +6,18 @@ import { useExplainer } from '../store/explainer.ts'
 import { SPEEDS } from '../store/playback.ts'
 import { current } from '../store/selectors.ts'
 
+/** Questions at checkpoints on or off (remembered); shown when the scenario has any. */
+function QuestionsToggle() {
+  const has = useExplainer((s) => (s.scenario?.checkpoints?.length ?? 0) > 0)
+  const on = useExplainer((s) => s.checkpoints.enabled)
+  if (!has) return null
+  return (
+    <button type="button" className="pw-button pw-toggle" aria-pressed={on} onClick={() => useExplainer.getState().setCheckpointsOn(!on)} title="At marked steps, playback stops and asks what happens next" data-testid="checkpoints-toggle">
+      <span aria-hidden="true">{on ? '✓' : '○'}</span> Questions
+    </button>
+  )
+}
+
 export function TimelineBar() {
   const scenario = useExplainer((s) => s.scenario)
   const pb = useExplainer((s) => s.playback)
@@ -50,6 +62,7 @@ export function TimelineBar() {
         <span className="pw-counter" data-testid="frame-counter">
           {total ? `${pb.frame + 1} / ${total}` : '– / –'}
         </span>
+        <QuestionsToggle />
         <label className="pw-speed">
           speed{' '}
           <select value={pb.speed} onChange={(e) => dispatch({ type: 'speed', speed: Number(e.target.value) })} data-testid="speed" aria-label="Playback speed (+/−)">

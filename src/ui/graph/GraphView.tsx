@@ -7,7 +7,6 @@
 import '@xyflow/react/dist/style.css'
 import { Background, ControlButton, Controls, MiniMap, Panel, ReactFlow, ReactFlowProvider, applyNodeChanges, useNodesInitialized, useReactFlow } from '@xyflow/react'
 import type { EdgeTypes, NodeChange, NodeMouseHandler, NodeTypes } from '@xyflow/react'
-import { LazyMotion, MotionConfig, domAnimation } from 'motion/react'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { cachedTraceAnimations, waitingToken } from '../anim/stepToAnimation.ts'
 import { diffLayers } from '../packet/layers.ts'
@@ -17,8 +16,9 @@ import { frameDuration } from '../store/playback.ts'
 import { current, focusNetns, focusServices, packetBefore, topologyWorld } from '../store/selectors.ts'
 import { Legend } from '../components/Legend.tsx'
 import { useForwardStep } from '../hooks/useForwardStep.ts'
-import { elkLayout, warmUpElk } from './elk.ts'
+import { elkLayout } from './elk.ts'
 import { EMPTY_HIGHLIGHT, useHighlight } from './highlight.ts'
+import { cachedLayout, storeLayout } from './layoutCache.ts'
 import { layoutGraph, placeNodes, routeOverlayEdges } from './layout.ts'
 import type { Positions } from './layout.ts'
 import { ChainBoxNode, ContainersBoxNode, IfaceBoxNode, NetnsGroupNode, PodBoxNode, PodGroupBoxNode, SegmentBoxNode, ServiceBoxNode, ServicesGroupBoxNode, StackBoxNode } from './nodes.tsx'
@@ -41,32 +41,10 @@ const nodeTypes: NodeTypes = {
   servicesGroup: ServicesGroupBoxNode,
 }
 
+/** Fit with room above the top row for the packet's header card. */
+const FIT = { padding: { top: '72px', bottom: '16px', left: '16px', right: '16px' }, duration: 0 } as const
+
 const edgeTypes: EdgeTypes = { default: PwEdgeView, smoothstep: PwEdgeView }
-
-/** Layouts already computed, by topology: switching back to a scenario, or reloading the page, is instant. */
-const layoutCache = new Map<string, Positions>()
-const STORE_KEY = 'packetwalk.layouts.v1'
-
-function loadStoredLayouts(): void {
-  try {
-    const saved = JSON.parse(window.localStorage.getItem(STORE_KEY) ?? '{}') as Record<string, Positions>
-    for (const [k, v] of Object.entries(saved)) layoutCache.set(k, v)
-  } catch {
-    // unreadable or disabled storage: lay out again
-  }
-}
-
-function storeLayouts(): void {
-  try {
-    // The most recent few topologies are enough.
-    window.localStorage.setItem(STORE_KEY, JSON.stringify(Object.fromEntries([...layoutCache].slice(-8))))
-  } catch {
-    // storage full or disabled: the in-memory cache still works
-  }
-}
-
-loadStoredLayouts()
-warmUpElk()
 
 function useGraph(): { graph: GraphModel | null; key: string } {
   const scenario = useExplainer((s) => s.scenario)
@@ -88,16 +66,15 @@ function Flow() {
   const [drags, setDrags] = useState<Readonly<Record<string, { x: number; y: number }>>>({})
   const rf = useReactFlow()
   const fitted = useRef('')
-  const positions = layoutCache.get(key) ?? (laidOut?.key === key ? laidOut.positions : null)
+  const positions = cachedLayout(key) ?? (laidOut?.key === key ? laidOut.positions : null)
 
   // Lay out once per topology (in the worker); cached layouts are used as they are.
   useEffect(() => {
-    if (!graph || layoutCache.has(key)) return
+    if (!graph || cachedLayout(key)) return
     let live = true
     layoutGraph(graph, elkLayout).then(
       (p) => {
-        layoutCache.set(key, p)
-        storeLayouts()
+        storeLayout(key, p)
         if (!live) return
         setLaidOut({ key, positions: p })
         setLayoutError(null)
@@ -126,11 +103,23 @@ function Flow() {
   useEffect(() => {
     if (!ready || !initialized || nodes.length === 0 || fitted.current === key) return
     fitted.current = key
-    void rf.fitView({ padding: 0.06, duration: 0 }).then(() => {
+    void rf.fitView(FIT).then(() => {
       // Too small to read as a whole (a cluster): follow the packet instead, unless the user chose.
       useExplainer.getState().setFollow(rf.getZoom() < 0.6, false)
     })
   }, [ready, initialized, nodes, key, rf])
+
+  // The pane changes size with presenter mode and the terminal: fit the graph to it again.
+  const presenter = useExplainer((s) => s.presenter)
+  const mode = useExplainer((s) => s.mode)
+  const paneKey = `${presenter}-${mode}`
+  const lastPane = useRef(paneKey)
+  useEffect(() => {
+    if (lastPane.current === paneKey || !ready) return
+    lastPane.current = paneKey
+    const id = requestAnimationFrame(() => void rf.fitView(FIT))
+    return () => cancelAnimationFrame(id)
+  }, [paneKey, ready, rf])
 
   const onNodesChange = (changes: NodeChange<PwNode>[]) => {
     setFlow((f) => ({ base: f.base, nodes: applyNodeChanges(changes, f.nodes) }))
@@ -253,15 +242,11 @@ function Token({ graph }: { graph: GraphModel }) {
   return <PacketToken anim={anim} step={step} rows={rows} parked={parked} travel={travel} seconds={Math.min(0.9, (frameDuration(speed) * 0.7) / 1000)} />
 }
 
-/** Motion honours the system's reduced-motion setting; only the token animates, so motion loads with the graph. */
+/** The graph, with React Flow's store; the token animates with the Web Animations API (reduced motion honoured there). */
 export default function GraphView() {
   return (
-    <MotionConfig reducedMotion="user">
-      <LazyMotion features={domAnimation} strict>
-        <ReactFlowProvider>
-          <Flow />
-        </ReactFlowProvider>
-      </LazyMotion>
-    </MotionConfig>
+    <ReactFlowProvider>
+      <Flow />
+    </ReactFlowProvider>
   )
 }

@@ -2,12 +2,13 @@
  * The packet on the graph: a token shaped and coloured by its flow, carrying its header
  * stack, moving from where the step starts to where it ends (through the underlay segment
  * when it crosses it). A drop or delivery leaves a mark on the node where it happened; a
- * packet waiting for ARP stays parked, dimmed, where it was.
+ * packet waiting for ARP stays parked, dimmed, where it was. The travel is a Web Animations
+ * API keyframe run (no animation library on the first load); reduced motion places it.
  */
 import { ViewportPortal, useStore } from '@xyflow/react'
 import type { ReactFlowState } from '@xyflow/react'
-import { m } from 'motion/react'
-import { memo, useCallback } from 'react'
+import { memo, useCallback, useLayoutEffect, useRef } from 'react'
+import type { RefObject } from 'react'
 import type { TraceStep } from '../../engine/sim/trace.ts'
 import { FLOW_STYLE } from '../anim/stepToAnimation.ts'
 import type { StepAnimation } from '../anim/stepToAnimation.ts'
@@ -53,17 +54,64 @@ function useCounterScale(): number {
   return Math.min(2.4, Math.max(1, 1 / zoom))
 }
 
+const translate = (p: Point) => `translate(${p.x}px, ${p.y}px)`
+
+const reducedMotion = () => window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false
+
+/** Run the element along the points once per step (the last point is where its style already puts it). */
+function useTravel(el: RefObject<HTMLDivElement | null>, anim: StepAnimation, points: readonly Point[], seconds: number): void {
+  const path = points.length > 1 ? points.map((p) => `${p.x},${p.y}`).join(' ') : ''
+  useLayoutEffect(() => {
+    const node = el.current
+    if (!node || !path || typeof node.animate !== 'function' || reducedMotion()) return
+    const frames = path.split(' ').map((xy) => {
+      const [x, y] = xy.split(',').map(Number)
+      return { transform: translate({ x: x!, y: y! }) }
+    })
+    const a = node.animate(frames, { duration: seconds * 1000, easing: 'ease-in-out' })
+    return () => a.cancel()
+  }, [el, anim, path, seconds])
+}
+
+/** The pane's camera and size, as one string (a stable selector value). */
+const selectView = (s: ReactFlowState) => `${s.transform[0]},${s.transform[1]},${s.transform[2]},${s.width},${s.height}`
+
+/**
+ * Keep the header card inside the pane: above the token when there is room, below it when the
+ * token is near the top edge, and slid left when it would run off the right edge. Measured
+ * after each render and applied to the DOM directly (no extra render).
+ */
+function usePlaceCard(el: RefObject<HTMLDivElement | null>, at: Point | null, k: number, rows: unknown): void {
+  const view = useStore(selectView)
+  useLayoutEffect(() => {
+    const node = el.current
+    const card = node?.querySelector<HTMLElement>('.pw-card')
+    if (!node || !card || !at) return
+    const [tx = 0, ty = 0, zoom = 1, width = 0, height = 0] = view.split(',').map(Number)
+    const s = k * zoom
+    const top = at.y * zoom + ty
+    const cardH = card.offsetHeight * s
+    const gap = 30 * s
+    const below = top - gap - cardH < 6 && top + gap + cardH < height
+    node.classList.toggle('is-card-below', below)
+    const left = at.x * zoom + tx - 14 * s
+    const overflow = left + card.offsetWidth * s - (width - 6)
+    card.style.setProperty('--pw-card-shift', overflow > 0 ? `${-Math.min(overflow, Math.max(0, left - 6)) / s}px` : '0px')
+  }, [el, at, k, rows, view])
+}
+
 export const PacketToken = memo(function PacketToken({ anim, step, rows, parked, travel, seconds }: PacketTokenProps) {
+  const token = useRef<HTMLDivElement>(null)
   const k = useCounterScale()
   const scale = { transform: `scale(${k})` }
   const at = useAnchor(anim.at)
   const from = useAnchor(travel ? anim.from : null)
   const via = useAnchor(travel ? (anim.via[0] ?? null) : null)
   const park = useAnchor(parked?.at ?? null)
+  const points = [from, via, at].filter((p): p is Point => p !== null)
+  useTravel(token, anim, points, seconds)
+  usePlaceCard(token, at, k, rows)
   if (!at) return null
-  const xs = [from?.x, via?.x, at.x].filter((v): v is number => v !== undefined)
-  const ys = [from?.y, via?.y, at.y].filter((v): v is number => v !== undefined)
-  const moving = xs.length > 1
   const label = `${FLOW_STYLE[anim.flow].label}${anim.encapsulated ? ' · in the tunnel' : ''}`
   return (
     <ViewportPortal>
@@ -75,20 +123,12 @@ export const PacketToken = memo(function PacketToken({ anim, step, rows, parked,
           </div>
         </div>
       )}
-      <m.div
-        className={`pw-token flow-${anim.flow}${anim.encapsulated ? ' is-encapsulated' : ''}`}
-        data-testid="packet-token"
-        data-flow={anim.flow}
-        data-at={anim.at ?? ''}
-        initial={false}
-        animate={{ x: moving ? xs : at.x, y: moving ? ys : at.y }}
-        transition={{ duration: moving ? seconds : 0, ease: 'easeInOut' }}
-      >
+      <div ref={token} className={`pw-token flow-${anim.flow}${anim.encapsulated ? ' is-encapsulated' : ''}`} style={{ transform: translate(at) }} data-testid="packet-token" data-flow={anim.flow} data-at={anim.at ?? ''}>
         <div className="pw-token-body" style={scale}>
           <TokenShape flow={anim.flow} size={28} />
           <PacketCard rows={rows} title={label} />
         </div>
-      </m.div>
+      </div>
       {anim.mark && (
         <div className={`pw-mark is-${anim.mark}`} style={{ transform: `translate(${at.x}px, ${at.y}px)` }} data-testid={`mark-${anim.mark}`} role="img" aria-label={anim.mark === 'drop' ? `dropped: ${step.explain}` : 'delivered'}>
           <div className="pw-mark-body" style={scale}>

@@ -1,7 +1,9 @@
 /**
- * Playback keys, anywhere in the page: space plays/pauses, ←/→ step, Home/End jump, +/−
- * change speed. Keys typed into a text field, and keys a focused control handles itself
- * (space on a button, arrows on the scrubber), are left alone.
+ * Playback keys, anywhere in the page: space plays/pauses, ←/→ and PageUp/PageDown (what a
+ * presentation clicker sends) step, Home/End jump, +/− change speed. P turns presenter mode
+ * on and off, L the laser pointer in it, Esc leaves it. Keys typed into a text field, and
+ * keys a focused control handles itself (space on a button, arrows on the scrubber), are
+ * left alone.
  */
 import { useEffect } from 'react'
 import { useExplainer } from '../store/explainer.ts'
@@ -11,6 +13,8 @@ const KEYS: Readonly<Record<string, PlaybackAction['type']>> = {
   ' ': 'toggle',
   ArrowRight: 'forward',
   ArrowLeft: 'back',
+  PageDown: 'forward',
+  PageUp: 'back',
   Home: 'start',
   End: 'end',
   '+': 'faster',
@@ -34,12 +38,33 @@ export function ownsKey(el: Element | null, key: string): boolean {
   return false
 }
 
+/** P, L and Esc for presenter mode; true when the key was used. */
+function presenterKey(e: KeyboardEvent): boolean {
+  const st = useExplainer.getState()
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key
+  if (key !== 'p' && key !== 'l' && key !== 'Escape') return false
+  const el = document.activeElement
+  if (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)) return false
+  if (el?.closest('dialog[open]')) return false
+  if (key === 'p' && st.mode === 'explainer') st.setPresenter(!st.presenter)
+  else if (key === 'l' && st.presenter) st.setPointer(!st.pointer)
+  else if (key === 'Escape' && st.presenter) st.setPresenter(false)
+  else return false
+  e.preventDefault()
+  return true
+}
+
 export function useKeyboard(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey) return
+      // A modal dialog (the problems list) has the keys; the import panel has its own.
+      if (document.querySelector('dialog[open]') || useExplainer.getState().mode === 'import') return
+      if (presenterKey(e)) return
       const type = KEYS[e.key]
-      if (!type || ownsKey(document.activeElement, e.key)) return
+      // A clicker's keys always step in presenter mode, whatever has focus.
+      const clicker = useExplainer.getState().presenter && (e.key === 'PageUp' || e.key === 'PageDown')
+      if (!type || (!clicker && ownsKey(document.activeElement, e.key))) return
       // Arrow keys inside the graph pan it; leave them to React Flow when it has focus.
       if ((e.key === 'ArrowLeft' || e.key === 'ArrowRight') && document.activeElement?.closest('.react-flow__node')) return
       e.preventDefault()

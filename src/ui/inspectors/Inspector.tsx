@@ -3,6 +3,7 @@ import type { KeyboardEvent } from 'react'
 import { useExplainer } from '../store/explainer.ts'
 import { VIEWS } from '../store/urlState.ts'
 import type { InspectorView } from '../store/urlState.ts'
+import { ResultsPanel } from '../components/ResultsPanel.tsx'
 import { CniView } from './CniView.tsx'
 import { ConntrackView } from './ConntrackView.tsx'
 import { DnsView } from './DnsView.tsx'
@@ -12,7 +13,7 @@ import { PacketView } from './PacketView.tsx'
 import { StepView } from './StepView.tsx'
 import { TablesView } from './TablesView.tsx'
 
-const LABELS: Record<InspectorView, string> = { step: 'Step', packet: 'Packet', tables: 'Tables', iptables: 'iptables', conntrack: 'conntrack', dns: 'DNS', cni: 'CNI', hops: 'Hops' }
+const LABELS: Record<InspectorView, string> = { step: 'Step', packet: 'Packet', tables: 'Tables', iptables: 'iptables', conntrack: 'conntrack', dns: 'DNS', cni: 'CNI', hops: 'Hops', outcome: 'Outcome' }
 
 function Body({ view }: { view: InspectorView }) {
   switch (view) {
@@ -32,6 +33,8 @@ function Body({ view }: { view: InspectorView }) {
       return <CniView />
     case 'hops':
       return <HopList />
+    case 'outcome':
+      return <ResultsPanel />
   }
 }
 

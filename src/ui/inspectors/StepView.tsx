@@ -2,6 +2,7 @@
 import { renderRef } from '../../engine/sim/render.ts'
 import { summarize } from '../../engine/wire/packet.ts'
 import { FLOW_STYLE } from '../anim/stepToAnimation.ts'
+import { ResultsPanel } from '../components/ResultsPanel.tsx'
 import { TokenShape } from '../components/TokenShape.tsx'
 import { useExplainer } from '../store/explainer.ts'
 import { useInspected } from './useInspected.ts'
@@ -9,11 +10,14 @@ import { useInspected } from './useInspected.ts'
 export function StepView() {
   const { c } = useInspected()
   const scenario = useExplainer((s) => s.scenario)
+  const atEnd = useExplainer((s) => s.playback.total > 0 && s.playback.frame === s.playback.total - 1)
   if (!c || !scenario) return <p className="pw-empty">Nothing loaded yet.</p>
   const seg = c.segment
+  const results = atEnd && scenario.results ? <ResultsPanel /> : null
   if (seg.kind === 'change') {
     return (
       <div data-testid="inspector-step">
+        {results}
         <h3>{seg.title}</h3>
         <ul className="pw-events">
           {seg.events.map((e, i) => (
@@ -43,6 +47,7 @@ export function StepView() {
   const where = `${st.netns}${st.dev ? ` · ${st.dev}` : ''}`
   return (
     <div data-testid="inspector-step">
+      {results}
       <p className="pw-step-head">
         <TokenShape flow={st.flow} size={18} /> <strong>{FLOW_STYLE[st.flow].label}</strong> · <span className="pw-badge">{st.kind}</span> · {where}
       </p>

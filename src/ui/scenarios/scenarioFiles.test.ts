@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { frameCount } from '../../engine/scenario/timeline.ts'
 import { narrationAt } from './types.ts'
-import { narrationFromNotes } from './runScenarioFile.ts'
+import { narrationFromNotes } from './fromRun.ts'
 import { scenarioFileCatalog, titleFromFile } from './scenarioFiles.ts'
 
 describe('curriculum scenario files in the picker', () => {

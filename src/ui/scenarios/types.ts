@@ -1,8 +1,9 @@
 /**
  * What the viewer plays: a catalog of entries, each loading to a title, a timeline and the
- * narration over its frames. The built-in demos fill the catalog today; a scenario-file
- * loader replaces the catalog without touching the store or the components.
+ * narration over its frames. A scenario file also brings its checkpoints, the expectations
+ * it checked, its what-ifs and what it does not simulate; built-in demos leave those out.
  */
+import type { Diagnostic } from '../../engine/diagnostics.ts'
 import type { Timeline } from '../../engine/scenario/timeline.ts'
 
 /** Narration over a range of frames (0-based, inclusive). */
@@ -12,19 +13,75 @@ export interface Narration {
   readonly text: string
 }
 
+/** "What happens next?" at a frame: the question, the choices, the right one and why. */
+export interface Checkpoint {
+  readonly frame: number
+  readonly question: string
+  readonly choices: readonly string[]
+  readonly answer: number
+  readonly explain: string
+}
+
+/** One expectation of the file, checked against what the engine did. */
+export interface ResultLine {
+  readonly action: number
+  readonly title: string
+  readonly field: string
+  readonly expected: unknown
+  readonly actual: unknown
+  readonly ok: boolean
+}
+
+/** What one action of the scenario ended in, in words (per trace: verdict, where, why). */
+export interface ActionOutcome {
+  readonly action: number
+  readonly title: string
+  readonly firstFrame: number
+  readonly lastFrame: number
+  readonly outcomes: readonly string[]
+}
+
+export interface WhatIfInfo {
+  readonly id: string
+  readonly label: string
+  readonly description: string
+}
+
+/** Where a scenario came from, so it can be run again (with a what-if on). */
+export type ScenarioSource =
+  /** A file in scenarios/ (its name without `.yaml`). */
+  | { readonly kind: 'bundled'; readonly name: string }
+  /** An instructor's own file: its text and the world/cluster files given with it, by name. */
+  | { readonly kind: 'own'; readonly name: string; readonly text: string; readonly refs: Readonly<Record<string, string>>; readonly url?: string }
+
 export interface LoadedScenario {
   readonly id: string
   readonly title: string
   readonly summary: string
   readonly timeline: Timeline
   readonly narration: readonly Narration[]
+  /** The curriculum section the file names. */
+  readonly section?: string
+  readonly checkpoints?: readonly Checkpoint[]
+  readonly results?: readonly ResultLine[]
+  readonly outcomes?: readonly ActionOutcome[]
+  /** Simplifications the learner should know about. */
+  readonly notSimulated?: readonly string[]
+  readonly whatIfs?: readonly WhatIfInfo[]
+  /** The what-ifs this run has on (empty: as written). */
+  readonly activeWhatIfs?: readonly string[]
+  /** The outcomes as written, kept while a what-if is on, to show what changed. */
+  readonly baseline?: readonly ActionOutcome[]
+  readonly source?: ScenarioSource
+  /** Warnings the file produced (errors never get this far). */
+  readonly warnings?: readonly Diagnostic[]
 }
 
 export interface ScenarioEntry {
   readonly id: string
   readonly title: string
   readonly summary: string
-  /** Picker section (`Built-in demos`, `Curriculum scenarios`). */
+  /** Picker section (`8.5 Pod-to-pod communication`, `Your files`, `Built-in demos`). */
   readonly group?: string
   readonly load: () => Promise<LoadedScenario>
 }
