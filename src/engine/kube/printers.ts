@@ -23,9 +23,9 @@ export function printIpNeigh(ns: Netns): string {
   return trimLines(printIpNeighText(ns))
 }
 
-/** `bridge fdb show` (our entries only; the kernel also lists multicast self entries). */
+/** `bridge fdb show` without the kernel's multicast self entries (what was configured or learned), lines trimmed. */
 export function printBridgeFdb(ns: Netns): string {
-  return printBridgeFdbText(ns)
+  return trimLines(printBridgeFdbText(ns, { multicast: false }))
 }
 
 function trimLines(text: string): string {

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, newNetns, putFdb, putNeigh, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
-import { printBridgeFdb, printIpAddr, printIpLink, printIpRoute, printRouteGet, jsonIpRoute } from './iproute2.ts'
+import { buildCluster } from '../kube/build.ts'
+import { parseCluster } from '../kube/parseCluster.ts'
+import { config, kindNodes, pod } from '../kube/testClusters.ts'
+import type { World } from '../model/types.ts'
+import { jsonIpLink, jsonIpRoute, printBridgeFdb, printBridgeLink, printIpAddr, printIpLink, printIpRoute, printNeighEntry, printRouteGet } from './iproute2.ts'
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
 
@@ -57,5 +61,121 @@ describe('iproute2 printers reproduce real output', () => {
   })
   it('ip -j route has iproute2 keys', () => {
     expect(jsonIpRoute(w.netns.a!)).toContainEqual({ dst: '10.244.2.0/24', gateway: '10.244.2.0', dev: 'flannel.1', flags: ['onlink'] })
+  })
+})
+
+/** Real output captured on this machine (iproute2 6.1, kernel 6.18) while checking each case below. */
+describe('iproute2 printers: peers, carrier and tables as the kernel reports them', () => {
+  const base = () => {
+    let w = emptyWorld()
+    w = addNetns(w, newNetns('host', 'host', { loUp: false }))
+    w = addNetns(w, newNetns('pwJ-b', 'plain', { loUp: false }))
+    return w
+  }
+
+  it('an up bridge without ports has carrier: state UNKNOWN, LOWER_UP', () => {
+    // `ip link add br0 type bridge; ip link set br0 up` → `<BROADCAST,MULTICAST,UP,LOWER_UP> … state UNKNOWN`.
+    let w = addLink(base(), 'host', { kind: 'bridge', name: 'br0', ageingTime: 300 })
+    w = setLinkUp(w, 'host', 'br0', true)
+    expect(printIpLink(w.netns.host!, { w }).split('\n')[2]).toMatch(/^2: br0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UNKNOWN /)
+    // A route through it is not linkdown.
+    w = addAddr(w, 'host', 'br0', '10.244.1.1/24')
+    expect(printIpRoute(w.netns.host!, { w })).toBe('10.244.1.0/24 dev br0 proto kernel scope link src 10.244.1.1 \n')
+  })
+
+  it('a veth pair in one netns: `v1@v0`, M-DOWN while the peer is down, `"link"` in JSON', () => {
+    // `ip link add v0 type veth peer name v1; ip link set v1 up` →
+    // `4: v1@v0: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> … state LOWERLAYERDOWN`, `5: v0@v1: <BROADCAST,MULTICAST>`.
+    let w = addVethPair(base(), { netns: 'host', name: 'v0' }, { netns: 'host', name: 'v1' })
+    w = setLinkUp(w, 'host', 'v1', true)
+    const text = printIpLink(w.netns.host!, { w })
+    expect(text).toMatch(/: v1@v0: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> mtu 1500 qdisc noqueue state LOWERLAYERDOWN /)
+    expect(text).toMatch(/: v0@v1: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN /)
+    expect(text).not.toContain('link-netns')
+    const v1 = jsonIpLink(w.netns.host!, { w, dev: 'v1' })[0]!
+    expect(Object.keys(v1).slice(0, 3)).toEqual(['ifindex', 'link', 'ifname'])
+    expect(v1.link).toBe('v0')
+  })
+
+  it('names the peer netns when it has a name (`ip netns add`), gives its id when it has none (the root netns)', () => {
+    // In the root: `veth1@if2 … link-netns pwJ-b`; inside pwJ-b: `eth0@if3 … link-netnsid 0`.
+    const w = addVethPair(base(), { netns: 'host', name: 'veth1' }, { netns: 'pwJ-b', name: 'eth0' })
+    expect(printIpLink(w.netns.host!, { w, dev: 'veth1' })).toMatch(/^2: veth1@if2: .*\n {4}link\/ether \S+ brd ff:ff:ff:ff:ff:ff link-netns pwJ-b\n$/)
+    expect(printIpLink(w.netns['pwJ-b']!, { w, dev: 'eth0' })).toMatch(/^2: eth0@if2: .*\n {4}link\/ether \S+ brd ff:ff:ff:ff:ff:ff link-netnsid 0\n$/)
+    expect(jsonIpLink(w.netns.host!, { w, dev: 'veth1' })[0]).toMatchObject({ link_index: 2, link_netnsid: 0 })
+  })
+
+  it("a pod's sandbox is named by its CNI netns (`cni-<uuid>`) seen from the node", () => {
+    const desc = parseCluster(`${config('flannel')}${kindNodes()}${pod('web', 'k8s-guide-worker')}`).desc
+    const built = buildCluster(desc, { seed: 1 })
+    const w: World = { ...built.world, cluster: built.cluster }
+    const p = built.cluster.pods.find((x) => x.name === 'web')!
+    const node = w.netns['k8s-guide-worker']!
+    const text = printIpLink(node, { w, dev: p.hostVeth! })
+    expect(text).toContain(` link-netns ${p.netnsPath.slice(p.netnsPath.lastIndexOf('/') + 1)}\n`)
+    expect(p.netnsPath).toMatch(/\/cni-[0-9a-f-]+$/)
+    // And from inside the pod, the node's root netns has no name.
+    expect(printIpLink(w.netns[p.netns!]!, { w, dev: 'eth0' })).toContain(' link-netnsid 0\n')
+  })
+
+  it("`bridge link` names the device that has the peer's ifindex here", () => {
+    // `3: veth-a@cni0:` in the capture: veth-a's peer is ifindex 2 in its netns, and 2 is cni0 here.
+    let w = addLink(base(), 'host', { kind: 'bridge', name: 'cni0', ageingTime: 300 })
+    w = addVethPair(w, { netns: 'host', name: 'veth-a' }, { netns: 'pwJ-b', name: 'eth0' })
+    w = setMaster(w, 'host', 'veth-a', 'cni0')
+    expect(printBridgeLink(w.netns.host!, { w })).toBe('3: veth-a@cni0: <BROADCAST,MULTICAST> mtu 1500 master cni0 state disabled priority 32 cost 2 \n')
+  })
+
+  it('`bridge fdb show dev X` leaves out `dev X`; learned entries end in a space; up devices list their multicast entries', () => {
+    let w = addLink(base(), 'host', { kind: 'bridge', name: 'cni0', ageingTime: 300, mac: 'ca:fd:42:51:f5:64' })
+    w = addVethPair(w, { netns: 'host', name: 'veth-a', mac: 'be:af:03:84:23:ba' }, { netns: 'pwJ-b', name: 'eth0' })
+    w = setMaster(w, 'host', 'veth-a', 'cni0')
+    w = setLinkUp(w, 'host', 'veth-a', true)
+    w = putFdb(w, 'host', { mac: 'd2:8c:94:ff:2e:77', dev: 'veth-a', master: 'cni0', permanent: false })
+    const host = w.netns.host!
+    // The capture's `bridge fdb show dev veth-a`, entries in insertion order here (the kernel's is its hash order).
+    expect(printBridgeFdb(host, { dev: 'veth-a' })).toBe('be:af:03:84:23:ba master cni0 permanent\nd2:8c:94:ff:2e:77 master cni0 \n33:33:00:00:00:01 self permanent\n01:00:5e:00:00:01 self permanent\n')
+    // `bridge fdb show br cni0` lists the bridge's entries only.
+    expect(printBridgeFdb(host, { br: 'cni0' })).toBe('be:af:03:84:23:ba dev veth-a master cni0 permanent\nd2:8c:94:ff:2e:77 dev veth-a master cni0 \n')
+    expect(printBridgeFdb(host, { multicast: false })).toBe(printBridgeFdb(host, { br: 'cni0' }))
+  })
+
+  it('ip -j route lists routes in the same order as ip route, with linkdown among the flags', () => {
+    let w = addLink(base(), 'host', { kind: 'veth', name: 'u0' }) // no peer: carrier
+    w = setLinkUp(w, 'host', 'u0', true)
+    w = addAddr(w, 'host', 'u0', '192.168.9.1/24')
+    for (const dst of ['10.1.0.0/16', '10.1.0.0/20', '10.1.0.0/24']) w = addRoute(w, 'host', { dst, type: 'unicast', table: 'main', dev: 'u0', scope: 'link', proto: 'boot' })
+    w = addRoute(w, 'host', { dst: '10.1.0.0/18', type: 'blackhole', table: 'main', scope: 'global', proto: 'boot' })
+    const ns = w.netns.host!
+    // Checked on Linux: 10.1.0.0/24, /20, blackhole /18, /16 — the longer prefix first for one address.
+    const order = ['10.1.0.0/24', '10.1.0.0/20', '10.1.0.0/18', '10.1.0.0/16', '192.168.9.0/24']
+    expect(printIpRoute(ns).split('\n').filter(Boolean).map((l) => l.replace(/^blackhole /, '').split(' ')[0])).toEqual(order)
+    expect(jsonIpRoute(ns).map((r) => r.dst)).toEqual(order)
+    expect(jsonIpRoute(ns)[2]).toEqual({ type: 'blackhole', dst: '10.1.0.0/18', flags: [] })
+    // `ip route show dev u0` leaves the device out, in text and JSON.
+    expect(printIpRoute(ns, { dev: 'u0' }).split('\n')[0]).toBe('10.1.0.0/24 scope link ')
+    expect(jsonIpRoute(ns, { dev: 'u0' })[0]).toEqual({ dst: '10.1.0.0/24', scope: 'link', flags: [] })
+    // A veth whose peer is down: `… onlink linkdown` and `"flags":["onlink","linkdown"]`.
+    let w2 = addVethPair(w, { netns: 'host', name: 'p0' }, { netns: 'pwJ-b', name: 'p1' })
+    w2 = setLinkUp(w2, 'host', 'p0', true)
+    w2 = addRoute(w2, 'host', { dst: '10.8.0.0/16', type: 'unicast', table: 'main', via: '10.7.0.2', dev: 'p0', onlink: true, scope: 'global', proto: 'boot' })
+    expect(printIpRoute(w2.netns.host!, { w: w2 })).toContain('10.8.0.0/16 via 10.7.0.2 dev p0 onlink linkdown \n')
+    expect(jsonIpRoute(w2.netns.host!, { w: w2 }).find((r) => r.dst === '10.8.0.0/16')?.flags).toEqual(['onlink', 'linkdown'])
+  })
+
+  it('a second address in the subnet of an earlier one is secondary; lo keeps its name after `scope host`', () => {
+    // `ip addr add 127.0.0.2/8 dev lo; ip link set lo up` → `inet 127.0.0.1/8 scope host secondary lo`.
+    let w = addAddr(base(), 'host', 'lo', '127.0.0.2/8')
+    w = setLinkUp(w, 'host', 'lo', true)
+    w = addAddr(w, 'host', 'lo', '127.0.0.1/8')
+    const text = printIpAddr(w.netns.host!, { w })
+    expect(text).toContain('    inet 127.0.0.2/8 scope host lo\n')
+    expect(text).toContain('    inet 127.0.0.1/8 scope host secondary lo\n')
+  })
+
+  it('ip neigh: REACHABLE turns STALE after 30 s; `dev X` is left out when listing one device', () => {
+    const n = { ip: '10.244.1.3', dev: 'eth0', mac: '7e:cc:ec:97:3d:21', state: 'REACHABLE' as const, updated: 0 }
+    expect(printNeighEntry(n, { now: 10_000 })).toBe('10.244.1.3 dev eth0 lladdr 7e:cc:ec:97:3d:21 REACHABLE ')
+    expect(printNeighEntry(n, { now: 31_000, dev: 'eth0' })).toBe('10.244.1.3 lladdr 7e:cc:ec:97:3d:21 STALE ')
   })
 })

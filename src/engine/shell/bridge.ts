@@ -8,7 +8,7 @@
 import { NetError, findLink, putFdb, putNetns, setLinkFlag } from '../model/ops.ts'
 import type { FdbEntry } from '../model/types.ts'
 import { isIpv4, isMac, normalizeMac } from '../wire/addr.ts'
-import { printBridgeFdb, printBridgeLink } from './iproute.ts'
+import { printBridgeFdb, printBridgeLink } from '../print/iproute2.ts'
 import type { Command, Io } from './session.ts'
 import { resolveNetnsName } from './state.ts'
 
@@ -60,7 +60,7 @@ function link(io: Io, netns: string, args: readonly string[]): number {
       io.err(`Cannot find device "${dev}"\n`)
       return 1
     }
-    io.out(printBridgeLink(io.sh.world, ns, dev))
+    io.out(printBridgeLink(ns, { w: io.sh.world, ...(dev !== undefined && { dev }) }))
     return 0
   }
   if (matches(sub, 'set')) {

@@ -15,10 +15,9 @@ import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, canonicalD
 import type { NewLink } from '../model/ops.ts'
 import type { Addr, NeighState, Netns, Route, RouteType, World } from '../model/types.ts'
 import { broadcastOf, isIpv4, isMac, networkOf, normalizeMac, tryParsePrefix } from '../wire/addr.ts'
-import { printIpRoute, printRouteGet, jsonIpRoute } from '../print/iproute2.ts'
+import { filterLinks, iprouteJson, jsonIpAddr, jsonIpLink, jsonIpRoute, neighState, netnsIds, printIpAddr, printIpBrief, printIpLink, printIpNeigh, printIpRoute, printRoute, printRouteGet, routeOrder } from '../print/iproute2.ts'
 import { SHELLS, enterShell } from './builtins.ts'
 import { findCommand } from './commands.ts'
-import { filterLinks, iprouteJson, jsonLinks, neighState, netnsIds, printAddrs, printBrief, printLinks, printNeigh } from './iproute.ts'
 import type { Command, Io } from './session.ts'
 import { machineOf, namedNetns, netnsDisplayName, resolveNetnsName } from './state.ts'
 
@@ -94,11 +93,6 @@ where  OBJECT := { address | addrlabel | fou | help | ila | ioam | l2tp | link |
 
 function ns(io: Io, g: Global): Netns {
   return io.sh.world.netns[g.netns]!
-}
-
-/** Names as `ip` shows them from this machine (pod sandboxes as cni-…). */
-function nameOf(io: Io) {
-  return (n: string) => netnsDisplayName(io.sh.world, n)
 }
 
 export const ip: Command = (io, argv) => {
@@ -195,10 +189,10 @@ function linkShow(io: Io, g: Global, args: readonly string[], what: 'link' | 'ad
   const n = ns(io, g)
   if (f.dev !== undefined && !findLink(n, f.dev)) fail(io, `Device "${f.dev}" does not exist.`, 1)
   const links = filterLinks(n, f.dev !== undefined ? { ...f, dev: findLink(n, f.dev)!.name } : f)
-  const w = io.sh.world
-  if (g.json) io.out(`${iprouteJson(jsonLinks(w, n, links, what, g.details), g.pretty)}\n`)
-  else if (g.brief) io.out(printBrief(w, n, links, what))
-  else io.out(what === 'link' ? printLinks(w, n, links, { details: g.details, nameOf: nameOf(io) }) : printAddrs(w, n, links, { details: g.details, nameOf: nameOf(io) }))
+  const opts = { w: io.sh.world, details: g.details, links }
+  if (g.json) io.out(`${iprouteJson(what === 'link' ? jsonIpLink(n, opts) : jsonIpAddr(n, opts), g.pretty)}\n`)
+  else if (g.brief) io.out(printIpBrief(n, what, opts))
+  else io.out(what === 'link' ? printIpLink(n, opts) : printIpAddr(n, opts))
   return 0
 }
 
@@ -708,11 +702,7 @@ function localTable(n: Netns): Route[] {
       if (a.len < 31) out.push({ dst: broadcastOf(a.ip, a.len), type: 'broadcast', table: 'local', dev: l.name, scope: 'link', src: a.ip, proto: 'kernel' })
     }
   }
-  const key = (r: Route) => {
-    const p = tryParsePrefix(r.dst)!
-    return p.net * 64 + (32 - p.len)
-  }
-  return out.sort((a, b) => key(a) - key(b))
+  return out.sort((a, b) => routeOrder(a) - routeOrder(b))
 }
 
 function routeShow(io: Io, g: Global, args: readonly string[]): number {
@@ -722,8 +712,9 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
   const table = r.table ?? 'main'
   if (table === 'local' || table === 'all') {
     const local = localTable(n).filter((x) => r.dev === undefined || x.dev === r.dev)
-    const mainText = table === 'all' ? printIpRoute({ ...n, routes: n.routes.filter((x) => r.dev === undefined || x.dev === r.dev) }, { w: io.sh.world }) : ''
-    const localText = local.map((x) => `${x.type} ${x.dst} dev ${x.dev!}${table === 'all' ? ' table local' : ''} proto kernel scope ${x.scope} src ${x.src!} \n`)
+    const mainText = table === 'all' ? printIpRoute(n, { w: io.sh.world, routes: n.routes.filter((x) => x.table === 'main' && (r.dev === undefined || x.dev === r.dev)) }) : ''
+    // With `table all` the local table's routes say which table they are in.
+    const localText = local.map((x) => `${printRoute(table === 'all' ? x : { ...x, table: 'main' })}\n`)
     io.out(mainText + localText.join(''))
     return 0
   }
@@ -735,23 +726,10 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
     const dst = checkPrefix(io, r.dst)
     routes = routes.filter((x) => x.dst === dst)
   }
-  if (g.json) {
-    const all = jsonIpRoute({ ...n, routes: [...routes].sort((a, b) => routeOrder(a) - routeOrder(b)) }) as Record<string, unknown>[]
-    io.out(`${iprouteJson(all, g.pretty)}\n`)
-    return 0
-  }
-  let text = printIpRoute({ ...n, routes: routes.map((x) => ({ ...x, table: 'main' as const })) }, { w: io.sh.world })
-  // With `dev X` the device is implied, so iproute2 leaves it out of each line.
-  if (r.dev !== undefined) text = text.split('\n').map((l) => l.replace(` dev ${r.dev} `, ' ')).join('\n')
-  io.out(text)
+  // With `dev X` the device is implied and left out; with `table N` the table is (filter.tb).
+  const opts = { w: io.sh.world, routes: routes.map((x) => ({ ...x, table: 'main' as const })), ...(r.dev !== undefined && { dev: r.dev }) }
+  io.out(g.json ? `${iprouteJson(jsonIpRoute(n, opts), g.pretty)}\n` : printIpRoute(n, opts))
   return 0
-}
-
-/** The kernel dumps the main table in address order, the default route first. */
-function routeOrder(r: Route): number {
-  if (r.dst === 'default') return -1
-  const p = tryParsePrefix(r.dst)
-  return p ? p.net * 64 + p.len : 0
 }
 
 function routeGet(io: Io, g: Global, args: readonly string[]): number {
@@ -858,7 +836,7 @@ function neighShow(io: Io, g: Global, args: readonly string[]): number {
     io.out(`${iprouteJson(entries.map((x) => ({ dst: x.ip, ...(dev === undefined && { dev: x.dev }), ...(x.mac && { lladdr: x.mac }), ...(x.router && { router: null }), state: [neighState(x, io.sh.clock)] })), g.pretty)}\n`)
     return 0
   }
-  io.out(printNeigh(entries, io.sh.clock, dev !== undefined ? { dev } : {}))
+  io.out(printIpNeigh(n, { entries, now: io.sh.clock, ...(dev !== undefined && { dev }) }))
   return 0
 }
 

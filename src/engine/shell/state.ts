@@ -10,6 +10,7 @@
  */
 import type { Netns, World } from '../model/types.ts'
 import { addNetns, newNetns } from '../model/ops.ts'
+import { runNetnsName } from '../print/iproute2.ts'
 import type { FilterExpr } from './tcpdumpFilter.ts'
 
 export interface ShellFrame {
@@ -172,14 +173,11 @@ export function prompt(s: ShellState): string {
 }
 
 /**
- * The name a netns has under /run/netns on its machine: a pod's sandbox netns is
- * `cni-<uuid>` (from CNI_NETNS), anything else keeps its world name.
+ * The name the shell shows for a netns: its /run/netns name (a pod's sandbox is `cni-<uuid>`,
+ * from CNI_NETNS), or its world name for a machine's root netns, which has none.
  */
 export function netnsDisplayName(w: World, name: string): string {
-  const ns = w.netns[name]
-  const pod = ns?.pod ? w.cluster?.pods.find((p) => p.namespace === ns.pod!.namespace && p.name === ns.pod!.name) : undefined
-  if (pod?.netnsPath) return pod.netnsPath.slice(pod.netnsPath.lastIndexOf('/') + 1)
-  return name
+  return runNetnsName(w, name) ?? name
 }
 
 /**

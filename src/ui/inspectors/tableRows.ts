@@ -75,7 +75,7 @@ export function neighRows(ns: Netns, step?: TraceStep): Row[] {
 }
 
 function fdbRow(e: FdbEntry, used: boolean, wrote: boolean): Row {
-  const text = e.dst ? printFdbEntry(e).replace(` dst ${e.dst}`, ` dev ${e.dev} dst ${e.dst}`) : printFdbEntry(e)
+  const text = printFdbEntry(e).trimEnd()
   return {
     key: `${e.dev}/${e.mac}/${e.dst ?? ''}/${e.master ?? ''}`,
     text,
