@@ -774,13 +774,14 @@ function bridgePortOut(ctx: Ctx, nsName: string, br: BridgeLink, port: string, f
   }
   const portDev = link(ctx, nsName, port)
   // A bridged IPv4 frame that went through br_netfilter leaves by br_nf_dev_queue_xmit: bigger
-  // than the port's MTU, it is dropped when DF is set, else cut into fragments of the bridge's
-  // MTU (its fake route's), which must then fit the port like any frame.
+  // than the port's MTU, it is dropped when DF is set, else cut into fragments of the MTU of the
+  // bridge's fake route, which must then fit the port like any frame. That MTU is 1500 until
+  // the bridge's MTU changes after creation (br_change_mtu), which the model does not track.
   const h = ipOf(out)
   if (portDev && h && ingress !== undefined && ns(ctx, nsName).sysctl['net.bridge.bridge-nf-call-iptables'] && wireLength(h) > portDev.mtu) {
     if (h.df) return void fitsDevice(ctx, nsName, portDev, out, `the bridge port (br_netfilter: DF set)`, 0)
-    out = fragmentTo(out, br.mtu)
-    record(ctx, { kind: 'note', netns: nsName, dev: port, packet: out, explain: `br_netfilter refragments the ${h.length}-byte packet to ${br.name}'s MTU (${br.mtu}) for port ${port} (MTU ${portDev.mtu})`, notSimulated: ['IP fragmentation: the fragments are shown as one packet'] })
+    out = fragmentTo(out, 1500)
+    record(ctx, { kind: 'note', netns: nsName, dev: port, packet: out, explain: `br_netfilter refragments the ${h.length}-byte packet to 1500 bytes (the MTU of ${br.name}'s fake route) for port ${port} (MTU ${portDev.mtu})`, notSimulated: ['IP fragmentation: the fragments are shown as one packet', `the fake route's MTU follows ${br.name}'s MTU once it is changed after creation`] })
   }
   if (portDev && !fitsDevice(ctx, nsName, portDev, out, `the bridge port`)) return
   record(ctx, { kind: 'tx', netns: nsName, dev: port, packet: out, explain: `bridge ${br.name} sends it out of port ${port}` })
