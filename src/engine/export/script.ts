@@ -430,11 +430,16 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
 
   // 3. Link state: bridge ports, flags, up.
   s.blank()
-  s.comment('3. Bridge ports and link flags, then links up.')
+  s.comment(
+    '3. Bridge ports and link flags, then links up. Ports join smallest MTU first, so the bridge\n' +
+      'never changes its MTU on the way: br_netfilter refragments bridged packets to the MTU a\n' +
+      'bridge last changed to, 1500 until it changes (as for a bridge a CNI plugin creates).',
+  )
   for (const name of plan.names) {
     const ns = w.netns[name]!
     const ref = nsRef(plan.kn.get(name)!)
-    for (const l of ns.links) {
+    const joinOrder = [...ns.links].sort((a, b) => (a.master && b.master ? a.mtu - b.mtu : 0))
+    for (const l of joinOrder) {
       const dev = shellQuote(l.name)
       if (l.master) s.add(`  ip -n ${ref} link set ${dev} master ${shellQuote(l.master)}`)
       if (l.master && l.hairpin) s.add(`  bridge -n ${ref} link set dev ${dev} hairpin on`)

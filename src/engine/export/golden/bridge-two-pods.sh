@@ -166,7 +166,9 @@ up() {
   ip -n "${P}host" link add veth-a address 0e:12:17:ef:bc:93 mtu 1500 type veth peer name eth0 address 02:00:00:00:0a:02 mtu 1500 netns "${P}pod-a"
   ip -n "${P}host" link add veth-b address 0e:12:19:82:e3:44 mtu 1500 type veth peer name eth0 address 02:00:00:00:0b:03 mtu 1500 netns "${P}pod-b"
 
-  # 3. Bridge ports and link flags, then links up.
+  # 3. Bridge ports and link flags, then links up. Ports join smallest MTU first, so the bridge
+  # never changes its MTU on the way: br_netfilter refragments bridged packets to the MTU a
+  # bridge last changed to, 1500 until it changes (as for a bridge a CNI plugin creates).
   ip -n "${P}host" link set veth-a master cni0
   ip -n "${P}host" link set veth-b master cni0
   ip -n "${P}host" link set cni0 up

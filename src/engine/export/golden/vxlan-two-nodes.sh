@@ -178,7 +178,9 @@ up() {
   ip -n "${P}node2" link add veth-node2 address 32:39:36:34:77:16 mtu 1450 type veth peer name eth0 address 02:00:00:00:d2:05 mtu 1450 netns "${P}node2-pod"
   ip -n "${P}node2" link add flannel.1 address 02:00:00:00:f2:02 mtu 1450 type vxlan id 1 local 192.168.1.20 dstport 8472 dev eth0 nolearning
 
-  # 3. Bridge ports and link flags, then links up.
+  # 3. Bridge ports and link flags, then links up. Ports join smallest MTU first, so the bridge
+  # never changes its MTU on the way: br_netfilter refragments bridged packets to the MTU a
+  # bridge last changed to, 1500 until it changes (as for a bridge a CNI plugin creates).
   ip -n "${P}node1" link set veth-node1 master cni0
   ip -n "${P}node1" link set cni0 up
   ip -n "${P}node1" link set eth0 up
