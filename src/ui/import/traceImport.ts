@@ -1,0 +1,266 @@
+/**
+ * Tracing a packet through imported nodes, for the import panel: the picker choices (pods,
+ * Services, node addresses the import inferred), the form's values turned into a packet the
+ * way `packetwalk trace` does it (same name resolution), the outcomes (one run, or every
+ * outcome of kube-proxy's random choices), and an outcome as a scenario the explainer plays.
+ * Pure: the engine does the work; nothing here touches the DOM or a store.
+ */
+import type { ImportResult } from '../../engine/import/types.ts'
+import type { World } from '../../engine/model/types.ts'
+import type { TraceSegment } from '../../engine/scenario/timeline.ts'
+import { NameError, resolveSource, resolveTarget } from '../../engine/session.ts'
+import { worldAtStep } from '../../engine/sim/effects.ts'
+import { formatProbability, renderOutcome } from '../../engine/sim/render.ts'
+import type { Outcome, SendSpec, TraceStep } from '../../engine/sim/trace.ts'
+import { traceWorld, traceWorldAll } from '../../engine/trace.ts'
+import { isIpv4 } from '../../engine/wire/addr.ts'
+import type { LoadedScenario, Narration } from '../scenarios/types.ts'
+
+export type Proto = 'tcp' | 'udp' | 'icmp'
+
+export interface PickOption {
+  /** What goes into the field: an address, a netns or node name. */
+  readonly value: string
+  readonly label: string
+  readonly group: string
+  /** A destination's port and protocol (a Service port). */
+  readonly port?: number
+  readonly proto?: Proto
+}
+
+/** At most this many choices per group in a picker (a 5,000-Service dump still types in the field). */
+export const PICK_LIMIT = 300
+
+/** Where a packet can start: the pods and nodes the import knows, and a client outside. */
+export function sourceOptions(result: ImportResult, world: World): PickOption[] {
+  const out: PickOption[] = []
+  const serves = new Map<string, readonly string[]>()
+  for (const n of result.nodes) for (const p of n.inferred.pods) if (p.endpointOf?.length) serves.set(p.ip, p.endpointOf)
+  // Pods that can send are the ones the world has a netns for (the nodes' own, and endpoints in another imported node's pod CIDR).
+  for (const ns of Object.values(world.netns)) {
+    if (ns.kind !== 'pod' || out.length >= PICK_LIMIT) continue
+    const ip = ns.links.find((l) => l.kind !== 'loopback')?.addrs[0]?.ip
+    if (ip === undefined) continue
+    const svc = serves.get(ip)
+    out.push({ value: ip, group: 'Pods', label: `${ip} — pod on ${ns.node ?? '?'}${svc ? ` (${svc.slice(0, 2).join(', ')})` : ''}` })
+  }
+  for (const n of result.nodes) {
+    const ip = n.inferred.nodeIps[0]?.value.ip
+    out.push({ value: ip ?? n.name, group: 'Nodes', label: ip ? `${ip} — node ${n.name} itself (locally generated)` : `${n.name} — the node itself` })
+  }
+  out.push({ value: '203.0.113.10', group: 'Outside', label: '203.0.113.10 — a client outside the nodes (arrives from the network)' })
+  return out
+}
+
+/** Where it can go: Service ports (ClusterIP and NodePort), pods, node addresses. */
+export function destinationOptions(result: ImportResult): PickOption[] {
+  const out: PickOption[] = []
+  const seen = new Set<string>()
+  const add = (o: PickOption) => {
+    const k = `${o.value}:${o.port ?? ''}/${o.proto ?? ''}`
+    if (seen.has(k)) return
+    seen.add(k)
+    out.push(o)
+  }
+  let services = 0
+  for (const n of result.nodes) {
+    for (const s of n.inferred.services) {
+      if (services >= PICK_LIMIT) break
+      const proto: Proto = s.protocol === 'udp' ? 'udp' : 'tcp'
+      const name = `${s.namespace}/${s.name}${s.portName ? `:${s.portName}` : ''}`
+      const eps = `${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'}`
+      if (s.clusterIP !== undefined && s.port !== undefined) {
+        add({ value: s.clusterIP, port: s.port, proto, group: 'Services (ClusterIP)', label: `${name} — ${s.clusterIP}:${s.port}/${proto} (${eps})` })
+        services++
+      }
+      const nodeIp = n.inferred.nodeIps[0]?.value.ip
+      if (s.nodePort !== undefined && nodeIp !== undefined) add({ value: nodeIp, port: s.nodePort, proto, group: 'Services (NodePort)', label: `${name} — NodePort ${nodeIp}:${s.nodePort}/${proto} on ${n.name}` })
+    }
+  }
+  for (const n of result.nodes) {
+    for (const p of n.inferred.pods.slice(0, PICK_LIMIT)) {
+      const port = p.ports?.[0]
+      add({ value: p.ip, ...(port && port.proto !== 'sctp' && { port: port.port, proto: port.proto }), group: 'Pods', label: `${p.ip} — pod ${p.local ? `on ${n.name}` : 'elsewhere'}${port ? ` (serves ${port.proto}/${port.port})` : ''}` })
+    }
+  }
+  for (const n of result.nodes) for (const ip of n.inferred.nodeIps) add({ value: ip.value.ip, group: 'Nodes', label: `${ip.value.ip} — node ${n.name}${ip.value.dev ? ` (${ip.value.dev})` : ''}` })
+  return out
+}
+
+export interface TraceForm {
+  readonly from: string
+  /** An address, `address:port`, a Service `ns/name[:port]`, or a netns. */
+  readonly to: string
+  readonly proto: Proto
+  /** The port field ('' when none). */
+  readonly port: string
+  readonly allOutcomes: boolean
+}
+
+/**
+ * The packet a form describes, resolved like `packetwalk trace --from --to --proto`, or why
+ * it cannot be sent (said so a person can fix the form).
+ *
+ * @example
+ * sendFromForm(world, { from: '10.244.1.2', to: '10.96.45.10', proto: 'tcp', port: '80', allOutcomes: true })
+ * // { send: { from: '10.244.1.2', to: '10.96.45.10', proto: 'tcp', dport: 80, roundTrip: true } }
+ */
+export function sendFromForm(world: World, form: TraceForm): { readonly send: SendSpec; readonly explain: string } | { readonly error: string } {
+  const from = form.from.trim()
+  const to = form.to.trim()
+  if (from === '') return { error: 'Choose where the packet starts (a pod, a node, or any IPv4 address).' }
+  if (to === '') return { error: 'Choose where it goes (a Service, a pod, a node, or any IPv4 address).' }
+  const portText = form.port.trim()
+  if (portText !== '' && !/^\d{1,5}$/.test(portText)) return { error: `Port “${portText}” is not a number.` }
+  const port = portText === '' ? undefined : Number(portText)
+  if (port !== undefined && (port < 1 || port > 65535)) return { error: 'The port must be between 1 and 65535.' }
+  let source: string
+  let target: ReturnType<typeof resolveTarget>
+  try {
+    source = resolveSource(world, from)
+    target = resolveTarget(world, to, port)
+  } catch (e) {
+    if (e instanceof NameError) return { error: e.message }
+    throw e
+  }
+  const dport = port ?? target.port
+  const proto = form.proto
+  if (proto !== 'icmp' && dport === undefined) return { error: `A ${proto} packet needs a port (e.g. ${target.ip}:80).` }
+  const send: SendSpec = { from: source, to: target.ip, proto, ...(proto !== 'icmp' && dport !== undefined && { dport }), roundTrip: true }
+  // An address that is a Service's ClusterIP says so.
+  const svc = target.explain === target.ip ? world.services?.find((s) => s.clusterIP === target.ip && (dport === undefined || s.port === dport)) : undefined
+  return { send, explain: svc ? `ClusterIP of ${svc.namespace}/${svc.name}${svc.portName ? `:${svc.portName}` : ''}` : target.explain }
+}
+
+export interface TracedOutcome extends Outcome {
+  /** The world after the last step, for the explainer's "after" state. */
+  readonly index: number
+}
+
+/** One run (probability 1), or every outcome the random choices allow, most likely first. */
+export function traceImported(world: World, send: SendSpec, allOutcomes: boolean): TracedOutcome[] {
+  if (allOutcomes) {
+    return traceWorldAll(world, send, { seed: 1, now: 0 })
+      .map((o, i) => ({ ...o, index: i }))
+      .sort((a, b) => b.probability - a.probability || a.index - b.index)
+      .map((o, i) => ({ ...o, index: i }))
+  }
+  const r = traceWorld(world, send, { seed: 1, now: 0 })
+  return [{ probability: 1, ...r.outcome, steps: r.steps, index: 0 }]
+}
+
+/** A rule the packet matched on its way, with the user's own line. */
+export interface MatchedRule {
+  readonly netns: string
+  readonly hook: string
+  readonly table: string
+  readonly chain: string
+  readonly raw: string
+  readonly action: string
+  readonly file?: string
+  readonly line?: number
+  readonly probability?: number
+}
+
+/**
+ * The rules that decided something for the request (a jump, a DNAT, a verdict), in order:
+ * the path through kube-proxy's chains a user can check against their own dump.
+ */
+export function matchedRules(world: World, steps: readonly TraceStep[], flow: TraceStep['flow'] = 'request'): MatchedRule[] {
+  const out: MatchedRule[] = []
+  for (const s of steps) {
+    if (s.kind !== 'netfilter' || !s.netfilter || s.flow !== flow) continue
+    for (const walk of s.netfilter.chains) {
+      for (const r of walk.rules) {
+        if (r.result !== 'matched' || r.action === undefined) continue
+        const rule = findRule(world, s.netns, r.ruleId)
+        out.push({
+          netns: s.netns,
+          hook: s.netfilter.hook,
+          table: walk.table,
+          chain: walk.chain,
+          raw: r.raw,
+          action: r.action,
+          ...(rule?.source?.file !== undefined && { file: rule.source.file }),
+          ...((rule?.source?.line ?? r.line) !== undefined && { line: rule?.source?.line ?? r.line }),
+          ...(r.probability !== undefined && { probability: r.probability }),
+        })
+      }
+    }
+  }
+  return out
+}
+
+function findRule(world: World, netns: string, ruleId: string) {
+  const [table, ...rest] = ruleId.split(':')
+  const index = Number(rest.pop())
+  const chain = rest.join(':')
+  const t = world.netns[netns]?.netfilter.tables[table as 'nat']
+  return Object.hasOwn(t?.chains ?? {}, chain) ? t?.chains[chain]?.rules[index - 1] : undefined
+}
+
+/** One line for an outcome in a list: where it ended and how likely it is. */
+export function describeOutcome(o: Omit<Outcome, 'steps'>): string {
+  const bits: string[] = []
+  if (o.verdict === 'delivered') bits.push(`delivered to ${o.deliveredTo ?? '?'}${o.deliveredNetns ? ` (${o.deliveredNetns})` : ''}`)
+  else bits.push(`${o.verdict}${o.dropReason ? `: ${o.dropReason}` : ''}`)
+  if (o.dnat) bits.push(`DNAT → ${o.dnat}`)
+  if (o.snat) bits.push(`${o.masquerade ? 'MASQUERADE' : 'SNAT'} → ${o.snat}`)
+  if (o.encapsulated) bits.push('through the overlay')
+  if (o.reply) bits.push(`reply ${o.reply.verdict}${o.reply.dropReason ? ` (${o.reply.dropReason})` : ''}`)
+  return bits.join(' · ')
+}
+
+export function percent(p: number): string {
+  const v = p * 100
+  return `${Number(v.toFixed(v < 1 ? 2 : 1))}%`
+}
+
+/** A scenario id that stays the same for the same trace (the URL can name it while the page is open). */
+export const IMPORT_VIEW_ID = 'imported-nodes'
+export const IMPORT_TRACE_ID = 'imported-trace'
+
+/**
+ * An outcome as a scenario for the explainer: one trace segment (graph, inspectors and
+ * playback work as for any scenario) and narration that says where the rules came from.
+ */
+export function outcomeScenario(world: World, result: ImportResult, send: SendSpec, o: TracedOutcome, total: number, target: string): LoadedScenario {
+  const steps = o.steps
+  const after = steps.length > 0 ? worldAtStep(world, steps, steps.length - 1) : world
+  const { steps: _steps, index: _index, ...outcome } = o
+  const title = `${send.from} → ${send.to}${send.dport !== undefined ? `:${send.dport}` : ''} (${send.proto})`
+  const seg: TraceSegment = { kind: 'trace', title, send, before: world, after, steps, outcome }
+  const nodes = result.nodes.map((n) => n.name).join(', ')
+  const which = total > 1 ? ` Outcome ${o.index + 1} of ${total}, probability ${percent(o.probability)}.` : ''
+  const narration: Narration[] = [{ from: 0, to: Math.max(0, steps.length - 1), text: `Traced through the imported routes and rules of ${nodes} (${target}).${which} ${renderOutcome({ ...outcome, probability: 1 })}.` }]
+  const dnatAt = steps.findIndex((s) => s.kind === 'netfilter' && s.netfilter?.chains.some((c) => c.rules.some((r) => r.result === 'matched' && r.action?.startsWith('DNAT'))))
+  const dnatRule = matchedRules(world, steps).find((r) => r.action.startsWith('DNAT'))
+  // From the hook that matched the rule to the step that rewrote the packet.
+  const natAt = steps.findIndex((s, i) => i > dnatAt && s.kind === 'nat')
+  if (dnatAt >= 0 && dnatRule) narration.push({ from: dnatAt, to: natAt > dnatAt ? natAt : dnatAt, text: `Your rule ${dnatRule.file ?? ''}${dnatRule.line !== undefined ? `:${dnatRule.line}` : ''} in ${dnatRule.chain}: -A ${dnatRule.chain} ${dnatRule.raw}` })
+  return {
+    id: IMPORT_TRACE_ID,
+    title: `Imported: ${title}`,
+    summary: `${nodes}: ${describeOutcome(outcome)}${total > 1 ? ` (p=${formatProbability(o.probability)})` : ''}`,
+    timeline: { segments: [seg] },
+    narration,
+  }
+}
+
+/** The imported nodes on their own, for the explainer's graph and inspectors: one change frame. */
+export function importedWorldScenario(world: World, result: ImportResult): LoadedScenario {
+  const nodes = result.nodes.map((n) => n.name)
+  const events = result.nodes.map((n) => ({ kind: 'import', node: n.name, text: `imported ${n.name}: ${n.interfaces.length} interfaces, ${n.routes.length} routes, ${Object.values(n.chains).reduce((k, c) => k + Object.keys(c).length, 0)} chains, ${n.inferred.pods.length} pods, ${n.inferred.services.length} Service ports` }))
+  return {
+    id: IMPORT_VIEW_ID,
+    title: `Imported: ${nodes.join(', ') || 'no node'}`,
+    summary: `The node${nodes.length === 1 ? '' : 's'} as the dumps show ${nodes.length === 1 ? 'it' : 'them'}; trace a packet from the import panel.`,
+    timeline: { segments: [{ kind: 'change', title: 'Imported from node dumps', before: world, after: world, events }] },
+    narration: [{ from: 0, to: 0, text: `Rebuilt from your dumps: ${nodes.join(', ')}.${world.notes?.length ? ` Assumed where the dumps say nothing: ${world.notes.length} note${world.notes.length === 1 ? '' : 's'} in the import panel.` : ''}` }],
+  }
+}
+
+/** Whether a field holds something a trace accepts as an address (for hints while typing). */
+export function looksLikeAddress(text: string): boolean {
+  return isIpv4(text.trim().split(':')[0] ?? '')
+}
