@@ -11,9 +11,17 @@ import type { Ruleset } from '../netfilter/types.ts'
 import { DEFAULT_SYSCTLS } from './types.ts'
 import type { Addr, FdbEntry, Link, NeighEntry, Netns, NetnsKind, Route, Sysctls, World } from './types.ts'
 
-/** An error the real tool would print, word for word where we know it. */
+/**
+ * An error the real tool would print, word for word where we know it. `partial` is the world
+ * after what the kernel did before it failed (a port leaves its bridge before a non-bridge
+ * master refuses it); absent when the failed operation changed nothing.
+ */
 export class NetError extends Error {
-  constructor(message: string, readonly code: 'EEXIST' | 'ENODEV' | 'ENOENT' | 'EINVAL' | 'ENETUNREACH' | 'EBUSY' = 'EINVAL') {
+  constructor(
+    message: string,
+    readonly code: 'EEXIST' | 'ENODEV' | 'ENOENT' | 'EINVAL' | 'ENETUNREACH' | 'EBUSY' | 'EOPNOTSUPP' = 'EINVAL',
+    readonly partial?: World,
+  ) {
     super(message)
     this.name = 'NetError'
   }
@@ -54,8 +62,10 @@ export function addNetns(w: World, ns: Netns): World {
   return { ...w, netns: { ...w.netns, [ns.name]: ns } }
 }
 
+/** `ip netns del`: a named netns goes, with its veths' peers; a machine's root netns has no /run/netns file to remove. */
 export function delNetns(w: World, name: string): World {
-  const ns = getNetns(w, name)
+  const ns = w.netns[name]
+  if (!ns || ns.kind === 'host' || ns.kind === 'client') throw new NetError(`Cannot remove namespace file "/run/netns/${name}": No such file or directory`, 'ENOENT')
   // Deleting a netns destroys its veths; the peers go with them.
   let out: World = { ...w, netns: { ...w.netns } }
   for (const l of ns.links) if (l.kind === 'veth' && l.peer && out.netns[l.peer.netns]) out = removeLinkOnly(out, l.peer.netns, l.peer.name)
@@ -91,6 +101,17 @@ function replaceLink(ns: Netns, link: Link): Netns {
   return { ...ns, links: ns.links.map((l) => (l.ifindex === link.ifindex ? link : l)) }
 }
 
+/**
+ * The ifindex the kernel gives the next device of a netns: the lowest free one from the
+ * netns's counter on (dev_index_reserve allocates cyclically, skipping indexes in use, such
+ * as one a moved-in device kept).
+ */
+function allocIfindex(ns: Netns): number {
+  let i = ns.nextIfindex
+  while (ns.links.some((l) => l.ifindex === i)) i++
+  return i
+}
+
 type Optional = 'ifindex' | 'mac' | 'addrs' | 'up' | 'mtu'
 /** A link to create: the kernel fills in what is not given. */
 export type NewLink = Link extends infer L ? (L extends Link ? Omit<L, Optional> & Partial<Pick<L, Optional>> : never) : never
@@ -100,20 +121,23 @@ export function addLink(w: World, netns: string, spec: NewLink): World {
   const ns = getNetns(w, netns)
   if (findLink(ns, spec.name)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
   if (!/^[^\s/:]{1,15}$/.test(spec.name)) throw new NetError(`Error: argument "${spec.name}" is wrong: "name" not a valid ifname`)
-  const ifindex = spec.ifindex ?? ns.nextIfindex
+  const ifindex = spec.ifindex ?? allocIfindex(ns)
   const defaultMtu = spec.kind === 'vxlan' ? 1450 : spec.kind === 'ipip' ? 1480 : 1500
   const link = { mtu: defaultMtu, up: false, addrs: [], mac: macFromSeed(`${netns}/${spec.name}`), ...spec, ifindex } as Link
   return putNetns(w, { ...ns, links: [...ns.links, link], nextIfindex: Math.max(ns.nextIfindex, ifindex + 1) })
 }
 
-/** `ip link add A type veth peer name B [netns N]`: both ends, peered. */
+/**
+ * `ip link add A type veth peer name B [netns N]`: both ends, peered. veth_newlink registers
+ * the peer first, so in one netns the peer B gets the lower ifindex (checked: `v1@v0` is 4,
+ * `v0@v1` is 5).
+ */
 export function addVethPair(w: World, a: { netns: string; name: string; mac?: Mac; mtu?: number }, b: { netns: string; name: string; mac?: Mac; mtu?: number }): World {
   const nsA = getNetns(w, a.netns)
   const nsB = getNetns(w, b.netns)
   if (findLink(nsA, a.name) || findLink(nsB, b.name) || (a.netns === b.netns && a.name === b.name)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
-  let out = addLink(w, a.netns, { kind: 'veth', name: a.name, peer: { netns: b.netns, name: b.name }, ...(a.mac && { mac: a.mac }), ...(a.mtu && { mtu: a.mtu }) })
-  out = addLink(out, b.netns, { kind: 'veth', name: b.name, peer: { netns: a.netns, name: a.name }, ...(b.mac && { mac: b.mac }), ...(b.mtu && { mtu: b.mtu }) })
-  return out
+  const end = (x: typeof a, y: typeof a): NewLink => ({ kind: 'veth', name: x.name, peer: { netns: y.netns, name: y.name }, ...(x.mac && { mac: x.mac }), ...(x.mtu && { mtu: x.mtu }) })
+  return addLink(addLink(w, b.netns, end(b, a)), a.netns, end(a, b))
 }
 
 function removeLinkOnly(w: World, netns: string, dev: string): World {
@@ -131,6 +155,12 @@ function removeLinkOnly(w: World, netns: string, dev: string): World {
 function withoutMaster(l: Link): Link {
   const { master: _m, ...rest } = l
   return rest
+}
+
+/** A port leaves its bridge (br_del_if): the bridge forgets every FDB entry it had for the port. */
+function detachPort(ns: Netns, link: Link): Netns {
+  if (link.master === undefined) return ns
+  return { ...replaceLink(ns, withoutMaster(link)), fdb: ns.fdb.filter((f) => !(f.dev === link.name && f.master === link.master && !f.self)) }
 }
 
 /** `ip link del DEV`: a veth takes its peer with it. */
@@ -163,30 +193,48 @@ export function setLinkMtu(w: World, netns: string, dev: string, mtu: number): W
   return putNetns(w, replaceLink(ns, { ...link, mtu }))
 }
 
-/** `ip link set DEV master BR` (or nomaster with `bridge` undefined). */
+/**
+ * `ip link set DEV master BR` (or nomaster with `bridge` undefined). As do_set_master does, a
+ * port first leaves its old bridge, so a refused master (not a bridge) still detaches it:
+ * the NetError then carries that world as `partial`.
+ */
 export function setMaster(w: World, netns: string, dev: string, bridge: string | undefined): World {
   const ns = getNetns(w, netns)
   const link = getLink(ns, dev)
-  if (bridge === undefined) return putNetns(w, replaceLink(ns, withoutMaster(link)))
+  if (bridge === undefined) return putNetns(w, detachPort(ns, link))
   const br = getLink(ns, bridge)
-  if (br.kind !== 'bridge') throw new NetError('Error: Device is not a bridge.')
-  if (br.name === link.name) throw new NetError('Error: Device can not be enslaved to itself.')
+  if (link.master === br.name) return w
+  const detached = detachPort(ns, link)
+  const refuse = (message: string, code: NetError['code']): never => {
+    throw new NetError(message, code, link.master !== undefined ? putNetns(w, detached) : undefined)
+  }
+  if (br.kind !== 'bridge') refuse('RTNETLINK answers: Operation not supported', 'EOPNOTSUPP')
+  // br_add_if: a bridge is never a port, and a port must be an Ethernet device.
+  if (link.kind === 'bridge') refuse('Error: Can not enslave a bridge to a bridge.', 'EINVAL')
+  if (link.kind === 'loopback' || link.kind === 'ipip') refuse('RTNETLINK answers: Invalid argument', 'EINVAL')
   // Enslaving adds the port's own MAC to the bridge FDB as a local permanent entry.
   const own: FdbEntry = { mac: link.mac, dev: link.name, master: br.name, permanent: true, local: true }
-  const fdb = [...ns.fdb.filter((f) => !(f.dev === link.name && f.master === br.name)), own]
-  return putNetns(w, { ...replaceLink(ns, { ...link, master: br.name, hairpin: link.hairpin ?? false }), fdb })
+  const fdb = [...detached.fdb.filter((f) => !(f.dev === link.name && f.master === br.name)), own]
+  return putNetns(w, { ...replaceLink(detached, { ...link, master: br.name, hairpin: link.hairpin ?? false }), fdb })
 }
 
-/** `ip link set DEV netns OTHER`: the link moves (down, addresses dropped, as the kernel does). */
+/**
+ * `ip link set DEV netns OTHER`: the link moves, down and without addresses, as the kernel
+ * does; it keeps its ifindex when that index is free in the target (else it gets the next
+ * one there). Bridges and lo are netns-local (NETIF_F_NETNS_LOCAL) and cannot move.
+ */
 export function moveLink(w: World, netns: string, dev: string, target: string, newName?: string): World {
   const ns = getNetns(w, netns)
   const link = getLink(ns, dev)
   const dest = getNetns(w, target)
   const name = newName ?? link.name
+  if (link.kind === 'bridge' || link.kind === 'loopback') throw new NetError('Error: The interface netns is immutable.', 'EINVAL')
   if (findLink(dest, name)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
   let out = removeLinkOnly(w, netns, dev)
-  const moved = { ...withoutMaster(link), name, up: false, addrs: [], ifindex: dest.nextIfindex } as Link
-  out = putNetns(out, { ...getNetns(out, target), links: [...getNetns(out, target).links, moved], nextIfindex: dest.nextIfindex + 1 })
+  const keep = !dest.links.some((l) => l.ifindex === link.ifindex)
+  const ifindex = keep ? link.ifindex : allocIfindex(dest)
+  const moved = { ...withoutMaster(link), name, up: false, addrs: [], ifindex } as Link
+  out = putNetns(out, { ...getNetns(out, target), links: [...getNetns(out, target).links, moved], nextIfindex: keep ? dest.nextIfindex : ifindex + 1 })
   // The peer now points at the new location.
   if (link.kind === 'veth' && link.peer) {
     const peerNs = out.netns[link.peer.netns]
@@ -228,19 +276,21 @@ export function addAddr(w: World, netns: string, dev: string, cidr: string, extr
   const ip = slash < 0 ? cidr : cidr.slice(0, slash)
   const len = slash < 0 ? 32 : Number(cidr.slice(slash + 1))
   if (!isIpv4(ip) || !Number.isInteger(len) || len < 0 || len > 32) throw new NetError(`Error: inet prefix is expected rather than "${cidr}".`)
-  if (link.addrs.some((a) => a.ip === ip)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+  // __inet_insert_ifa refuses the same address with the same mask; another mask is another address.
+  if (link.addrs.some((a) => a.ip === ip && a.len === len)) throw new NetError('Error: ipv4: Address already assigned.', 'EEXIST')
   const addr: Addr = { ip, len, scope: link.kind === 'loopback' || ip.startsWith('127.') ? 'host' : 'global', ...extra }
   let next = replaceLink(ns, { ...link, addrs: [...link.addrs, addr] })
   if (link.up) next = addPrefixRoute(next, link.name, addr)
   return putNetns(w, next)
 }
 
+/** `ip addr del IP/LEN dev DEV`; without `/LEN` the first address with that IP (iproute2's wildcard deletion). */
 export function delAddr(w: World, netns: string, dev: string, cidr: string): World {
   const ns = getNetns(w, netns)
   const link = getLink(ns, dev)
-  const ip = cidr.split('/')[0]!
-  const addr = link.addrs.find((a) => a.ip === ip)
-  if (!addr) throw new NetError('RTNETLINK answers: Cannot assign requested address', 'ENOENT')
+  const [ip, len] = cidr.split('/')
+  const addr = link.addrs.find((a) => a.ip === ip && (len === undefined || a.len === Number(len)))
+  if (!addr) throw new NetError('Error: ipv4: Address not found.', 'ENOENT')
   const prefix = `${networkOf(addr.ip, addr.len)}/${addr.len}`
   return putNetns(w, {
     ...replaceLink(ns, { ...link, addrs: link.addrs.filter((a) => a !== addr) }),
@@ -307,7 +357,8 @@ export function putFdb(w: World, netns: string, entry: FdbEntry, mode: 'add' | '
   getLink(ns, entry.dev)
   const same = (f: FdbEntry) => f.mac === entry.mac && f.dev === entry.dev && f.master === entry.master
   if (mode === 'append') {
-    if (ns.fdb.some((f) => same(f) && f.dst === entry.dst)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
+    // vxlan_fdb_append: a remote the entry already has is accepted and changes nothing (checked: exit 0, one entry).
+    if (ns.fdb.some((f) => same(f) && f.dst === entry.dst)) return w
     return putNetns(w, { ...ns, fdb: [...ns.fdb, entry] })
   }
   if (mode === 'add' && ns.fdb.some(same)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')

@@ -115,7 +115,7 @@ export function runNetnsName(w: World, name: string): string | undefined {
 /** The netnsid a netns has for each peer netns: the order in which its veths (by ifindex) first point there. */
 export function netnsIds(ns: Netns): Map<string, number> {
   const ids = new Map<string, number>()
-  for (const l of [...ns.links].sort((a, b) => a.ifindex - b.ifindex)) if (l.kind === 'veth' && l.peer && l.peer.netns !== ns.name && !ids.has(l.peer.netns)) ids.set(l.peer.netns, ids.size)
+  for (const l of byIfindex(ns.links)) if (l.kind === 'veth' && l.peer && l.peer.netns !== ns.name && !ids.has(l.peer.netns)) ids.set(l.peer.netns, ids.size)
   return ids
 }
 
@@ -201,8 +201,13 @@ export interface LinkPrintOptions {
   readonly links?: readonly Link[]
 }
 
+/** The links to print, in ifindex order (the order the kernel dumps them). */
 function selected(ns: Netns, opts: LinkPrintOptions): readonly Link[] {
-  return opts.links ?? (opts.dev !== undefined ? filterLinks(ns, { dev: opts.dev }) : ns.links)
+  return byIfindex(opts.links ?? (opts.dev !== undefined ? filterLinks(ns, { dev: opts.dev }) : ns.links))
+}
+
+function byIfindex(links: readonly Link[]): Link[] {
+  return [...links].sort((a, b) => a.ifindex - b.ifindex)
 }
 
 /**
@@ -468,7 +473,7 @@ export function printIpNeigh(ns: Netns, opts: { now?: number; dev?: string; entr
  * device (iproute2 resolves the peer's ifindex locally) — or `@ifN` when no device has it.
  */
 export function printBridgeLink(ns: Netns, opts: { w?: World; dev?: string } = {}): string {
-  return ns.links
+  return byIfindex(ns.links)
     .filter((l) => l.master && ns.links.find((b) => b.name === l.master)?.kind === 'bridge' && (opts.dev === undefined || l.name === opts.dev))
     .map((l) => {
       const peer = peerOf(opts.w, l)
@@ -503,22 +508,22 @@ export function printFdbEntry(e: FdbEntry, opts: { dev?: boolean } = {}): string
 }
 
 /**
- * `bridge fdb show [dev X] [br BR]`: devices in ifindex order; per device the bridge's
- * entries for that port, then the device's own (a bridge lists its own multicast entries
- * before its `master` entries). `multicast: false` leaves out the kernel's multicast self
- * entries (for diffs of what was configured or learned).
+ * `bridge fdb show [dev X] [br BR]`: devices in ifindex order (`br` keeps the bridge and its
+ * ports); per device the bridge's entries for that port, then the device's own (a bridge
+ * lists its own multicast entries before its `master` entries). `multicast: false` leaves
+ * out the kernel's multicast self entries (for diffs of what was configured or learned).
  */
 export function printBridgeFdb(ns: Netns, opts: { dev?: string; br?: string; multicast?: boolean } = {}): string {
   const out: string[] = []
   const withDev = { dev: opts.dev === undefined }
-  const multicast = (opts.multicast ?? true) && opts.br === undefined
-  for (const l of [...ns.links].sort((a, b) => a.ifindex - b.ifindex)) {
+  const multicast = opts.multicast ?? true
+  for (const l of byIfindex(ns.links)) {
     if (opts.dev !== undefined && l.name !== opts.dev) continue
     if (opts.br !== undefined && l.master !== opts.br && l.name !== opts.br) continue
     const master = ns.fdb.filter((f) => f.dev === l.name && f.master && !f.self).map((e) => printFdbEntry(e, withDev))
     const self = ns.fdb.filter((f) => f.dev === l.name && (!f.master || f.self)).map((e) => printFdbEntry(e, withDev))
     // `remote IP` on a VXLAN device is its default (all-zeros) FDB entry.
-    if (l.kind === 'vxlan' && l.remote && opts.br === undefined) self.push(`00:00:00:00:00:00${withDev.dev ? ` dev ${l.name}` : ''} dst ${l.remote}${l.dev ? ` via ${l.dev}` : ''} self permanent`)
+    if (l.kind === 'vxlan' && l.remote) self.push(`00:00:00:00:00:00${withDev.dev ? ` dev ${l.name}` : ''} dst ${l.remote}${l.dev ? ` via ${l.dev}` : ''} self permanent`)
     const mcast = multicast ? multicastSelf(l).map((m) => `${m}${withDev.dev ? ` dev ${l.name}` : ''} self permanent`) : []
     out.push(...(l.kind === 'bridge' ? [...mcast, ...master, ...self] : [...master, ...self, ...mcast]))
   }

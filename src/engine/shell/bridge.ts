@@ -153,26 +153,25 @@ function fdb(io: Io, netns: string, args: readonly string[]): number {
   const onBridge = master && !self
   if (onBridge && !l.master) {
     io.err('RTNETLINK answers: Operation not supported\n')
-    return 2
+    return 255
   }
   const entry: FdbEntry = { mac: normalizeMac(mac), dev: l.name, ...(onBridge ? { master: l.master! } : { self: true }), ...(dst !== undefined && { dst }), ...(vni !== undefined && { vni }), permanent, updated: io.sh.clock }
   if (mode === 'del') {
     const same = (f: FdbEntry) => f.mac === entry.mac && f.dev === entry.dev && (onBridge ? f.master === entry.master : !f.master || f.self) && (dst === undefined || f.dst === dst)
     if (!ns.fdb.some(same)) {
       io.err('RTNETLINK answers: No such file or directory\n')
-      return 2
+      return 255
     }
     io.sh.setWorld(putNetns(io.sh.world, { ...ns, fdb: ns.fdb.filter((f) => !same(f)) }))
     return 0
   }
-  // Appending a remote the device already floods to is accepted and changes nothing (vxlan_fdb_append).
-  if (mode === 'append' && ns.fdb.some((f) => f.mac === entry.mac && f.dev === entry.dev && f.dst === entry.dst && !f.master)) return 0
   try {
     io.sh.setWorld(putFdb(io.sh.world, netns, entry, mode))
   } catch (e) {
     if (e instanceof NetError) {
+      // bridge exits 255 when the kernel refuses (checked: `fdb add` of an existing entry, `fdb del` of a missing one).
       io.err(`${e.message}\n`)
-      return 2
+      return 255
     }
     throw e
   }

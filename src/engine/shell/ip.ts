@@ -6,9 +6,9 @@
  * exit codes are the real tool's (golden/captured.txt): parse errors exit 255 or 1, kernel
  * (RTNETLINK) errors 2.
  *
- * Kernel behaviour kept: a link moved to another netns keeps its ifindex when it is free
- * there and comes up down without addresses; a failed `master` change first detaches the
- * port from its old bridge (do_set_master); `ip netns add` leaves lo down.
+ * The kernel's side (ifindexes, a moved link's state, a refused master detaching the port,
+ * the RTNETLINK messages) is model/ops.ts; this file is iproute2's side: parsing, names,
+ * client-side errors, and which exit status goes with which message. `ip netns add` leaves lo down.
  * Simplifications: no IPv6, no multipath routes, no `ip rule` (the main table only).
  */
 import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, canonicalDst, delAddr, delLink, delNetns, delRoute, findLink, moveLink, newNetns, putNeigh, putNetns, renameLink, setLinkFlag, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
@@ -44,17 +44,21 @@ function fail(io: Io, msg: string, code: number): never {
 function errorCode(msg: string): number {
   if (msg.startsWith('RTNETLINK answers')) return 2
   if (msg.startsWith('Cannot find device')) return 1
+  if (msg.startsWith('Cannot create namespace file') || msg.startsWith('Cannot remove namespace file')) return 1
   if (msg.startsWith('Error: argument')) return 255
   if (msg.startsWith('Cannot open network namespace')) return 255
   return 2
 }
 
-/** Run a world operation; a NetError is printed with the real tool's status. */
+/** Run a world operation; a NetError is printed with the real tool's status (after what the kernel did before failing). */
 function op(io: Io, f: () => World): void {
   try {
     io.sh.setWorld(f())
   } catch (e) {
-    if (e instanceof NetError) fail(io, e.message, errorCode(e.message))
+    if (e instanceof NetError) {
+      if (e.partial) io.sh.setWorld(e.partial)
+      fail(io, e.message, errorCode(e.message))
+    }
     throw e
   }
 }
@@ -269,11 +273,9 @@ function linkAdd(io: Io, g: Global, args: readonly string[]): number {
       const aName = name ?? autoName('veth')
       const bNs = peer.netns ?? target
       const bName = peer.name ?? autoName('veth', io.sh.world.netns[bNs], bNs === target ? aName : undefined)
-      if (bName === aName && bNs === target) fail(io, 'RTNETLINK answers: File exists', 2)
       const a = { netns: target, name: aName, ...common }
       const b = { netns: bNs, name: bName, ...(peer.mtu !== undefined && { mtu: peer.mtu }), ...(peer.address && { mac: peer.address }) }
-      // veth_newlink registers the peer first: in one netns the peer gets the lower ifindex.
-      op(io, () => (bNs === target ? addVethPair(io.sh.world, b, a) : addVethPair(io.sh.world, a, b)))
+      op(io, () => addVethPair(io.sh.world, a, b))
       break
     }
     case 'bridge': {
@@ -373,25 +375,11 @@ function linkDel(io: Io, g: Global, args: readonly string[]): number {
   return 0
 }
 
+/** `master BR`: iproute2 resolves the name first (an unknown one is its own error), the kernel does the rest. */
 function linkSetMaster(io: Io, netns: string, dev: string, master: string): void {
-  const n = io.sh.world.netns[netns]!
-  const br = findLink(n, master)
+  const br = findLink(io.sh.world.netns[netns]!, master)
   if (!br) invarg(io, 'Device does not exist\n', master)
-  if (br.kind !== 'bridge') {
-    // do_set_master: the port leaves its current bridge before the new master refuses it.
-    const l = findLink(n, dev)!
-    if (l.master) op(io, () => setMaster(io.sh.world, netns, dev, undefined))
-    fail(io, 'RTNETLINK answers: Operation not supported', 2)
-  }
   op(io, () => setMaster(io.sh.world, netns, dev, br.name))
-}
-
-/** Moving a link keeps its ifindex in the new netns when that index is free there. */
-function keepIfindex(w: World, target: string, name: string, ifindex: number): World {
-  const t = w.netns[target]!
-  if (t.links.some((l) => l.ifindex === ifindex && l.name !== name)) return w
-  const links = t.links.map((l) => (l.name === name ? ({ ...l, ifindex }) : l))
-  return putNetns(w, { ...t, links, nextIfindex: Math.max(t.nextIfindex - 1, ifindex + 1, ...links.map((l) => l.ifindex + 1)) })
 }
 
 function linkSet(io: Io, g: Global, args: readonly string[]): number {
@@ -441,8 +429,7 @@ function linkSet(io: Io, g: Global, args: readonly string[]): number {
   let name = l.name
   // The kernel's do_setlink order: netns, address, mtu, name, master, flags.
   if (ch.netns !== undefined && ch.netns !== netns) {
-    const ifindex = l.ifindex
-    op(io, () => keepIfindex(moveLink(io.sh.world, netns, name, ch.netns!), ch.netns!, name, ifindex))
+    op(io, () => moveLink(io.sh.world, netns, name, ch.netns!))
     netns = ch.netns
   }
   if (ch.address !== undefined) op(io, () => setLinkFlag(io.sh.world, netns, name, { mac: ch.address! }))
@@ -520,10 +507,7 @@ function addrAdd(io: Io, g: Global, args: readonly string[], mode: 'add' | 'repl
   const n = ns(io, g)
   const l = findLink(n, o.dev)
   if (!l) fail(io, `Cannot find device "${o.dev}"`, 1)
-  if (l.addrs.some((a) => a.ip === c.ip)) {
-    if (mode === 'replace') return 0
-    fail(io, 'Error: ipv4: Address already assigned.', 2)
-  }
+  if (mode === 'replace' && l.addrs.some((a) => a.ip === c.ip && a.len === c.len)) return 0
   const brd = o.brd === '+' ? broadcastOf(c.ip, c.len) : o.brd === '-' ? undefined : o.brd
   op(io, () => addAddr(io.sh.world, g.netns, l.name, `${c.ip}/${c.len}`, { ...(brd !== undefined && { broadcast: brd }), ...(o.scope && { scope: o.scope }), ...(o.noprefixroute && { noprefixroute: true }) }))
   return 0
@@ -537,7 +521,7 @@ function addrDel(io: Io, g: Global, args: readonly string[]): number {
   if (o.dev === undefined) fail(io, 'Not enough information: "dev" argument is required.', 1)
   const l = findLink(ns(io, g), o.dev)
   if (!l) fail(io, `Cannot find device "${o.dev}"`, 1)
-  if (!l.addrs.some((a) => a.ip === c.ip && (!o.local!.includes('/') || a.len === c.len))) fail(io, 'Error: ipv4: Address not found.', 2)
+  if (!o.local.includes('/')) io.err(`Warning: Executing wildcard deletion to stay compatible with old scripts.\n         Explicitly specify the prefix length (${c.ip}/32) to avoid this warning.\n         This special behaviour is likely to disappear in further releases,\n         fix your scripts!\n`)
   op(io, () => delAddr(io.sh.world, g.netns, l.name, o.local!))
   return 0
 }
@@ -878,9 +862,7 @@ function ipNetns(io: Io, g: Global, args: readonly string[]): number {
   if (matches(sub, 'delete') || sub === 'del') {
     const name = rest[0]
     if (name === undefined) fail(io, 'No netns name specified', 255)
-    const target = resolveNetnsName(w, name)
-    if (!target || w.netns[target]!.kind === 'host') fail(io, `Cannot remove namespace file "/run/netns/${name}": No such file or directory`, 1)
-    op(io, () => delNetns(io.sh.world, target))
+    op(io, () => delNetns(io.sh.world, resolveNetnsName(w, name) ?? name))
     return 0
   }
   if (matches(sub, 'exec')) {
