@@ -130,13 +130,89 @@ export async function measureGraph(browser: Browser, url: string): Promise<Graph
   }
 }
 
-/** Does the app offer a way to import a node dump yet? (A file input or an import control.) */
+/** Milliseconds of one parseIptablesSave in a fresh page (bench/ui/parse.html), `runs` page loads. */
+export async function measureParseInPage(browser: Browser, url: string, runs: number): Promise<number[]> {
+  const out: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const page = await browser.newPage()
+    try {
+      await page.goto(url)
+      await page.waitForFunction(() => window.__parse !== undefined, undefined, { timeout: 120_000 })
+      const r = await page.evaluate(() => window.__parse!)
+      if ('error' in r) throw new Error(`parse page: ${r.error}`)
+      if (r.errors > 0) throw new Error(`parse page: ${r.errors} errors`)
+      out.push(r.ms)
+    } finally {
+      await page.close()
+    }
+  }
+  return out
+}
+
+export interface ImportRun {
+  /** File picked → the import panel says it is done. */
+  readonly totalMs: number
+  /** What the panel itself reports ("Read 1 node in N ms"). */
+  readonly reportedMs: number
+  readonly longTasks: number
+  readonly longestTask: number
+  /** Longest gap between two frames while importing: the page's responsiveness. */
+  readonly worstFrameMs: number
+}
+
+/**
+ * Import a dump through the app's import panel (mode-import, then the file picker), counting
+ * frames and long tasks on the main thread until the panel reports the import done.
+ */
+export async function measureImport(browser: Browser, url: string, file: string): Promise<ImportRun> {
+  const context = await browser.newContext({ viewport: VIEWPORT })
+  const page = await context.newPage()
+  try {
+    await page.goto(url)
+    await page.getByTestId('mode-import').click()
+    await page.getByTestId('import-panel').waitFor()
+    await page.waitForTimeout(300)
+    // As a string: tsx would wrap named inner functions in a helper the page does not have.
+    await page.evaluate(`(() => {
+      const imp = (window.__imp = { t0: performance.now(), long: [], worst: 0, on: true })
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) imp.long.push(e.duration) }).observe({ type: 'longtask' })
+      let last = performance.now()
+      const tick = (t) => {
+        if (!imp.on) return
+        imp.worst = Math.max(imp.worst, t - last)
+        last = t
+        requestAnimationFrame(tick)
+      }
+      requestAnimationFrame(tick)
+    })()`)
+    await page.getByTestId('import-file-input').setInputFiles(file)
+    await page.locator('[data-testid="import-status"][data-status="done"]').waitFor({ timeout: 180_000 })
+    const r = await page.evaluate(() => {
+      const w = window as unknown as { __imp: { t0: number; long: number[]; worst: number; on: boolean } }
+      w.__imp.on = false
+      return { totalMs: performance.now() - w.__imp.t0, long: w.__imp.long, worst: w.__imp.worst }
+    })
+    const summary = (await page.getByTestId('import-summary').textContent()) ?? ''
+    const reported = /in ([\d,]+) ms/.exec(summary)
+    return {
+      totalMs: r.totalMs,
+      reportedMs: reported ? Number(reported[1]!.replace(/,/g, '')) : NaN,
+      longTasks: r.long.filter((d) => d > 100).length,
+      longestTask: Math.max(0, ...r.long),
+      worstFrameMs: r.worst,
+    }
+  } finally {
+    await context.close()
+  }
+}
+
+/** Does the app offer a way to import a node dump yet (the "Import a node" mode)? */
 export async function findImportUi(browser: Browser, url: string): Promise<boolean> {
   const page = await browser.newPage({ viewport: VIEWPORT })
   try {
     await page.goto(url)
     await page.waitForSelector('[data-testid="graph-ready"]', { state: 'attached', timeout: 60_000 })
-    return (await page.locator('input[type="file"], [data-testid*="import"]').count()) > 0
+    return (await page.getByTestId('mode-import').count()) > 0
   } finally {
     await page.close()
   }

@@ -12,14 +12,14 @@
  * Timings are wall-clock: run it on a quiet machine. It prints the load average it started with.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { build, preview } from 'vite'
 import type { PreviewServer } from 'vite'
-import { findImportUi, launch, measureFirstLoad, measureGraph } from './browser.ts'
-import type { GraphRun } from './browser.ts'
+import { findImportUi, launch, measureFirstLoad, measureGraph, measureImport, measureParseInPage } from './browser.ts'
+import type { GraphRun, ImportRun } from './browser.ts'
 import { generateKubeProxyDump } from './genKubeProxyDump.ts'
 import { ms, printTable, summarize } from './stats.ts'
 import type { Row, Stat } from './stats.ts'
@@ -63,7 +63,7 @@ async function buildApp(outDir: string, page: boolean): Promise<void> {
     build: {
       outDir,
       emptyOutDir: true,
-      ...(page && { rolldownOptions: { input: { bench: join(ROOT, 'src/bench/ui/index.html') } } }),
+      ...(page && { rolldownOptions: { input: { bench: join(ROOT, 'src/bench/ui/index.html'), parse: join(ROOT, 'src/bench/ui/parse.html') } } }),
     },
   })
 }
@@ -189,13 +189,31 @@ async function browser(): Promise<void> {
         if (scores.length) rows.push({ figure: 'Lighthouse performance, mobile', ...fmt(summarize(scores), (x) => x.toFixed(2)), floor: '≥ 0.95', ok: summarize(scores).median >= 0.95 })
         else rows.push({ figure: 'Lighthouse performance, mobile', median: 'failed (see notes)' })
       }
-      const hasImport = await findImportUi(b, url)
-      rows.push({ figure: 'import of the 5k-service dump in the browser', median: hasImport ? 'import UI found: not measured yet' : 'pending: no import UI yet' })
+      if (await findImportUi(b, url)) {
+        log('import of the 5k-service dump…')
+        const imports: ImportRun[] = []
+        for (let i = 0; i < (QUICK ? 1 : 3); i++) imports.push(await measureImport(b, url, join(CACHE, 'kube-proxy-5000.rules')))
+        rows.push({ figure: 'import of the 5k-service dump in the browser (pick → done)', ...fmt(summarize(imports.map((r) => r.totalMs))) })
+        rows.push({ figure: '  as the import panel reports it (worker)', ...fmt(summarize(imports.map((r) => r.reportedMs))) })
+        const worst = summarize(imports.map((r) => r.worstFrameMs))
+        rows.push({ figure: '  page responsive: longest frame gap while importing', ...fmt(worst), floor: '≤ 100 ms', ok: worst.max <= 100 })
+        const lt = summarize(imports.map((r) => r.longTasks))
+        rows.push({ figure: '  long tasks > 100 ms while importing', ...fmt(lt, (x) => String(x)), floor: '0', ok: lt.max === 0 })
+        notes.push(`longest task while importing: ${imports.map((r) => ms(r.longestTask)).join(', ')}`)
+      } else rows.push({ figure: 'import of the 5k-service dump in the browser', median: 'pending: no import UI yet' })
     } finally {
       await server.close()
     }
+    copyFileSync(join(CACHE, 'kube-proxy-5000.rules'), join(pageDir, 'kube-proxy-5000.rules'))
     server = await serve(pageDir, port)
     try {
+      log('parse in Chromium…')
+      const parse = summarize(await measureParseInPage(b, `http://127.0.0.1:${port}/bench/ui/parse.html?dump=../../kube-proxy-5000.rules`, QUICK ? 1 : 3))
+      // Beside the other 5k-service figures: after that group of rows.
+      let at = rows.findIndex((r) => r.figure.startsWith('parse 5k'))
+      if (at < 0) at = rows.length
+      else while (at + 1 < rows.length && (rows[at + 1]!.figure.startsWith('  ') || rows[at + 1]!.figure.startsWith('parse 5k'))) at++
+      rows.splice(at + 1, 0, { figure: '  parse 5k services in Chromium, first parse in a fresh page (main thread)', ...fmt(parse) })
       const runs: GraphRun[] = []
       for (let i = 0; i < (QUICK ? 1 : 3); i++) {
         log(`graph, 3 nodes / 300 pods, run ${i + 1}…`)
