@@ -969,7 +969,7 @@ function tunnelPmtu(ctx: Ctx, nsName: string, vx: VxlanLink, inner: Packet, oute
   const bridged = vx.master !== undefined && !isLocallyOwned(ns(ctx, nsName), innerIp.src)
   if (innerIp.df && bridged && pmtu >= 576 && eth?.kind === 'eth' && !isError) {
     drop(ctx, nsName, outer, `encapsulated packet is ${outerLen} bytes, more than the ${under.mtu}-byte MTU of ${under.name}; the inner packet has DF set and ${vx.name} is a bridge port: the driver answers for ${innerIp.dst} with ICMP fragmentation needed (mtu ${pmtu})`, { reason: `fragmentation needed: VXLAN path MTU is ${pmtu}` })
-    const quoted: IcmpHeader['quoted'] = { src: innerIp.src, dst: innerIp.dst, proto: innerIp.proto === 'ipip' ? 'icmp' : innerIp.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }) }
+    const quoted: IcmpHeader['quoted'] = { src: innerIp.src, dst: innerIp.dst, proto: innerIp.proto === 'ipip' ? 'icmp' : innerIp.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }), ...(t?.kind === 'icmp' && t.id !== undefined && { sport: t.id }) }
     const err: Packet = {
       headers: [
         { kind: 'eth', src: eth.dst, dst: eth.src, type: 'ipv4' },
@@ -1288,7 +1288,7 @@ function sendIcmpError(ctx: Ctx, nsName: string, about: Packet, type: number, co
   const back = lookupRoute(n, h.src, { skipLocal: true })
   // To a local address the kernel sends from that same address.
   const src = natted ? h.src : back.kind === 'route' ? selectSource(n, back.route.dev, back.route.via ?? h.src, back.route.src) : selectSource(n, undefined, undefined)
-  const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }) }
+  const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }), ...(t?.kind === 'icmp' && t.id !== undefined && { sport: t.id }) }
   const err: Packet = {
     headers: [
       { kind: 'ipv4', src: src ?? h.dst, dst: h.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'icmp', length: 56 },
