@@ -5,7 +5,7 @@
  */
 import { expect } from '@playwright/test'
 import type { Locator, Page } from '@playwright/test'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export interface Snapshot {
@@ -20,20 +20,35 @@ export interface Snapshot {
   segment: number
   step: { kind: string; flow: string; netns: string; dev?: string; explain: string } | null
   theme: string
+  mode: string
+  presenter: boolean
+  pointer: boolean
+  checkpoint: { frame: number; chosen: number | null } | null
+  checkpointsOn: boolean
+  checkpoints: { frame: number; answer: number }[]
+  whatIf: string | null
+  results: { met: number; total: number }
+  problems: { count: number; places: string[] } | null
   frames: { kind: string; flow?: string; netns?: string; dev?: string }[]
 }
 
-type View = 'step' | 'packet' | 'tables' | 'iptables' | 'conntrack' | 'dns' | 'cni' | 'hops'
+type View = 'step' | 'packet' | 'tables' | 'iptables' | 'conntrack' | 'dns' | 'cni' | 'hops' | 'outcome'
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
 export class ExplainerApp {
   readonly step: Stepper
   readonly inspector: Inspector
   readonly graph: Graph
+  readonly checkpoint: CheckpointDialog
+  readonly files: InstructorFiles
 
   constructor(readonly page: Page) {
     this.step = new Stepper(this)
     this.inspector = new Inspector(page)
     this.graph = new Graph(page)
+    this.checkpoint = new CheckpointDialog(page)
+    this.files = new InstructorFiles(this)
   }
 
   /** Open the app at a URL (default: the start page) and wait until a scenario is ready and the graph drawn. */
@@ -45,6 +60,29 @@ export class ExplainerApp {
   async ready(): Promise<void> {
     await expect.poll(async () => (await this.state())?.status, { timeout: 15_000 }).toBe('ready')
     await expect(this.page.getByTestId('graph-ready')).toBeAttached({ timeout: 15_000 })
+  }
+
+  /** Open a scenario from the picker by its id (`scn-05-pod-to-pod-same-node`) and wait until it is on screen. */
+  async loadScenario(id: string): Promise<void> {
+    await this.page.getByTestId('scenario-picker').selectOption(id)
+    await expect.poll(async () => (await this.state())?.scenario, { timeout: 15_000 }).toBe(id)
+    await this.ready()
+  }
+
+  /** The expectations panel (shown at the end of the timeline and in the Outcome tab). */
+  get results(): Locator {
+    return this.page.getByTestId('results')
+  }
+
+  /** The problems list of a file that could not be opened. */
+  get problems(): Locator {
+    return this.page.getByTestId('problems')
+  }
+
+  async pickWhatIf(id: string | null): Promise<void> {
+    await this.page.getByTestId('whatif-picker').selectOption(id ?? '')
+    await expect.poll(async () => (await this.snapshot()).whatIf).toBe(id)
+    await this.ready()
   }
 
   /** Pick a demo from the picker by its title. */
@@ -144,5 +182,54 @@ class Graph {
   /** The node the packet is on carries `is-current`. */
   async expectCurrent(l: Locator): Promise<void> {
     await expect(l).toHaveClass(/is-current/)
+  }
+}
+
+class CheckpointDialog {
+  constructor(private readonly page: Page) {}
+  get dialog(): Locator {
+    return this.page.getByTestId('checkpoint')
+  }
+  choice(i: number): Locator {
+    return this.dialog.getByTestId('checkpoint-choice').nth(i)
+  }
+  async answer(i: number): Promise<void> {
+    await this.choice(i).click()
+    await expect(this.page.getByTestId('checkpoint-reveal')).toBeVisible()
+  }
+  async continue(): Promise<void> {
+    await this.dialog.getByTestId('checkpoint-continue').click()
+    await expect(this.dialog).toHaveCount(0)
+  }
+}
+
+/** An instructor's own files: the fixtures in e2e/fixtures/, opened the three ways the app offers. */
+class InstructorFiles {
+  constructor(private readonly app: ExplainerApp) {}
+  private get page() {
+    return this.app.page
+  }
+  /** "Open a file…" with these fixtures selected together. */
+  async pick(...names: string[]): Promise<void> {
+    await this.page.getByTestId('file-input').setInputFiles(names.map((n) => FIXTURES + n))
+  }
+  /** Drag these fixtures from the desktop and drop them onto the page (the graph). */
+  async drop(...names: string[]): Promise<void> {
+    const files = names.map((n) => ({ name: n, text: readFileSync(FIXTURES + n, 'utf8') }))
+    const transfer = await this.page.evaluateHandle((fs) => {
+      const dt = new DataTransfer()
+      for (const f of fs) dt.items.add(new File([f.text], f.name, { type: 'application/yaml' }))
+      return dt
+    }, files)
+    const target = this.page.getByTestId('graph')
+    await target.dispatchEvent('dragenter', { dataTransfer: transfer })
+    await target.dispatchEvent('dragover', { dataTransfer: transfer })
+    await expect(this.page.getByTestId('dropzone')).toBeVisible()
+    await target.dispatchEvent('drop', { dataTransfer: transfer })
+    await expect(this.page.getByTestId('dropzone')).toHaveCount(0)
+  }
+  /** The text of a fixture, to serve it from a URL of this origin. */
+  text(name: string): string {
+    return readFileSync(FIXTURES + name, 'utf8')
   }
 }

@@ -3,6 +3,8 @@ import { defineConfig, devices } from '@playwright/test'
 // Debian's Chromium (or the one .ci/test.mjs found): Playwright's own download cannot work here.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const PORT = Number(process.env.PW_PORT ?? 4173)
+// The build to serve (default dist/); a separate folder lets a run not disturb someone else's dist.
+const DIST = process.env.PW_DIST
 
 export default defineConfig({
   testDir: '.',
@@ -33,7 +35,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `node node_modules/vite/bin/vite.js preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    command: `node node_modules/vite/bin/vite.js preview --host 127.0.0.1 --port ${PORT} --strictPort${DIST ? ` --outDir ${DIST}` : ''}`,
     cwd: '..',
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: false,

@@ -65,9 +65,9 @@ export function CheckpointDialog() {
         <button type="button" className="pw-button pw-primary" onClick={continueOn} data-testid="checkpoint-continue">
           {answered ? 'Continue' : 'Skip the question'}
         </button>
-        <label className="pw-cp-off">
-          <input type="checkbox" checked={false} onChange={() => useExplainer.getState().setCheckpointsOn(false)} data-testid="checkpoints-off" /> Stop asking
-        </label>
+        <button type="button" className="pw-link pw-cp-off" onClick={() => useExplainer.getState().setCheckpointsOn(false)} data-testid="checkpoints-off">
+          Stop asking questions
+        </button>
       </div>
     </div>
   )

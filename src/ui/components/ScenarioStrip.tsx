@@ -3,6 +3,8 @@
  * not simulate, and its what-if toggles (one at a time; flipping one runs the scenario again
  * and says what changed).
  */
+import { useEffect, useRef } from 'react'
+import type { RefObject } from 'react'
 import { useExplainer } from '../store/explainer.ts'
 import { whatIfChanges } from '../scenarios/fromRun.ts'
 
@@ -70,13 +72,35 @@ export function WhatIfChanges() {
   )
 }
 
+/** The strip's folded texts open over the page: a click elsewhere or Esc folds them again. */
+function useFoldAway(strip: RefObject<HTMLDivElement | null>): void {
+  useEffect(() => {
+    const fold = (except?: Node) => strip.current?.querySelectorAll('details[open]').forEach((d) => !(except && d.contains(except)) && d.removeAttribute('open'))
+    const down = (e: PointerEvent) => fold(e.target instanceof Node ? e.target : undefined)
+    const key = (e: KeyboardEvent) => e.key === 'Escape' && fold()
+    document.addEventListener('pointerdown', down)
+    document.addEventListener('keydown', key)
+    return () => {
+      document.removeEventListener('pointerdown', down)
+      document.removeEventListener('keydown', key)
+    }
+  }, [strip])
+}
+
 export function ScenarioStrip() {
   const scenario = useExplainer((s) => s.scenario)
   const status = useExplainer((s) => s.status)
-  if (!scenario) return <div className="pw-strip">{status === 'loading' ? 'Loading…' : ''}</div>
+  const strip = useRef<HTMLDivElement>(null)
+  useFoldAway(strip)
+  if (!scenario)
+    return (
+      <div className="pw-strip" ref={strip}>
+        {status === 'loading' ? 'Loading…' : ''}
+      </div>
+    )
   const notSim = scenario.notSimulated ?? []
   return (
-    <div className="pw-strip" data-testid="scenario-strip">
+    <div className="pw-strip" ref={strip} data-testid="scenario-strip">
       {scenario.section && <span className="pw-badge pw-section">{scenario.section}</span>}
       <details className="pw-about">
         <summary data-testid="scenario-summary" title={scenario.summary}>

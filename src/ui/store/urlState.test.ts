@@ -18,6 +18,12 @@ describe('URL state', () => {
     expect(parseUrlState(search)).toEqual(expected)
   })
 
+  it('reads the what-if and an instructor’s file URL, and writes the what-if back', () => {
+    expect(parseUrlState('?s=scn-05&w=forward-drop&scenario=/course/week3.yaml')).toEqual({ scenario: 'scn-05', whatIf: 'forward-drop', url: '/course/week3.yaml' })
+    expect(parseUrlState('?w=Not%20A%20Slug')).toEqual({}) // what-if ids are slugs
+    expect(serializeUrlState({ scenario: 'scn-05', frame: 2, whatIf: 'forward-drop' }, '?scenario=/x.yaml')).toBe('?s=scn-05&f=3&w=forward-drop&scenario=%2Fx.yaml')
+  })
+
   it('writes s, f, v first and keeps other parameters', () => {
     expect(serializeUrlState({ scenario: 'ex1-bridge', frame: 0, view: 'tables' }, '?debug=1&f=9')).toBe('?s=ex1-bridge&f=1&v=tables&debug=1')
     expect(serializeUrlState({})).toBe('')
