@@ -46,7 +46,8 @@ export interface OperationResult extends ClusterSnapshot {
   readonly diagnostics: Diagnostic[]
 }
 
-function multisetDiff(before: readonly string[], after: readonly string[]): SectionDiff {
+/** Lines added and removed between two lists, counting repeats (a rule appended twice is two lines). */
+export function multisetDiff(before: readonly string[], after: readonly string[]): SectionDiff {
   const count = new Map<string, number>()
   for (const l of before) count.set(l, (count.get(l) ?? 0) + 1)
   const added: string[] = []

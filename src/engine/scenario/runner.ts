@@ -8,7 +8,7 @@
 import { parseAllDocuments } from 'yaml'
 import type { Diagnostic } from '../diagnostics.ts'
 import type { Netns, World } from '../model/types.ts'
-import { putNetns, setSysctl, NetError } from '../model/ops.ts'
+import { setSysctl, NetError } from '../model/ops.ts'
 import type { Sysctls } from '../model/types.ts'
 import { loadWorldFile } from '../world/worldFile.ts'
 import { parseCluster } from '../kube/parseCluster.ts'
@@ -16,17 +16,17 @@ import { addService, buildCluster, syncCluster } from '../kube/build.ts'
 import { cniAdd, cniCheck, cniDel, cniVersionQuery } from '../kube/cni.ts'
 import { finish, newCtx, putPod } from '../kube/ctx.ts'
 import { printResolvConf } from '../kube/dns.ts'
-import { applyPolicy, createDeployment, deletePod, deletePolicy, diffSnapshots, runPod, scaleDeployment } from '../kube/operations.ts'
+import { applyPolicy, createDeployment, deletePod, deletePolicy, diffSnapshots, multisetDiff, runPod, scaleDeployment } from '../kube/operations.ts'
 import type { OperationResult } from '../kube/operations.ts'
-import { printSysctls } from '../kube/printers.ts'
+import { printSections, printSysctls } from '../kube/printers.ts'
 import { Deployment as DeploymentSchema, NetworkPolicy as NetworkPolicySchema, Pod as PodSchema, Service as ServiceSchema } from '../kube/schema.ts'
 import { readyEndpoints, svcKey } from '../kube/services.ts'
 import type { ClusterState, CniInvocation, PodState } from '../kube/state.ts'
-import { runIptables } from '../netfilter/command.ts'
 import { printConntrackL } from '../netfilter/conntrack.ts'
 import { printIptablesSave } from '../netfilter/save.ts'
 import { printBridgeFdb, printBridgeLink, printIpAddr, printIpLink, printIpNeigh, printIpRoute } from '../print/iproute2.ts'
 import { NameError, lookup, resolveSource, resolveTarget } from '../session.ts'
+import { createShell, runLine, shellSegments } from '../shell/index.ts'
 import { traceWorldAll } from '../trace.ts'
 import type { Outcome, SendSpec, TraceStep } from '../sim/trace.ts'
 import { diagnosticAt, formatYamlPath, readYaml } from '../yamlSource.ts'
@@ -529,36 +529,79 @@ export function splitCommandLine(line: string): string[] {
   return out
 }
 
-function runIptablesAction(ctx: RunCtx, ai: number, title: string, a: { netns: string; commands: readonly string[] }, expectsFailure: boolean): void {
-  const ns = netnsNamed(ctx.world, a.netns)
-  if (!ns) return problem(ctx, ai, `no netns called "${a.netns}"`, 'SCN004', ['iptables', 'netns'], `netns: ${Object.keys(ctx.world.netns).slice(0, 12).join(', ')}`)
-  let rs = ns.netfilter
-  const events: WorldEvent[] = []
-  let stdout = ''
-  let exitCode = 0
-  for (const [ci, line] of a.commands.entries()) {
-    const argv = splitCommandLine(line)
-    if (argv[0] !== 'iptables' && argv[0] !== 'iptables-legacy') {
-      problem(ctx, ai, `only iptables commands run here, not "${argv[0] ?? ''}"`, 'SCN002', ['iptables', 'commands', ci], 'start each line with `iptables`')
-      return
+/** Per netns, the lines a change added and removed (links, addresses, routes, neigh, fdb, iptables rules and chains). */
+function diffWorlds(before: World, after: World): NonNullable<ChangeSegment['diff']> {
+  const sections = (ns: Netns | undefined): Record<string, string[]> => {
+    if (!ns) return {}
+    const save = printIptablesSave(ns.netfilter)
+    return { ...printSections(ns, save), chains: save.split('\n').filter((l) => l.startsWith(':')) }
+  }
+  const out: { netns: string; added: string[]; removed: string[] }[] = []
+  for (const name of new Set([...Object.keys(before.netns), ...Object.keys(after.netns)])) {
+    const a = before.netns[name]
+    const b = after.netns[name]
+    if (a === b) continue
+    const sa = sections(a)
+    const sb = sections(b)
+    const added: string[] = []
+    const removed: string[] = []
+    for (const key of new Set([...Object.keys(sa), ...Object.keys(sb)])) {
+      const d = multisetDiff(sa[key] ?? [], sb[key] ?? [])
+      added.push(...d.added)
+      removed.push(...d.removed)
     }
-    const r = runIptables(rs, argv, { counters: ns.counters })
-    rs = r.ruleset
-    stdout += r.stdout + r.stderr
-    events.push({ kind: 'command', text: `${ns.name}# ${line}${r.exitCode ? ` → exit ${r.exitCode}` : ''}`, node: ns.node ?? ns.name, detail: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode } })
+    if (added.length || removed.length) out.push({ netns: name, added, removed })
+  }
+  return out
+}
+
+/**
+ * Command lines run by the simulated shell in one netns, as a learner would type them there.
+ * Each line is a change frame (the command, what it printed, its exit status, the lines it
+ * changed), followed by the packets it sent as trace segments. The first failing line stops
+ * the action; it is an error unless the action expects a non-zero `exitCode`. `programs`
+ * restricts the lines to those tools (the `iptables` action). Returns the traces.
+ */
+function runCommands(ctx: RunCtx, ai: number, title: string, a: { netns: string; lines: readonly string[] }, opts: { key: 'commands' | 'iptables'; field: 'lines' | 'commands'; expectsFailure: boolean; programs?: readonly string[] }): TraceSegment[] {
+  const ns = netnsNamed(ctx.world, a.netns)
+  if (!ns) {
+    problem(ctx, ai, `no netns called "${a.netns}"`, 'SCN004', [opts.key, 'netns'], `netns: ${Object.keys(ctx.world.netns).slice(0, 12).join(', ')}`)
+    return []
+  }
+  for (const [ci, line] of a.lines.entries()) {
+    const program = splitCommandLine(line)[0] ?? ''
+    if (opts.programs && !opts.programs.includes(program)) {
+      problem(ctx, ai, `only ${opts.programs[0]!} commands run here, not "${program}"`, 'SCN002', [opts.key, opts.field, ci], `start each line with \`${opts.programs[0]!}\`, or use a \`commands\` action`)
+      return []
+    }
+  }
+  let shell = createShell(ctx.world, { netns: ns.name, clock: ai * 1000 })
+  const traces: TraceSegment[] = []
+  let output = ''
+  let exitCode = 0
+  for (const [ci, line] of a.lines.entries()) {
+    const before = shell.world
+    const r = runLine(shell, line, { seed: (ctx.seed + ai) * 100 + ci })
+    shell = r.state
+    output += r.output.map((c) => c.text).join('')
+    const event: WorldEvent = { kind: 'command', text: `${ns.name}# ${line}${r.exitCode ? ` → exit ${r.exitCode}` : ''}`, node: ns.node ?? ns.name, detail: { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode } }
+    const segs = shellSegments(before, r, line).map((x): Segment => (x.kind === 'change' ? { ...x, title, diff: diffWorlds(x.before, x.after) } : x))
+    // The command itself is one frame, also when it only printed something.
+    const first = segs[0]
+    if (first?.kind === 'change') segs[0] = { ...first, events: [event] }
+    else segs.unshift({ kind: 'change', title, before, after: before, events: [event], diff: [] })
+    ctx.segments.push(...segs)
+    traces.push(...r.traces)
     if (r.exitCode !== 0) {
       exitCode = r.exitCode
-      if (!expectsFailure) problem(ctx, ai, `${line}: ${r.stderr.trim()}`, 'SCN004', ['iptables', 'commands', ci])
+      if (!opts.expectsFailure) problem(ctx, ai, `${line}: ${r.stderr.trim() || `exit ${r.exitCode}`}`, 'SCN004', [opts.key, opts.field, ci])
       break
     }
   }
-  const save = (t: string): string[] => t.split('\n').filter((l) => l.startsWith('-A ') || l.startsWith(':') || l.startsWith('*'))
-  const before = save(printIptablesSave(ns.netfilter))
-  const after = save(printIptablesSave(rs))
-  const added = after.filter((l) => !before.includes(l))
-  const removed = before.filter((l) => !after.includes(l))
-  ctx.facts = { ...ctx.facts, exitCode, stdout }
-  change(ctx, title, putNetns(ctx.world, { ...ns, netfilter: rs }), events, added.length || removed.length ? [{ netns: ns.name, added, removed }] : [])
+  ctx.world = shell.world
+  const last = traces.at(-1)
+  ctx.facts = { ...ctx.facts, exitCode, stdout: output, ...(last && { outcome: last.outcome }) }
+  return traces
 }
 
 function runCni(ctx: RunCtx, ai: number, title: string, a: { command: 'ADD' | 'DEL' | 'CHECK' | 'VERSION'; pod: string; ip?: string | undefined }): void {
@@ -742,10 +785,15 @@ function runAction(ctx: RunCtx, a: Action, ai: number, expect: Expect | undefine
       if (expect?.state) checkState(ctx, ai, title, expect.state)
       return
     }
-    if ('iptables' in a) runIptablesAction(ctx, ai, title, a.iptables, expect?.exitCode !== undefined && expect.exitCode !== 0)
-    else if ('cni' in a) runCni(ctx, ai, title, a.cni)
+    const expectsFailure = expect?.exitCode !== undefined && expect.exitCode !== 0
+    if ('iptables' in a) runCommands(ctx, ai, title, { netns: a.iptables.netns, lines: a.iptables.commands }, { key: 'iptables', field: 'commands', expectsFailure, programs: ['iptables', 'iptables-legacy'] })
+    else if ('commands' in a) {
+      const last = runCommands(ctx, ai, title, a.commands, { key: 'commands', field: 'lines', expectsFailure }).at(-1)
+      // Packet expectations (verdict, dnat, steps…) are about the last packet the commands sent.
+      if (expect && last) checkOutcome(ctx, ai, title, expect, last.outcome, last.steps)
+      else if (expect?.verdict !== undefined) check(ctx, ai, title, 'verdict', expect.verdict, 'no packet sent', false)
+    } else if ('cni' in a) runCni(ctx, ai, title, a.cni)
     else if ('apply' in a) runApply(ctx, ai, title, a.apply)
-    else if ('commands' in a) return problem(ctx, ai, '`commands` actions are reserved for the simulated shell and not supported yet', 'SCN004', ['commands'], 'use `iptables`, `sysctl`, `cni` or the kubectl-like actions')
     else {
       const s = snapshot(ctx, ai)
       if (!s) return

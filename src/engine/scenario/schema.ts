@@ -95,9 +95,9 @@ export const Expect = z.strictObject({
   events: z.array(z.string().min(1)).optional(),
   /** The state after the action, per netns. */
   state: z.array(StateCheck).optional(),
-  /** `cni` and `iptables` actions: the exit status (a non-zero status is an error unless expected). */
+  /** `cni`, `iptables` and `commands` actions: the exit status (a non-zero status is an error unless expected). */
   exitCode: z.number().int().min(0).max(255).optional(),
-  /** `cni` and `iptables` actions: substrings of what the command printed. */
+  /** `cni`, `iptables` and `commands` actions: substrings of what the commands printed (stdout and stderr). */
   output: z.array(z.string().min(1)).optional(),
 })
 export type Expect = z.infer<typeof Expect>
@@ -136,8 +136,8 @@ export const ACTION_PAYLOADS = {
   cni: z.strictObject({ command: z.enum(['ADD', 'DEL', 'CHECK', 'VERSION']), pod: z.string(), ip: z.ipv4().optional() }),
   /** iptables command lines run in one netns (a node of a cluster, or any netns of a world). */
   iptables: z.strictObject({ netns: z.string().min(1), commands: z.array(z.string().min(1)).min(1) }),
-  /** Reserved for the simulated shell. */
-  commands: z.strictObject({ netns: z.string(), lines: z.array(z.string()).min(1) }),
+  /** Shell command lines (ip, bridge, iptables, sysctl, ping, curl, nslookup…) run by the simulated shell in one netns, in order. */
+  commands: z.strictObject({ netns: z.string().min(1), lines: z.array(z.string().min(1)).min(1) }),
   note: z.string().min(1),
 } as const
 export type ActionKind = keyof typeof ACTION_PAYLOADS
