@@ -87,13 +87,9 @@ export interface ProbeReport {
  * an entry once the engine is fixed (the run says when an entry no longer matches anything).
  */
 const KNOWN: readonly { readonly id: string; readonly why: string; readonly matches: (p: CaseProbe, kernel: Observation, engine: Observation, r: SimResult) => boolean }[] = [
-  {
-    id: 'icmp-error-after-masquerade',
-    why:
-      'an ICMP error about a packet the node masqueraded reaches the pod on Linux (conntrack finds the entry from the inverted quoted tuple and translates the error back); ' +
-      'the engine sends the error to the node\'s own address, where netfilter/conntrack.ts lookupRelated does not find the entry (it compares the quoted tuple itself and an echo has no id in it)',
-    matches: (p, kernel, engine, r) => p.kind === 'ping' && kernel.status === 'icmp-error' && engine.status === 'timeout' && r.steps.some((s) => s.kind === 'nat' && /MASQUERADE|SNAT/.test(s.explain)) && r.steps.some((s) => s.kind === 'icmp-error'),
-  },
+  // None at the moment. An entry looks like:
+  // { id: 'icmp-error-after-masquerade', why: 'what Linux does, what the engine does, which file',
+  //   matches: (p, kernel, engine, r) => p.kind === 'ping' && kernel.status === 'icmp-error' && engine.status === 'timeout' },
 ]
 
 export interface CaseReport {

@@ -201,11 +201,14 @@ describe('an ICMP error about a packet the host masqueraded', () => {
     expect(err?.explain).not.toMatch(/reported to the local sender/)
   })
 
-  // Needs netfilter to (1) match the inverted quoted tuple (nf_ct_invert_tuple in
-  // icmp_error_message; conntrack.ts lookupRelated compares the quoted tuple itself), (2) find
-  // an echo's entry by its id (the quoted header would carry it), and (3) translate a RELATED
-  // error only for a connection that has that NAT (nf_nat_icmp_reply_translation's statusbit).
-  it.todo('reaches the pod that sent the masqueraded packet')
+  it('reaches the pod that sent the masqueraded packet, from the node\'s address', () => {
+    // conntrack finds the entry from the quoted (masqueraded) echo and translates the error back.
+    const w = loadClusterText(readFileSync(new URL('../../../scenarios/clusters/nodeport.yaml', import.meta.url), 'utf8'), { seed: 1 }).world!
+    const r = simulate(w, { from: 'default/nginx-55b8b84556-64dgx', to: '198.51.100.7', proto: 'icmp' }, { seed: 3, now: 1000 })
+    const got = r.steps.find((s) => s.kind === 'deliver' && s.netns === 'default/nginx-55b8b84556-64dgx' && s.flow === 'icmp-error')
+    expect(got?.packet.headers[0]).toMatchObject({ kind: 'ipv4', src: '192.168.1.20', dst: '10.244.2.2' })
+    expect(got?.packet.headers[1]).toMatchObject({ kind: 'icmp', type: 3, code: 1 })
+  })
 })
 
 describe('br_netfilter DNAT to an address behind the same bridge (bridged DNAT)', () => {
