@@ -125,7 +125,7 @@ export function newConntrackEntry(id: number, p: CtPacket, now: number, mark = 0
     tcpState = has(p.tcpFlags, 'SYN') || !p.tcpFlags ? 'SYN_SENT' : 'ESTABLISHED'
     timeout = CT_TIMEOUTS[tcpState as 'SYN_SENT' | 'ESTABLISHED']
   } else timeout = p.proto === 'udp' ? CT_TIMEOUTS.udp : CT_TIMEOUTS.icmp
-  return { id, orig, reply: invertTuple(orig), ...(tcpState && { tcpState }), status: ['UNREPLIED'], mark, expires: now + timeout }
+  return { id, orig, reply: invertTuple(orig), ...(tcpState && { tcpState }), status: ['UNREPLIED'], mark, expires: now + timeout, created: now }
 }
 
 /** Is a packet without an entry invalid for conntrack (a lone RST or a non-echo ICMP)? */
@@ -160,9 +160,11 @@ export function updateOnPacket(e: ConntrackEntry, dir: 'orig' | 'reply', p: CtPa
     if (tcpState === 'ESTABLISHED' && !status.includes('ASSURED')) status = [...status, 'ASSURED']
     timeout = CT_TIMEOUTS[tcpState as keyof typeof CT_TIMEOUTS] ?? CT_TIMEOUTS.ESTABLISHED
   } else if (p.proto === 'udp') {
-    // A UDP flow that has seen traffic both ways gets the stream timeout and ASSURED.
-    if (seen && dir === 'orig' && e.status.includes('SEEN_REPLY') && !status.includes('ASSURED')) status = [...status, 'ASSURED']
-    timeout = seen ? CT_TIMEOUTS.udpStream : CT_TIMEOUTS.udp
+    // udp_packet: once a reply was seen, a flow still active 2 s after it started is a stream
+    // (120 s, ASSURED); before that, a query and its answer keep the 30 s timeout.
+    const stream = seen && (e.status.includes('ASSURED') || (e.created !== undefined && now - e.created >= 2000))
+    if (stream && !status.includes('ASSURED')) status = [...status, 'ASSURED']
+    timeout = stream ? CT_TIMEOUTS.udpStream : CT_TIMEOUTS.udp
   } else timeout = CT_TIMEOUTS.icmp
   return { ...e, status: order(status), ...(tcpState !== undefined && { tcpState }), expires: now + timeout }
 }

@@ -166,12 +166,16 @@ describe('conntrack', () => {
       }),
     )
   })
-  it('expires on the injected clock: udp 30 s, 120 s once replied', () => {
+  it('expires on the injected clock: udp 30 s; a flow still going 2 s after it began becomes a 120 s stream', () => {
     let e = newConntrackEntry(1, { src: 'a', dst: 'b', proto: 'udp', sport: 1, dport: 2 }, 0)!
     expect(gcConntrack([e], 29_999)).toHaveLength(1)
     expect(gcConntrack([e], 30_000)).toHaveLength(0)
+    // A DNS-like answer 1 s later: replied, but not yet a stream (udp_packet's stream_ts = start + 2 s).
     e = updateOnPacket(e, 'reply', { src: 'b', dst: 'a', proto: 'udp', sport: 2, dport: 1 }, 1000)
-    expect(e.expires).toBe(121_000)
+    expect([e.expires, e.status.includes('ASSURED')]).toEqual([31_000, false])
+    // Traffic at 3 s: a stream now, 120 s and ASSURED.
+    e = updateOnPacket(e, 'orig', { src: 'a', dst: 'b', proto: 'udp', sport: 1, dport: 2 }, 3000)
+    expect([e.expires, e.status.includes('ASSURED')]).toEqual([123_000, true])
   })
   it('tcp: SYN_SENT 120 s, ESTABLISHED 5 days after the handshake', () => {
     let e = newConntrackEntry(1, { src: 'a', dst: 'b', proto: 'tcp', sport: 1, dport: 2, tcpFlags: ['SYN'] }, 0)!

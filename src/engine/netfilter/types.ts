@@ -157,6 +157,8 @@ export interface ConntrackEntry {
   readonly mark: number
   /** Simulated time (ms) the entry expires. */
   readonly expires: number
+  /** Simulated time (ms) the entry was created (UDP becomes a "stream" 2 s after it). */
+  readonly created?: number
   readonly zone?: number
 }
 
