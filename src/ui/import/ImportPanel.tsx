@@ -16,6 +16,7 @@ import { LineSourceContext, lineSource } from './lineSource.ts'
 import { ResultView } from './ResultView.tsx'
 import { importedWorldScenario } from './traceImport.ts'
 import { TracePanel } from './TracePanel.tsx'
+import { useImportDevHook } from './useImportDevHook.ts'
 import { draftsSignature, useImportStore } from './useImportStore.ts'
 
 export const COLLECT_COMMAND = 'sudo sh collect-node.sh > "$(hostname).bundle.txt"'
@@ -27,6 +28,7 @@ export function ImportPanel({ onClose }: { readonly onClose: () => void }) {
   const addInputs = useImportStore((s) => s.addInputs)
   const [dragging, setDragging] = useState(false)
   const [skipped, setSkipped] = useState<readonly string[]>([])
+  useImportDevHook()
 
   useEffect(() => {
     void restore()

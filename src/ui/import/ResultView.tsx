@@ -15,9 +15,6 @@ export function ResultView({ result, notes }: { readonly result: ImportResult; r
   const infos = result.diagnostics.filter((d) => d.severity === 'info')
   return (
     <div className="pwi-result" data-testid="import-result">
-      {result.nodes.map((n, i) => (
-        <NodeView key={n.name} node={n} open={i < 3} />
-      ))}
       {result.unsupported.length > 0 && (
         <section className="pwi-section pwi-unsupported" data-testid="import-unsupported" aria-label="Recognised but not supported">
           <h3 className="pwi-h3">Recognised, not supported yet ({result.unsupported.length})</h3>
@@ -33,6 +30,9 @@ export function ResultView({ result, notes }: { readonly result: ImportResult; r
           </ul>
         </section>
       )}
+      {result.nodes.map((n, i) => (
+        <NodeView key={n.name} node={n} open={i < 3} />
+      ))}
       <section className="pwi-section" data-testid="import-not-understood" aria-label="Lines not understood">
         <h3 className="pwi-h3">Not understood ({result.notUnderstood.length.toLocaleString('en')} line{result.notUnderstood.length === 1 ? '' : 's'})</h3>
         {result.notUnderstood.length === 0 ? (
@@ -226,38 +226,42 @@ const NodeView = memo(function NodeView({ node: n, open }: { readonly node: Impo
 
       <section className="pwi-section" aria-label={`Interfaces of ${n.name}`}>
         <h4 className="pwi-h4">Interfaces ({n.interfaces.length})</h4>
-        <table className="pwi-table" data-testid="import-interfaces">
-          <thead>
-            <tr>
-              <th scope="col">name</th>
-              <th scope="col">kind</th>
-              <th scope="col">addresses</th>
-              <th scope="col">details</th>
-              <th scope="col">from</th>
-            </tr>
-          </thead>
-          <tbody>
-            {n.interfaces.slice(0, 300).map((l) => (
-              <tr key={l.name}>
-                <td>
-                  <code>{l.name}</code>
-                </td>
-                <td title={kindTitle(l)}>
-                  {l.kind}
-                  {l.kindFrom === 'name' || l.kindFrom === 'usage' ? '?' : ''}
-                  {l.realKind ? ` (${l.realKind})` : ''}
-                </td>
-                <td>
-                  <code>{l.addrs.map((a) => `${a.ip}/${a.len}`).join(' ')}</code>
-                </td>
-                <td className="pwi-details">{ifaceDetails(l)}</td>
-                <td>
-                  <FromRefs from={l.from} max={3} />
-                </td>
+        {n.interfaces.length === 0 ? (
+          <p className="pw-muted">No interfaces in the dump (`ip addr`, `ip -d link`): a trace puts the node on a stand-in eth0.</p>
+        ) : (
+          <table className="pwi-table" data-testid="import-interfaces">
+            <thead>
+              <tr>
+                <th scope="col">name</th>
+                <th scope="col">kind</th>
+                <th scope="col">addresses</th>
+                <th scope="col">details</th>
+                <th scope="col">from</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {n.interfaces.slice(0, 300).map((l) => (
+                <tr key={l.name}>
+                  <td>
+                    <code>{l.name}</code>
+                  </td>
+                  <td title={kindTitle(l)}>
+                    {l.kind}
+                    {l.kindFrom === 'name' || l.kindFrom === 'usage' ? '?' : ''}
+                    {l.realKind ? ` (${l.realKind})` : ''}
+                  </td>
+                  <td>
+                    <code>{l.addrs.map((a) => `${a.ip}/${a.len}`).join(' ')}</code>
+                  </td>
+                  <td className="pwi-details">{ifaceDetails(l)}</td>
+                  <td>
+                    <FromRefs from={l.from} max={3} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
         {n.interfaces.length > 300 && <p className="pw-muted">… and {n.interfaces.length - 300} more.</p>}
       </section>
 
@@ -335,21 +339,25 @@ const NodeView = memo(function NodeView({ node: n, open }: { readonly node: Impo
 function ChainTable({ table, chains }: { readonly table: string; readonly chains: Readonly<Record<string, number>> }) {
   const list = useMemo(() => Object.entries(chains), [chains])
   const rules = list.reduce((k, [, n]) => k + n, 0)
+  // 15,000 chains in a big dump: the list is built when opened.
+  const [open, setOpen] = useState(false)
   return (
     <li>
-      <details>
+      <details onToggle={(e) => setOpen(e.currentTarget.open)}>
         <summary>
           <strong>{table}</strong>: {list.length.toLocaleString('en')} chain{list.length === 1 ? '' : 's'}, {rules.toLocaleString('en')} rule{rules === 1 ? '' : 's'}
         </summary>
-        <Capped
-          items={list}
-          first={100}
-          render={([c, k]) => (
-            <li key={c} className="pwi-mono">
-              {c} <span className="pw-muted">{k}</span>
-            </li>
-          )}
-        />
+        {open && (
+          <Capped
+            items={list}
+            first={100}
+            render={([c, k]) => (
+              <li key={c} className="pwi-mono">
+                {c} <span className="pw-muted">{k}</span>
+              </li>
+            )}
+          />
+        )}
       </details>
     </li>
   )

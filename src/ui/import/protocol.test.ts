@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { importDumps } from '../../engine/import/importDump.ts'
 import { importToWorld } from '../../engine/import/toWorld.ts'
+import { assembler } from './chunked.ts'
 import { isImportRequest, PROGRESS_EVERY_MS, runImport } from './protocol.ts'
-import type { ImportDoneMessage, ImportMessage, ImportProgressMessage } from './protocol.ts'
+import type { ImportDoneMessage, ImportMessage, ImportPayload, ImportProgressMessage } from './protocol.ts'
 
 const CAPTURED = new URL('../../engine/import/fixtures/captured/', import.meta.url).pathname
 const captured = (f: string) => readFileSync(CAPTURED + f, 'utf8')
@@ -20,6 +21,13 @@ function run(inputs: { name: string; text: string; node?: string }[], opts: { an
   return posted
 }
 
+/** The payload as the page puts it back together from the `part` messages (through structuredClone, as postMessage). */
+function payloadOf(posted: readonly ImportMessage[]): ImportPayload {
+  const a = assembler()
+  for (const m of posted) if (m.type === 'part') a.add(structuredClone(m.piece))
+  return a.finish() as ImportPayload
+}
+
 const INPUTS = [
   { name: 'n1.ip-d-addr.txt', text: captured('n1.ip-d-addr.txt'), node: 'n1' },
   { name: 'n1.ip-route.txt', text: captured('n1.ip-route.txt'), node: 'n1' },
@@ -27,17 +35,23 @@ const INPUTS = [
 ]
 
 describe('runImport', () => {
-  it('ends with exactly one done, carrying what importDumps and importToWorld give', () => {
+  it('ends with exactly one done, after the parts carrying what importDumps and importToWorld give', () => {
     const posted = run(INPUTS)
-    const ends = posted.filter((m) => m.type !== 'progress')
+    const ends = posted.filter((m) => m.type === 'done' || m.type === 'failed')
     expect(ends.map((m) => m.type)).toEqual(['done'])
     const done = ends[0] as ImportDoneMessage
     expect(done.id).toBe(7)
+    // Every part comes before done, and done says how many there were.
+    expect(posted.at(-1)).toBe(done)
+    expect(posted.filter((m) => m.type === 'part')).toHaveLength(done.parts)
     // The worker adds nothing of its own: the same functions the CLI calls.
     const expected = importDumps(INPUTS)
-    expect(done.result).toEqual(expected)
-    expect(done.world).toEqual(importToWorld(expected))
-    expect(done.shown).toBeUndefined()
+    const world = importToWorld(expected)
+    const payload = payloadOf(posted)
+    expect(payload.world).toEqual(world)
+    // Each node's ruleset is the world's (sent once): the dump's rules and the jumps the world assumes.
+    expect(payload.result).toEqual({ ...expected, nodes: expected.nodes.map((n) => ({ ...n, ruleset: world.netns[n.name]!.netfilter })) })
+    expect(payload.shown).toBeUndefined()
   })
 
   it('reports progress that only grows and ends at every line and block', () => {
@@ -66,17 +80,19 @@ describe('runImport', () => {
   })
 
   it('anonymises before reading when asked, and sends the texts it read', () => {
-    const done = run(INPUTS, { anonymiseKey: 'k' }).find((m): m is ImportDoneMessage => m.type === 'done')!
-    expect(done.shown).toHaveLength(3)
-    expect(done.shown![0]!.text).not.toContain('192.168.50.11')
-    expect(JSON.stringify(done.result)).not.toContain('192.168.50.11')
-    expect(done.result.nodes.map((n) => n.name)).toEqual(['node-1'])
+    const posted = run(INPUTS, { anonymiseKey: 'k' })
+    const done = posted.find((m): m is ImportDoneMessage => m.type === 'done')!
+    const payload = payloadOf(posted)
+    expect(payload.shown).toHaveLength(3)
+    expect(payload.shown![0]!.text).not.toContain('192.168.50.11')
+    expect(JSON.stringify(payload.result)).not.toContain('192.168.50.11')
+    expect(payload.result.nodes.map((n) => n.name)).toEqual(['node-1'])
     expect(done.anonymised!.addresses).toBeGreaterThan(5)
   })
 
   it('sends data that survives JSON (what the page may store) unchanged', () => {
-    const done = run([{ name: 'n1.bundle.txt', text: captured('n1.bundle.txt') }]).find((m) => m.type === 'done')!
-    expect(JSON.parse(JSON.stringify(done))).toEqual(done)
+    const payload = payloadOf(run([{ name: 'n1.bundle.txt', text: captured('n1.bundle.txt') }]))
+    expect(JSON.parse(JSON.stringify(payload))).toEqual(payload)
   })
 
   it('turns an unexpected error into failed, never a throw', () => {

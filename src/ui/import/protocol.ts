@@ -1,8 +1,9 @@
 /**
  * The import worker's message protocol: the page sends one `import` request with the inputs;
- * the worker answers with `progress` messages (throttled), then exactly one `done` or
- * `failed`. Everything sent is plain JSON-serialisable data (the ImportResult and the World
- * the tracer walks), so the page can also keep or store it. Cancelling is the page's job: it
+ * the worker answers with `progress` messages (throttled), then the result as `part`
+ * messages and exactly one `done`, or one `failed`. The result (the ImportResult and the
+ * World the tracer walks) is plain JSON-serialisable data, cut into pieces (chunked.ts) so
+ * that taking a 75,000-rule import in does not freeze the page. Cancelling is the page's job: it
  * terminates the worker, which stops a parse mid-block.
  *
  * `runImport` is the worker's whole body as a pure function of the request, a `post`
@@ -14,6 +15,8 @@ import type { DumpInput, ImportResult } from '../../engine/import/types.ts'
 import type { World } from '../../engine/model/types.ts'
 import { anonymiseInputs } from './anonymise.ts'
 import type { AnonymiseCounts } from './anonymise.ts'
+import { pieces } from './chunked.ts'
+import type { ChunkOptions, Piece } from './chunked.ts'
 
 export interface ImportRequest {
   readonly type: 'import'
@@ -37,16 +40,32 @@ export interface ImportProgressMessage {
   readonly lines: number
 }
 
-export interface ImportDoneMessage {
-  readonly type: 'done'
-  readonly id: number
+/** What a finished import carries, sent in pieces (see chunked.ts) before `done`. */
+export interface ImportPayload {
+  /**
+   * What importDumps gave, except that each node's `ruleset` is the world's for that node:
+   * the dump's rules plus the kube-proxy jumps importToWorld assumes (said in world.notes).
+   */
   readonly result: ImportResult
   readonly world: World
   /** The texts as read (anonymised when asked): what the page shows beside the result. */
   readonly shown?: readonly DumpInput[]
+}
+
+export interface ImportPartMessage {
+  readonly type: 'part'
+  readonly id: number
+  readonly piece: Piece
+}
+
+export interface ImportDoneMessage {
+  readonly type: 'done'
+  readonly id: number
+  /** How many `part` messages carried the payload. */
+  readonly parts: number
   readonly anonymised?: AnonymiseCounts
-  /** Milliseconds spent in each stage. */
-  readonly ms: { readonly anonymise: number; readonly read: number; readonly build: number }
+  /** Milliseconds spent in each stage (`send`: cutting the payload into pieces and posting them). */
+  readonly ms: { readonly anonymise: number; readonly read: number; readonly build: number; readonly send: number }
 }
 
 export interface ImportFailedMessage {
@@ -55,7 +74,7 @@ export interface ImportFailedMessage {
   readonly message: string
 }
 
-export type ImportMessage = ImportProgressMessage | ImportDoneMessage | ImportFailedMessage
+export type ImportMessage = ImportProgressMessage | ImportPartMessage | ImportDoneMessage | ImportFailedMessage
 
 /** Whether a message from the page is a well-formed request (the worker answers anything else with `failed`). */
 export function isImportRequest(x: unknown): x is ImportRequest {
@@ -75,14 +94,15 @@ export const PROGRESS_EVERY_MS = 50
 
 /**
  * Run one import request: anonymise if asked, read every input with progress, build the
- * world, and post the result. Never throws: an unexpected error becomes a `failed` message.
+ * world, and post the result in pieces the page can take one task at a time, then `done`.
+ * Never throws: an unexpected error becomes a `failed` message.
  *
  * @example
  * const posted: ImportMessage[] = []
  * runImport({ type: 'import', id: 1, inputs: [{ name: 'r.txt', text: 'default via 10.0.0.1 dev eth0\n' }] }, (m) => posted.push(m))
  * posted.at(-1)?.type // 'done'
  */
-export function runImport(req: ImportRequest, post: (m: ImportMessage) => void, now: () => number = () => performance.now()): void {
+export function runImport(req: ImportRequest, post: (m: ImportMessage) => void, now: () => number = () => performance.now(), chunking?: ChunkOptions): void {
   try {
     let last = -Infinity
     const progress = (stage: ImportStage, p: Omit<ImportProgressMessage, 'type' | 'id' | 'stage'>, force = false) => {
@@ -113,15 +133,16 @@ export function runImport(req: ImportRequest, post: (m: ImportMessage) => void, 
     const t2 = now()
     const world = importToWorld(result)
     const t3 = now()
-    post({
-      type: 'done',
-      id: req.id,
-      result,
-      world,
-      ...(req.anonymiseKey !== undefined && { shown: inputs }),
-      ...(anonymised && { anonymised }),
-      ms: { anonymise: t1 - t0, read: t2 - t1, build: t3 - t2 },
-    })
+    // The world holds each node's ruleset (plus the kube-proxy jumps it assumes): the result
+    // points at the same one, so 75,000 rules cross once, not twice.
+    const shared: ImportResult = { ...result, nodes: result.nodes.map((n) => (world.netns[n.name] ? { ...n, ruleset: world.netns[n.name]!.netfilter } : n)) }
+    const payload: ImportPayload = { result: shared, world, ...(req.anonymiseKey !== undefined && { shown: inputs }) }
+    let parts = 0
+    for (const piece of pieces(payload, chunking)) {
+      post({ type: 'part', id: req.id, piece })
+      parts++
+    }
+    post({ type: 'done', id: req.id, parts, ...(anonymised && { anonymised }), ms: { anonymise: t1 - t0, read: t2 - t1, build: t3 - t2, send: now() - t3 } })
   } catch (e) {
     post({ type: 'failed', id: req.id, message: e instanceof Error ? e.message : String(e) })
   }

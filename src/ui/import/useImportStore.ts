@@ -21,7 +21,7 @@ export interface ImportRead {
   /** The texts as read (anonymised): shown instead of the drafts while anonymising. */
   readonly shown?: readonly DumpInput[]
   readonly anonymised?: AnonymiseCounts
-  readonly ms: { readonly anonymise: number; readonly read: number; readonly build: number; readonly total: number }
+  readonly ms: { readonly anonymise: number; readonly read: number; readonly build: number; readonly send: number; readonly total: number }
   /** The drafts this result was read from (compare to know whether it is current). */
   readonly signature: string
 }
@@ -118,6 +118,8 @@ export const useImportStore = create<ImportState>()((set, get) => {
   }
   const scheduleRead = () => {
     clearTimeout(readTimer)
+    // Reading is due: say so now (the last result stays on screen, marked stale).
+    if (toDumpInputs(get().drafts).length > 0) set({ status: 'reading', progress: null, error: null })
     readTimer = setTimeout(() => get().readNow(), READ_DELAY_MS)
   }
   const changed = (drafts: DraftInput[], opts: { saveNow?: boolean } = {}) => {
@@ -210,11 +212,11 @@ export const useImportStore = create<ImportState>()((set, get) => {
         if (job !== current) return
         job = undefined
         if (end.kind === 'done') {
-          const m = end.message
+          const { payload: p, done: d } = end
           set({
             status: 'done',
             progress: null,
-            read: { result: m.result, world: m.world, ...(m.shown && { shown: m.shown }), ...(m.anonymised && { anonymised: m.anonymised }), ms: { ...m.ms, total: performance.now() - started }, signature },
+            read: { result: p.result, world: p.world, ...(p.shown && { shown: p.shown }), ...(d.anonymised && { anonymised: d.anonymised }), ms: { ...d.ms, total: performance.now() - started }, signature },
           })
         } else if (end.kind === 'failed') set({ status: 'failed', progress: null, error: end.message })
         else set({ status: 'cancelled', progress: null })
@@ -223,7 +225,8 @@ export const useImportStore = create<ImportState>()((set, get) => {
 
     cancel: () => {
       clearTimeout(readTimer)
-      job?.cancel()
+      if (job) job.cancel()
+      else if (get().status === 'reading') set({ status: 'cancelled', progress: null })
     },
   }
 })

@@ -1,12 +1,16 @@
 /**
  * The page's side of the import worker: start a job, hear its progress, get its result, or
- * cancel it. One worker is kept between jobs; cancelling (or starting a new job while one
- * runs) terminates it, which stops a parse mid-block, and the next job starts a fresh one.
+ * cancel it. The result arrives in pieces, each deserialised in its own task, and is put
+ * back together when `done` comes. One worker is kept between jobs; cancelling (or starting
+ * a new job while one runs) terminates it, which stops a parse mid-block, and the next job
+ * starts a fresh one.
  */
 import type { DumpInput } from '../../engine/import/types.ts'
-import type { ImportDoneMessage, ImportMessage, ImportProgressMessage, ImportRequest } from './protocol.ts'
+import { assembler } from './chunked.ts'
+import type { Assembler } from './chunked.ts'
+import type { ImportDoneMessage, ImportMessage, ImportPayload, ImportProgressMessage, ImportRequest } from './protocol.ts'
 
-export type JobEnd = { readonly kind: 'done'; readonly message: ImportDoneMessage } | { readonly kind: 'failed'; readonly message: string } | { readonly kind: 'cancelled' }
+export type JobEnd = { readonly kind: 'done'; readonly payload: ImportPayload; readonly done: ImportDoneMessage } | { readonly kind: 'failed'; readonly message: string } | { readonly kind: 'cancelled' }
 
 export interface ImportJob {
   readonly id: number
@@ -15,8 +19,9 @@ export interface ImportJob {
 }
 
 let worker: Worker | undefined
-let running: { id: number; settle: (e: JobEnd) => void } | undefined
+let running: { id: number; settle: (e: JobEnd) => void; parts: Assembler; received: number } | undefined
 let seq = 0
+let progressListener: ((p: ImportProgressMessage) => void) | undefined
 
 function createWorker(): Worker {
   const w = new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module', name: 'packetwalk-import' })
@@ -29,13 +34,32 @@ function createWorker(): Worker {
   return w
 }
 
-let progressListener: ((p: ImportProgressMessage) => void) | undefined
-
 function onMessage(m: ImportMessage): void {
-  if (!running || m.id !== running.id) return
-  if (m.type === 'progress') progressListener?.(m)
-  else if (m.type === 'done') running.settle({ kind: 'done', message: m })
-  else running.settle({ kind: 'failed', message: m.message })
+  const r = running
+  if (!r || m.id !== r.id) return
+  switch (m.type) {
+    case 'progress':
+      progressListener?.(m)
+      return
+    case 'part':
+      r.parts.add(m.piece)
+      r.received++
+      return
+    case 'done': {
+      if (r.received !== m.parts) {
+        r.settle({ kind: 'failed', message: `the import worker sent ${r.received} of ${m.parts} pieces` })
+        return
+      }
+      try {
+        r.settle({ kind: 'done', payload: r.parts.finish() as ImportPayload, done: m })
+      } catch (e) {
+        r.settle({ kind: 'failed', message: e instanceof Error ? e.message : String(e) })
+      }
+      return
+    }
+    case 'failed':
+      r.settle({ kind: 'failed', message: m.message })
+  }
 }
 
 function dropWorker(): void {
@@ -54,7 +78,7 @@ export function startImportJob(inputs: readonly DumpInput[], opts: { readonly an
       resolve(e)
     }
   })
-  running = { id, settle }
+  running = { id, settle, parts: assembler(), received: 0 }
   progressListener = opts.onProgress
   worker ??= createWorker()
   const req: ImportRequest = { type: 'import', id, inputs, ...(opts.anonymiseKey !== undefined && { anonymiseKey: opts.anonymiseKey }) }
