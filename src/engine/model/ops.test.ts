@@ -3,7 +3,7 @@
  * on Linux 6.18 with iproute2 6.1 in throwaway namespaces; the comment says what it printed).
  */
 import { describe, expect, it } from 'vitest'
-import { NetError, addAddr, addLink, addNetns, addVethPair, delAddr, delNetns, emptyWorld, moveLink, newNetns, putFdb, setMaster } from './ops.ts'
+import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, delAddr, delNetns, emptyWorld, moveLink, newNetns, putFdb, setLinkUp, setMaster } from './ops.ts'
 import type { World } from './types.ts'
 
 /** A root netns `host` and a named netns `b`, both with only lo (ifindex 1). */
@@ -169,5 +169,18 @@ describe('VXLAN FDB', () => {
     expect(w.netns.host!.fdb.map((f) => f.dst)).toEqual(['192.168.9.2', '192.168.9.3'])
     // `bridge fdb add 00:00:00:00:00:00 dev vx0 dst 192.168.9.3` → "RTNETLINK answers: File exists" (exit 255)
     expect(refusal(() => putFdb(w, 'host', { mac: '00:00:00:00:00:00', dev: 'vx0', dst: '192.168.9.4', self: true, permanent: true }, 'add')).message).toBe('RTNETLINK answers: File exists')
+  })
+})
+
+describe('routes', () => {
+  it('a gateway without a device takes the device of the connected route that holds it', () => {
+    // `ip route add 10.0.0.0/8 via 192.168.9.2` → `10.0.0.0/8 via 192.168.9.2 dev u0`.
+    let w = addLink(world(), 'host', { kind: 'veth', name: 'u0' })
+    w = setLinkUp(w, 'host', 'u0', true)
+    w = addAddr(w, 'host', 'u0', '192.168.9.1/24')
+    w = addRoute(w, 'host', { dst: '10.0.0.0/8', type: 'unicast', table: 'main', via: '192.168.9.2', scope: 'global', proto: 'boot' })
+    expect(w.netns.host!.routes.find((r) => r.dst === '10.0.0.0/8')?.dev).toBe('u0')
+    // A gateway no connected route holds: "Error: Nexthop has invalid gateway."
+    expect(refusal(() => addRoute(w, 'host', { dst: '10.9.0.0/16', type: 'unicast', table: 'main', via: '10.9.9.9', scope: 'global', proto: 'boot' })).message).toBe('Error: Nexthop has invalid gateway.')
   })
 })

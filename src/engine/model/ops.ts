@@ -4,7 +4,7 @@
  * ("RTNETLINK answers: File exists"). Automatic side effects follow the kernel: an address
  * on an up link adds its prefix route, a link going down removes the routes through it.
  */
-import { isIpv4, macFromSeed, networkOf, parsePrefix, formatPrefix } from '../wire/addr.ts'
+import { cidrContains, isIpv4, macFromSeed, networkOf, parsePrefix, formatPrefix } from '../wire/addr.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
 import { EMPTY_RULESET } from '../netfilter/types.ts'
 import type { Ruleset } from '../netfilter/types.ts'
@@ -308,30 +308,23 @@ export function canonicalDst(dst: string): string {
 /** `ip route add|append|replace`. Validates the way the kernel does for the cases that matter. */
 export function addRoute(w: World, netns: string, route: Route, mode: 'add' | 'replace' | 'append' = 'add'): World {
   const ns = getNetns(w, netns)
-  const r: Route = { ...route, dst: canonicalDst(route.dst) }
+  let r: Route = { ...route, dst: canonicalDst(route.dst) }
   if (r.dev) {
     const link = findLink(ns, r.dev)
     if (!link) throw new NetError(`Cannot find device "${r.dev}"`, 'ENODEV')
     if (!link.up && r.type === 'unicast') throw new NetError('Error: Device for nexthop is not up.', 'ENETUNREACH')
   }
   if (r.via && !r.onlink && r.type === 'unicast') {
-    // The gateway must be reachable on-link through a connected route (else "Nexthop has invalid gateway").
-    const ok = ns.routes.some((x) => x.type === 'unicast' && x.scope === 'link' && (!r.dev || x.dev === r.dev) && matchesDst(x.dst, r.via!))
-    if (!ok) throw new NetError('Error: Nexthop has invalid gateway.', 'ENETUNREACH')
+    // fib_check_nh: the gateway must be on-link through a connected route, whose device the route takes when it names none.
+    const via = r.via
+    const conn = ns.routes.find((x) => x.type === 'unicast' && x.scope === 'link' && x.dev !== undefined && (!r.dev || x.dev === r.dev) && cidrContains(x.dst, via))
+    if (!conn) throw new NetError('Error: Nexthop has invalid gateway.', 'ENETUNREACH')
+    if (!r.dev) r = { ...r, dev: conn.dev! }
   }
   const same = (x: Route) => x.dst === r.dst && x.table === r.table && (x.metric ?? 0) === (r.metric ?? 0)
   if (mode === 'add' && ns.routes.some(same)) throw new NetError('RTNETLINK answers: File exists', 'EEXIST')
   const routes = mode === 'replace' ? [...ns.routes.filter((x) => !same(x)), r] : [...ns.routes, r]
   return putNetns(w, { ...ns, routes })
-}
-
-function matchesDst(dst: string, ip: Ip): boolean {
-  const p = parsePrefix(dst)
-  return p.len === 0 ? true : (ipIntOf(ip) & p.mask) >>> 0 === p.net
-}
-
-function ipIntOf(ip: Ip): number {
-  return parsePrefix(ip).net
 }
 
 export function delRoute(w: World, netns: string, match: { dst: string; dev?: string; via?: Ip; table?: Route['table'] }): World {

@@ -9,12 +9,9 @@ import { NetError, findLink, putFdb, putNetns, setLinkFlag } from '../model/ops.
 import type { FdbEntry } from '../model/types.ts'
 import { isIpv4, isMac, normalizeMac } from '../wire/addr.ts'
 import { printBridgeFdb, printBridgeLink } from '../print/iproute2.ts'
+import { matches } from './args.ts'
 import type { Command, Io } from './session.ts'
 import { resolveNetnsName } from './state.ts'
-
-function matches(arg: string | undefined, word: string): boolean {
-  return arg !== undefined && arg.length > 0 && word.startsWith(arg)
-}
 
 export const bridge: Command = (io, argv) => {
   let netns = io.netns

@@ -14,8 +14,9 @@
 import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, canonicalDst, delAddr, delLink, delNetns, delRoute, findLink, moveLink, newNetns, putNeigh, putNetns, renameLink, setLinkFlag, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
 import type { NewLink } from '../model/ops.ts'
 import type { Addr, NeighState, Netns, Route, RouteType, World } from '../model/types.ts'
-import { broadcastOf, isIpv4, isMac, networkOf, normalizeMac, tryParsePrefix } from '../wire/addr.ts'
+import { broadcastOf, isIpv4, isMac, networkOf, normalizeMac } from '../wire/addr.ts'
 import { filterLinks, iprouteJson, jsonIpAddr, jsonIpLink, jsonIpRoute, neighState, netnsIds, printIpAddr, printIpBrief, printIpLink, printIpNeigh, printIpRoute, printRoute, printRouteGet, routeOrder } from '../print/iproute2.ts'
+import { matches } from './args.ts'
 import { SHELLS, enterShell } from './builtins.ts'
 import { findCommand } from './commands.ts'
 import type { Command, Io } from './session.ts'
@@ -69,11 +70,6 @@ function invarg(io: Io, msg: string, arg: string): never {
 
 function incomplete(io: Io): never {
   return fail(io, 'Command line is not complete. Try option "help"', 255)
-}
-
-/** iproute2's `matches()`: a non-empty prefix of the keyword. */
-function matches(arg: string | undefined, word: string): boolean {
-  return arg !== undefined && arg.length > 0 && word.startsWith(arg)
 }
 
 const OBJECTS = ['address', 'addrlabel', 'maddress', 'route', 'rule', 'neighbor', 'neighbour', 'ntable', 'link', 'l2tp', 'fou', 'ila', 'macsec', 'tunnel', 'tuntap', 'tap', 'token', 'tcpmetrics', 'tcp_metrics', 'monitor', 'xfrm', 'mroute', 'mrule', 'netns', 'netconf', 'vrf', 'sr', 'nexthop', 'mptcp', 'ioam', 'stats', 'help']
@@ -631,25 +627,12 @@ function routeAdd(io: Io, g: Global, args: readonly string[], mode: 'add' | 'rep
     dev = l.name
   }
   if (r.onlink && dev === undefined) fail(io, 'Error: Nexthop device required for onlink.', 2)
-  if (r.type === 'unicast' && r.via !== undefined && dev === undefined) {
-    // The kernel finds the device through the connected route that holds the gateway.
-    const conn = n.routes.find((x) => x.type === 'unicast' && x.scope === 'link' && x.dev !== undefined && inPrefix(x.dst, r.via!))
-    if (!conn) fail(io, 'Error: Nexthop has invalid gateway.', 2)
-    dev = conn.dev
-  }
   if (r.type === 'unicast' && r.via === undefined && dev === undefined) fail(io, 'RTNETLINK answers: No such device', 2)
   if (r.table === 'all') fail(io, 'Error: argument "all" is wrong: invalid table ID', 255)
   const scope = r.scope ?? (r.type === 'local' ? 'host' : r.type === 'unicast' && r.via === undefined ? 'link' : 'global')
   const route: Route = { dst, type: r.type, table: r.table ?? 'main', ...(r.via !== undefined && { via: r.via }), ...(dev !== undefined && r.type === 'unicast' && { dev }), ...(dev !== undefined && r.type === 'local' && { dev }), ...(r.onlink && { onlink: true }), scope, ...(r.src !== undefined && { src: r.src }), proto: r.proto ?? 'boot', ...(r.metric !== undefined && { metric: r.metric }), ...(r.mtu !== undefined && { mtu: r.mtu }) }
   op(io, () => addRoute(io.sh.world, g.netns, route, mode))
   return 0
-}
-
-function inPrefix(prefix: string, ip: string): boolean {
-  const p = tryParsePrefix(prefix)
-  if (!p) return false
-  const q = tryParsePrefix(ip)
-  return q !== undefined && ((q.net & p.mask) >>> 0) === p.net
 }
 
 function routeDel(io: Io, g: Global, args: readonly string[]): number {

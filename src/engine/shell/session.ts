@@ -122,12 +122,7 @@ export class Session {
   trace(send: SendSpec, title: string, transform?: (seg: TraceSegment) => TraceSegment): TraceSegment {
     const raw = traceSegment(this.world, send, { title, seed: this.seed * 1000 + ++this.traceCount, now: this.clock })
     const seg = transform ? transform(raw) : raw
-    this.traces.push(seg)
-    this.world = seg.after
-    this.changed = true
-    this.feedCaptures(seg.steps)
-    const last = seg.steps[seg.steps.length - 1]
-    if (last) this.clock = Math.max(this.clock, Math.ceil(last.t))
+    this.record(seg)
     return seg
   }
 
