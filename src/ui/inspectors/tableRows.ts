@@ -7,7 +7,7 @@ import type { ConntrackEntry, Rule, Ruleset } from '../../engine/netfilter/types
 import type { FdbEntry, NeighEntry, Netns, Route } from '../../engine/model/types.ts'
 import type { ChainWalk, RuleEval, TableRef, TraceStep } from '../../engine/sim/trace.ts'
 import { printConntrackL } from '../../engine/netfilter/conntrack.ts'
-import { printFdbEntry, printRoute } from '../../engine/print/iproute2.ts'
+import { printFdbEntry, printNeighEntry, printRoute } from '../../engine/print/iproute2.ts'
 
 export interface Row {
   readonly key: string
@@ -66,7 +66,7 @@ export function neighRows(ns: Netns, step?: TraceStep): Row[] {
     const used = hit || wrote
     return {
       key: `${n.dev}/${n.ip}`,
-      text: `${n.ip} dev ${n.dev}${n.mac ? ` lladdr ${n.mac}` : ''}${n.router ? ' router' : ''} ${n.state}`,
+      text: printNeighEntry(n).trimEnd(),
       used,
       dev: n.dev,
       ...(used && { reason: wrote ? 'learned by this step' : n.state === 'PERMANENT' ? 'a permanent entry: no ARP needed' : 'already known: no ARP needed' }),
