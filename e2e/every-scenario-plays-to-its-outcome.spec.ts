@@ -15,7 +15,7 @@ test('every scenario in scenarios/ loads, plays to its end and shows its outcome
     expect(s.results.total, `${id} states expectations`).toBeGreaterThan(0)
     await expect(page.getByTestId('results-count'), id).toHaveText(`${s.results.total} of ${s.results.total} met`)
     await expect(app.results.locator('[data-testid="result-line"][data-ok="false"]'), id).toHaveCount(0)
-    if (id === 'scn-08-clusterip-service') await app.screenshot('20-end-clusterip-results')
+    if (id === 'scn-08-clusterip-service') await app.screenshot('end-clusterip-results')
   }
 })
 

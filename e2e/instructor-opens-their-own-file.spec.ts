@@ -11,7 +11,7 @@ test('an instructor’s file opens from the picker with its world file, and surv
   await expect(page.getByTestId('narration')).toContainText('ada wants to reach')
   await app.step.toEnd()
   await expect(page.getByTestId('results-count')).toHaveText('4 of 4 met')
-  await app.screenshot('05-own-file')
+  await app.screenshot('own-file')
 
   await page.reload()
   await app.ready()

@@ -18,7 +18,7 @@ test('a broken file lists every problem with its line, and nothing else changes'
   await expect(items.nth(2)).toContainText('proto: icmpp')
   await expect(items.nth(3)).toContainText('`narations`')
   expect((await app.snapshot()).problems?.places).toEqual(['broken-lesson.yaml:5', 'broken-lesson.yaml:11', 'broken-lesson.yaml:13', 'broken-lesson.yaml:15'])
-  await app.screenshot('06-broken-file')
+  await app.screenshot('broken-file')
 
   // Esc closes it; the scenario on screen is the one from before.
   await page.keyboard.press('Escape')

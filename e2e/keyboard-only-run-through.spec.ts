@@ -84,5 +84,5 @@ test('keyboard only: Tab reaches every control, keys play and step, the question
   expect((await app.snapshot()).frame).toBe(5)
   await expect(hops.locator('li').nth(5)).toHaveAttribute('aria-current', 'step')
 
-  await app.screenshot('11-keyboard-hops')
+  await app.screenshot('07-keyboard-hops')
 })

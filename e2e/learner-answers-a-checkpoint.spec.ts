@@ -12,7 +12,7 @@ test('at a marked step playback stops and asks what happens next; an answer reve
   expect(s).toMatchObject({ frame: at.frame, playing: false, checkpoint: { frame: at.frame, chosen: null } })
   await expect(app.checkpoint.dialog).toContainText('What happens next?')
   await expect(app.checkpoint.choice(0)).toBeFocused()
-  await app.screenshot('03-checkpoint-asks')
+  await app.screenshot('checkpoint-asks')
 
   // A wrong answer: it is marked, the right one is shown with the explanation.
   const wrong = at.answer === 0 ? 1 : 0
@@ -21,7 +21,7 @@ test('at a marked step playback stops and asks what happens next; an answer reve
   await expect(app.checkpoint.choice(at.answer)).toContainText('right answer')
   await expect(page.getByTestId('checkpoint-reveal')).toContainText('Not quite')
   await expect(page.getByTestId('checkpoint-continue')).toBeFocused()
-  await app.screenshot('04-checkpoint-reveal')
+  await app.screenshot('checkpoint-reveal')
 
   // Continue: on to the next step, playing again (the clock was running); not asked twice.
   await app.checkpoint.continue()

@@ -15,7 +15,7 @@ test('a what-if runs the scenario again and says what changed; the link keeps it
   expect(s.results.met).toBe(s.results.total)
   await app.step.toEnd()
   await expect(page.getByTestId('mark-drop')).toBeVisible()
-  await app.screenshot('09-what-if')
+  await app.screenshot('what-if')
 
   await expect(page).toHaveURL(/[?&]w=forward-drop/)
   await page.reload()

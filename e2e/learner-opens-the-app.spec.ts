@@ -16,7 +16,7 @@ test('a first visit opens the welcome scenario, which teaches something within s
   const pane = await page.getByTestId('graph').boundingBox()
   const card = await page.getByTestId('packet-card').boundingBox()
   expect(card!.y).toBeGreaterThanOrEqual(pane!.y)
-  await app.screenshot('01-welcome')
+  await app.screenshot('welcome')
 })
 
 test('the picker lists the curriculum in order, grouped by section, then your files and the demos', async ({ app, page }) => {

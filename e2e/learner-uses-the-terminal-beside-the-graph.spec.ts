@@ -15,7 +15,7 @@ test('the terminal mode: a command’s packets become frames the graph plays; th
   await expect(page.getByTestId('narration')).toContainText('$ ip netns exec pod-a ping')
   // A shell session is not written into the URL (a reload could not rebuild it).
   await expect(page).not.toHaveURL(/s=shell/)
-  await app.screenshot('10-terminal')
+  await app.screenshot('terminal')
 
   await page.getByTestId('mode-import').click()
   await expect(page.getByTestId('import-panel')).toBeVisible()

@@ -28,14 +28,14 @@ test('presenter mode: large type, panels hidden, clicker keys step, a laser poin
   const box = await laser.boundingBox()
   expect(Math.abs(box!.x + box!.width / 2 - 640)).toBeLessThan(3)
   expect(Math.abs(box!.y + box!.height / 2 - 300)).toBeLessThan(3)
-  await app.screenshot('07-presenter-laser')
+  await app.screenshot('presenter-laser')
   await page.keyboard.press('l')
   await expect(laser).toHaveCount(0)
 
   // At the end, the outcome shows over the graph.
   await page.keyboard.press('End')
   await expect(app.results).toBeVisible()
-  await app.screenshot('08-presenter-end')
+  await app.screenshot('presenter-end')
 
   await page.keyboard.press('Escape')
   await expect(page.getByTestId('presenter-bar')).toHaveCount(0)

@@ -42,7 +42,7 @@ const nodeTypes: NodeTypes = {
 }
 
 /** Fit with room above the top row for the packet's header card. */
-const FIT = { padding: { top: '72px', bottom: '16px', left: '16px', right: '16px' }, duration: 0 } as const
+const FIT = { padding: { top: '72px', bottom: '16px', left: '16px', right: '16px' }, maxZoom: 1.25, duration: 0 } as const
 
 const edgeTypes: EdgeTypes = { default: PwEdgeView, smoothstep: PwEdgeView }
 

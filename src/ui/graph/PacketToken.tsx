@@ -5,8 +5,8 @@
  * packet waiting for ARP stays parked, dimmed, where it was. The travel is a Web Animations
  * API keyframe run (no animation library on the first load); reduced motion places it.
  */
-import { ViewportPortal, useStore } from '@xyflow/react'
-import type { ReactFlowState } from '@xyflow/react'
+import { ViewportPortal, useStore, useStoreApi } from '@xyflow/react'
+import type { InternalNode, ReactFlowState } from '@xyflow/react'
 import { memo, useCallback, useLayoutEffect, useRef } from 'react'
 import type { RefObject } from 'react'
 import type { TraceStep } from '../../engine/sim/trace.ts'
@@ -15,6 +15,8 @@ import type { StepAnimation } from '../anim/stepToAnimation.ts'
 import { PacketCard } from '../components/PacketCard.tsx'
 import { TokenShape } from '../components/TokenShape.tsx'
 import type { TokenRow } from '../packet/tokenRows.ts'
+import { candidates, chooseSide, clampInto } from './cardPlacement.ts'
+import type { Rect } from './cardPlacement.ts'
 
 interface Point {
   readonly x: number
@@ -76,28 +78,51 @@ function useTravel(el: RefObject<HTMLDivElement | null>, anim: StepAnimation, po
 /** The pane's camera and size, as one string (a stable selector value). */
 const selectView = (s: ReactFlowState) => `${s.transform[0]},${s.transform[1]},${s.transform[2]},${s.width},${s.height}`
 
+const GROUPS = new Set(['netns', 'pod', 'servicesGroup'])
+/** What else is drawn over the graph and should stay readable: its panels (legend, controls, minimap), the drop or delivery mark, a parked token's label, the outcome in presenter mode. */
+const OVERLAYS = '.react-flow__panel, .pw-mark-body, .pw-token.is-parked .pw-token-body, .pw-presenter-results'
+/** The part of a group box the card should not hide: its title. */
+const GROUP_TITLE = 46
+
 /**
- * Keep the header card inside the pane: above the token when there is room, below it when the
- * token is near the top edge, and slid left when it would run off the right edge. Measured
- * after each render and applied to the DOM directly (no extra render).
+ * Put the header card beside the token where it hides the least of the graph (other boxes,
+ * group titles) and stays inside the pane: above, below, right or left of the node the token
+ * is on (cardPlacement.ts). Measured after each render and applied to the DOM directly.
  */
-function usePlaceCard(el: RefObject<HTMLDivElement | null>, at: Point | null, k: number, rows: unknown): void {
+function usePlaceCard(el: RefObject<HTMLDivElement | null>, at: Point | null, atNode: string | null, k: number, rows: unknown): void {
   const view = useStore(selectView)
+  const store = useStoreApi()
   useLayoutEffect(() => {
-    const node = el.current
-    const card = node?.querySelector<HTMLElement>('.pw-card')
-    if (!node || !card || !at) return
+    const card = el.current?.querySelector<HTMLElement>('.pw-card')
+    if (!card || !at) return
     const [tx = 0, ty = 0, zoom = 1, width = 0, height = 0] = view.split(',').map(Number)
     const s = k * zoom
-    const top = at.y * zoom + ty
-    const cardH = card.offsetHeight * s
-    const gap = 30 * s
-    const below = top - gap - cardH < 6 && top + gap + cardH < height
-    node.classList.toggle('is-card-below', below)
-    const left = at.x * zoom + tx - 14 * s
-    const overflow = left + card.offsetWidth * s - (width - 6)
-    card.style.setProperty('--pw-card-shift', overflow > 0 ? `${-Math.min(overflow, Math.max(0, left - 6)) / s}px` : '0px')
-  }, [el, at, k, rows, view])
+    const screen = (n: InternalNode): Rect => ({ x: n.internals.positionAbsolute.x * zoom + tx, y: n.internals.positionAbsolute.y * zoom + ty, w: (n.measured.width ?? 0) * zoom, h: (n.measured.height ?? 0) * zoom })
+    const obstacles: Rect[] = []
+    let node: Rect | null = null
+    for (const n of store.getState().nodeLookup.values()) {
+      if (n.hidden) continue
+      const r = screen(n)
+      if (n.id === atNode) node = r
+      obstacles.push(GROUPS.has(n.type ?? '') ? { ...r, h: Math.min(r.h, GROUP_TITLE * zoom) } : r)
+    }
+    const flow = card.closest('.react-flow')
+    if (flow) {
+      const base = flow.getBoundingClientRect()
+      for (const o of flow.parentElement?.querySelectorAll(OVERLAYS) ?? []) {
+        const b = o.getBoundingClientRect()
+        if (b.width && b.height) obstacles.push({ x: b.left - base.left - 6, y: b.top - base.top - 6, w: b.width + 12, h: b.height + 12 })
+      }
+    }
+    const t = { x: at.x * zoom + tx, y: at.y * zoom + ty }
+    const size = { w: card.offsetWidth * s, h: card.offsetHeight * s }
+    const pane = { x: 0, y: 0, w: width, h: height }
+    const cands = candidates(t, node, size, 16 * s)
+    const r = clampInto(cands[chooseSide(cands, obstacles, pane)], pane)
+    // Screen → the token body's own pixels (its (14, 14) is the token's centre, scaled by k·zoom).
+    card.style.left = `${(r.x - t.x) / s + 14}px`
+    card.style.top = `${(r.y - t.y) / s + 14}px`
+  }, [el, at, atNode, k, rows, view, store])
 }
 
 export const PacketToken = memo(function PacketToken({ anim, step, rows, parked, travel, seconds }: PacketTokenProps) {
@@ -110,7 +135,7 @@ export const PacketToken = memo(function PacketToken({ anim, step, rows, parked,
   const park = useAnchor(parked?.at ?? null)
   const points = [from, via, at].filter((p): p is Point => p !== null)
   useTravel(token, anim, points, seconds)
-  usePlaceCard(token, at, k, rows)
+  usePlaceCard(token, at, anim.at, k, rows)
   if (!at) return null
   const label = `${FLOW_STYLE[anim.flow].label}${anim.encapsulated ? ' · in the tunnel' : ''}`
   return (
