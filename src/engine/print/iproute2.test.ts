@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, newNetns, putFdb, putNeigh, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
+import { importDumps } from '../import/importDump.ts'
+import { importToWorld } from '../import/toWorld.ts'
 import { buildCluster } from '../kube/build.ts'
 import { parseCluster } from '../kube/parseCluster.ts'
 import { config, kindNodes, pod } from '../kube/testClusters.ts'
@@ -177,5 +179,27 @@ describe('iproute2 printers: peers, carrier and tables as the kernel reports the
     const n = { ip: '10.244.1.3', dev: 'eth0', mac: '7e:cc:ec:97:3d:21', state: 'REACHABLE' as const, updated: 0 }
     expect(printNeighEntry(n, { now: 10_000 })).toBe('10.244.1.3 dev eth0 lladdr 7e:cc:ec:97:3d:21 REACHABLE ')
     expect(printNeighEntry(n, { now: 31_000, dev: 'eth0' })).toBe('10.244.1.3 lladdr 7e:cc:ec:97:3d:21 STALE ')
+  })
+})
+
+describe('print(import(real dump)) gives back the real lines', () => {
+  // The collector bundle of node n1 (import/fixtures/captured), imported into a world and printed
+  // again; the files beside it are the same commands' output captured on that node.
+  const CAPTURED = new URL('../import/fixtures/captured/', import.meta.url)
+  const captured = (f: string) => readFileSync(new URL(f, CAPTURED), 'utf8')
+  const w = importToWorld(importDumps([{ name: 'n1.bundle.txt', text: captured('n1.bundle.txt') }]))
+  const node = w.netns['pwB-node1']!
+
+  it('ip route', () => {
+    expect(printIpRoute(node, { w })).toBe(captured('n1.ip-route.txt'))
+  })
+  it('bridge fdb show dev flannel.1 (no `dev`, VXLAN remotes)', () => {
+    expect(printBridgeFdb(node, { dev: 'flannel.1' })).toBe(captured('n1.bridge-fdb-flannel1.txt'))
+  })
+  it("bridge link: `@eth0` is whatever has the peer's ifindex (2) on the node", () => {
+    // The importer also infers pods the dump only hints at; compare the ports the dump lists.
+    const want = captured('n1.bridge-link.txt')
+    const got = ['veth1a2b3c4d', 'veth5e6f7a8b'].map((dev) => printBridgeLink(node, { w, dev })).join('')
+    expect(got).toBe(want)
   })
 })

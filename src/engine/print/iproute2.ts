@@ -476,8 +476,8 @@ export function printBridgeLink(ns: Netns, opts: { w?: World; dev?: string } = {
   return byIfindex(ns.links)
     .filter((l) => l.master && ns.links.find((b) => b.name === l.master)?.kind === 'bridge' && (opts.dev === undefined || l.name === opts.dev))
     .map((l) => {
-      const peer = peerOf(opts.w, l)
-      const at = peer ? (ns.links.find((x) => x.ifindex === peer.link.ifindex)?.name ?? `if${peer.link.ifindex}`) : l.kind === 'veth' && l.peerIfindex !== undefined ? `if${l.peerIfindex}` : undefined
+      const idx = l.kind === 'veth' ? (peerOf(opts.w, l)?.link.ifindex ?? l.peerIfindex) : undefined
+      const at = idx !== undefined ? (ns.links.find((x) => x.ifindex === idx)?.name ?? `if${idx}`) : undefined
       return `${l.ifindex}: ${l.name}${at ? `@${at}` : ''}: <${linkFlags(opts.w, ns, l).join(',')}> mtu ${l.mtu} master ${l.master} state ${l.up && carrier(opts.w, ns, l) ? 'forwarding' : 'disabled'} priority 32 cost 2 \n`
     })
     .join('')
