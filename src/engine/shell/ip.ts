@@ -15,7 +15,7 @@ import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, canonicalD
 import type { NewLink } from '../model/ops.ts'
 import type { Addr, NeighState, Netns, Route, RouteType, World } from '../model/types.ts'
 import { broadcastOf, isIpv4, isMac, networkOf, normalizeMac } from '../wire/addr.ts'
-import { filterLinks, iprouteJson, jsonIpAddr, jsonIpLink, jsonIpRoute, neighState, netnsIds, printIpAddr, printIpBrief, printIpLink, printIpNeigh, printIpRoute, printRoute, printRouteGet, routeOrder } from '../print/iproute2.ts'
+import { filterLinks, iprouteJson, jsonIpAddr, jsonIpLink, jsonIpRoute, neighState, netnsIds, printIpAddr, printIpBrief, printIpLink, printIpNeigh, printIpRoute, printRoute, printRouteGet, routeOrder, runNetnsName } from '../print/iproute2.ts'
 import { matches } from './args.ts'
 import { SHELLS, enterShell } from './builtins.ts'
 import { findCommand } from './commands.ts'
@@ -837,7 +837,8 @@ function ipNetns(io: Io, g: Global, args: readonly string[]): number {
     const name = rest[0]
     if (name === undefined) fail(io, 'No netns name specified', 255)
     if (name.includes('/') || name === '.' || name === '..') fail(io, `Invalid netns name "${name}"`, 255)
-    if (resolveNetnsName(w, name) !== undefined && w.netns[resolveNetnsName(w, name)!]) fail(io, `Cannot create namespace file "/run/netns/${name}": File exists`, 1)
+    // /run/netns/NAME exists when a netns goes by that name there (a pod's sandbox is cni-<uuid>, not the pod's name).
+    if (Object.keys(w.netns).some((n) => runNetnsName(w, n) === name)) fail(io, `Cannot create namespace file "/run/netns/${name}": File exists`, 1)
     const node = w.netns[io.sh.machine]?.node
     op(io, () => addNetns(io.sh.world, newNetns(name, 'plain', { loUp: false, ...(node !== undefined && { node }) })))
     return 0

@@ -367,6 +367,20 @@ describe('a cluster: kubectl, crictl, DNS', () => {
   })
 })
 
+describe('named netns on a cluster node', () => {
+  const s = shell(labWorld('dns-debug', { fault: 'coredns-scaled-to-zero' }), 'node1')
+  const client = s.state.world.cluster!.pods.find((p) => p.name === 'client')!
+  const cni = client.netnsPath.slice(client.netnsPath.lastIndexOf('/') + 1)
+  it("a pod's sandbox is cni-<uuid> in /run/netns, so its veth shows `link-netns cni-…` and that name is taken", () => {
+    expect(s.run(`ip link show ${client.hostVeth!}`).stdout).toContain(` link-netns ${cni}\n`)
+    expect([s.run(`ip netns add ${cni}`).exitCode, s.all.at(-1)!.stderr]).toEqual([1, `Cannot create namespace file "/run/netns/${cni}": File exists\n`])
+  })
+  it("a pod's name is not a netns name: `ip netns add client` makes a new one", () => {
+    expect(s.run('ip netns add client').exitCode).toBe(0)
+    expect(s.run('ip netns list').stdout.split('\n')).toContain('client')
+  })
+})
+
 describe('labs', () => {
   const solutions: Record<LabId, readonly string[]> = {
     bridge: [...EXERCISE_1, 'ip netns exec pod-a ping -c 1 10.244.1.3'],
