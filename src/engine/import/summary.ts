@@ -4,6 +4,7 @@
  * from; then the lines not understood and the unsupported blocks. The CLI prints it and the
  * golden tests compare it, so a change in the importer reads like a diff of this text.
  */
+import { describeRoute } from '../route/fib.ts'
 import type { ImportedInterface, ImportedNode, ImportResult, From } from './types.ts'
 
 /** `ip-route.txt:3,5,7 iptables.txt:12` (at most `max` references). */
@@ -61,12 +62,7 @@ function printNode(n: ImportedNode): string[] {
   }
   if (n.routes.length > 0) {
     out.push(`  routes (${n.routes.length}):`)
-    for (const r of n.routes) {
-      const table = r.table === 'main' ? '' : ` table ${r.table}`
-      const type = r.type === 'unicast' ? '' : `${r.type} `
-      const desc = `${type}${r.dst}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${table}${r.proto !== 'boot' ? ` proto ${r.proto}` : ''}${r.scope !== 'global' ? ` scope ${r.scope}` : ''}${r.src ? ` src ${r.src}` : ''}${r.metric !== undefined ? ` metric ${r.metric}` : ''}${r.onlink ? ' onlink' : ''}`
-      out.push(`    ${desc}`)
-    }
+    for (const r of n.routes) out.push(`    ${describeRoute(r)}`)
   }
   if (n.neighbours.length > 0) {
     out.push(`  neighbours (${n.neighbours.length}):`)

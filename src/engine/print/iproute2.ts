@@ -14,7 +14,7 @@
  * its state (the kernel keeps `noqueue` after a device went down again).
  */
 import type { Addr, FdbEntry, Link, NeighEntry, Netns, Route, World } from '../model/types.ts'
-import { lookupRoute, selectSource } from '../route/fib.ts'
+import { describeRoute, lookupRoute, selectSource } from '../route/fib.ts'
 import { networkOf, tryParsePrefix } from '../wire/addr.ts'
 import type { Ip } from '../wire/addr.ts'
 
@@ -362,19 +362,7 @@ export function iprouteJson(v: unknown, pretty: boolean): string {
 
 /** One `ip route` line, as iproute2 prints it (note the trailing space); `scope` whenever it is not global. */
 export function printRoute(r: Route): string {
-  const parts: string[] = []
-  if (r.type !== 'unicast') parts.push(r.type)
-  parts.push(r.dst)
-  if (r.via) parts.push('via', r.via)
-  if (r.dev) parts.push('dev', r.dev)
-  if (r.table !== 'main' && r.table !== 254) parts.push('table', String(r.table))
-  if (r.proto && r.proto !== 'boot' && r.proto !== 'unspec') parts.push('proto', r.proto)
-  if (r.scope !== 'global') parts.push('scope', r.scope)
-  if (r.src) parts.push('src', r.src)
-  if (r.metric !== undefined) parts.push('metric', String(r.metric))
-  if (r.mtu !== undefined) parts.push('mtu', String(r.mtu))
-  if (r.onlink) parts.push('onlink')
-  return `${parts.join(' ')} `
+  return `${describeRoute(r)} `
 }
 
 /**

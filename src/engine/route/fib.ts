@@ -71,17 +71,22 @@ export function lookupRoute(ns: Netns, dst: Ip, opts: { oif?: string; skipLocal?
   return { kind: 'route', route, index, considered, explain: `${describeRoute(route)}: ${why}` }
 }
 
-/** One line in `ip route` form. */
+/**
+ * One route as `ip route` prints it (without iproute2's trailing space): the one formatting of
+ * a route line, used by the printer, the trace explanations and the import summary.
+ */
 export function describeRoute(r: Route): string {
   const parts: string[] = []
   if (r.type !== 'unicast') parts.push(r.type)
   parts.push(r.dst)
   if (r.via) parts.push('via', r.via)
   if (r.dev) parts.push('dev', r.dev)
-  if (r.proto !== 'boot' && r.proto !== 'static' && r.proto) parts.push('proto', r.proto)
-  if (r.scope !== 'global' && r.type === 'unicast') parts.push('scope', r.scope)
+  if (r.table !== 'main' && r.table !== 254) parts.push('table', String(r.table))
+  if (r.proto && r.proto !== 'boot' && r.proto !== 'unspec') parts.push('proto', r.proto)
+  if (r.scope !== 'global') parts.push('scope', r.scope)
   if (r.src) parts.push('src', r.src)
   if (r.metric !== undefined) parts.push('metric', String(r.metric))
+  if (r.mtu !== undefined) parts.push('mtu', String(r.mtu))
   if (r.onlink) parts.push('onlink')
   return parts.join(' ')
 }
