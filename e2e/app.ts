@@ -63,10 +63,11 @@ export class ExplainerApp {
   }
 
   /** Open a scenario from the picker by its id (`scn-05-pod-to-pod-same-node`) and wait until it is on screen. */
-  async loadScenario(id: string): Promise<void> {
+  async loadScenario(id: string, opts: { graph?: boolean } = {}): Promise<void> {
     await this.page.getByTestId('scenario-picker').selectOption(id)
     await expect.poll(async () => (await this.state())?.scenario, { timeout: 15_000 }).toBe(id)
-    await this.ready()
+    if (opts.graph === false) await expect.poll(async () => (await this.state())?.status).toBe('ready')
+    else await this.ready()
   }
 
   /** The expectations panel (shown at the end of the timeline and in the Outcome tab). */

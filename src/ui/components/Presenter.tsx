@@ -12,8 +12,10 @@ export function PresenterBar() {
   const total = useExplainer((s) => s.playback.total)
   const pointer = useExplainer((s) => s.pointer)
   useEffect(() => {
-    // Focus the page itself (it owns no key), so space, arrows and the clicker reach playback.
+    // Focus the page itself (it owns no key), so space, arrows and the clicker reach playback;
+    // on leaving, back to the button that entered.
     document.querySelector<HTMLElement>('[data-testid="app"]')?.focus({ preventScroll: true })
+    return () => document.querySelector<HTMLElement>('[data-testid="presenter-on"]')?.focus({ preventScroll: true })
   }, [])
   return (
     <header className="pw-presenter-bar" data-testid="presenter-bar">

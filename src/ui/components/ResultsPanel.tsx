@@ -1,7 +1,8 @@
 /**
  * The expected outcome, checked: each action of the scenario with its expectations, each
  * marked ✓ (met) or ✗ (not met, with what happened instead), then what the scenario does
- * not simulate. Shown at the end of the timeline and in the Outcome tab.
+ * not simulate. In the Outcome tab in full; at the end of the timeline (the Step tab, presenter
+ * mode) each action with its ✓ or ✗ only.
  */
 import { useId } from 'react'
 import { groupResults } from '../scenarios/resultGroups.ts'
@@ -11,6 +12,7 @@ import { WhatIfChanges } from './ScenarioStrip.tsx'
 export function ResultsPanel({ compact = false }: { compact?: boolean }) {
   const scenario = useExplainer((s) => s.scenario)
   const titleId = useId()
+  const presenter = useExplainer((s) => s.presenter)
   if (!scenario) return null
   const groups = groupResults(scenario.results ?? [])
   const met = (scenario.results ?? []).filter((r) => r.ok).length
@@ -45,6 +47,11 @@ export function ResultsPanel({ compact = false }: { compact?: boolean }) {
           </li>
         ))}
       </ul>
+      {compact && total > 0 && !presenter && (
+        <button type="button" className="pw-link" onClick={() => useExplainer.getState().setView('outcome')} data-testid="results-details">
+          Each expectation, in the Outcome tab
+        </button>
+      )}
       {!compact && <WhatIfChanges />}
       {!compact && (scenario.notSimulated?.length ?? 0) > 0 && (
         <>

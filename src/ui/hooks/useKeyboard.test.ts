@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest'
-import { ownsKey } from './useKeyboard.ts'
+import { ownsKey, typesText } from './useKeyboard.ts'
 
 const el = (html: string) => {
   const d = document.createElement('div')
@@ -27,5 +27,20 @@ describe('which keys a focused control keeps for itself', () => {
 
   it('nothing focused: every key is ours', () => {
     expect(ownsKey(null, ' ')).toBe(false)
+  })
+})
+
+describe('where letters are typed (P and L are left to it)', () => {
+  it.each([
+    ['<input type="text">', true],
+    ['<input>', true], // no type: text
+    ['<input type="search">', true],
+    ['<textarea></textarea>', true], // the terminal's input is a textarea
+    ['<select><option>a</option></select>', true], // type-ahead picks an option
+    ['<input type="range">', false], // the scrubber: P still enters presenter mode
+    ['<input type="checkbox">', false],
+    ['<button>x</button>', false],
+  ])('%s → %s', (html, typed) => {
+    expect(typesText(el(html))).toBe(typed)
   })
 })

@@ -38,13 +38,20 @@ export function ownsKey(el: Element | null, key: string): boolean {
   return false
 }
 
+/** Is this element where letters are typed (a text field, a select's type-ahead)? */
+export function typesText(el: Element | null): boolean {
+  if (!el) return false
+  if (el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable) return true
+  return el.tagName === 'INPUT' && !['range', 'checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'color'].includes((el as HTMLInputElement).type)
+}
+
 /** P, L and Esc for presenter mode; true when the key was used. */
 function presenterKey(e: KeyboardEvent): boolean {
   const st = useExplainer.getState()
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key
   if (key !== 'p' && key !== 'l' && key !== 'Escape') return false
   const el = document.activeElement
-  if (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)) return false
+  if (typesText(el)) return false
   if (el?.closest('dialog[open]')) return false
   if (key === 'p' && st.mode === 'explainer') st.setPresenter(!st.presenter)
   else if (key === 'l' && st.presenter) st.setPointer(!st.pointer)

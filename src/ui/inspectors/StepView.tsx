@@ -13,7 +13,7 @@ export function StepView() {
   const atEnd = useExplainer((s) => s.playback.total > 0 && s.playback.frame === s.playback.total - 1)
   if (!c || !scenario) return <p className="pw-empty">Nothing loaded yet.</p>
   const seg = c.segment
-  const results = atEnd && scenario.results ? <ResultsPanel /> : null
+  const results = atEnd && scenario.results ? <ResultsPanel compact /> : null
   if (seg.kind === 'change') {
     return (
       <div data-testid="inspector-step">
