@@ -16,7 +16,7 @@ interface Snap {
   nodes: string[]
 }
 
-test('a 75,000-line dump: progress, a page that answers, Cancel, then a trace through it', async ({ app, page }) => {
+test('a 75,000-line dump: progress, a page that answers, Cancel, then a trace through it', async ({ page }) => {
   test.setTimeout(180_000)
   const text = generateKubeProxyDump(4874)
   const lines = text.split('\n').length - 1
@@ -48,7 +48,7 @@ test('a 75,000-line dump: progress, a page that answers, Cancel, then a trace th
   await page.getByRole('button', { name: 'Keep them' }).click()
   await expect(page.getByTestId('import-clear')).toBeVisible()
   expect((await snap()).status).toBe('reading')
-  await app.screenshot('import-07-huge-dump-reading')
+  await imp.screenshot('import-07-huge-dump-reading')
 
   // Cancel stops it at once.
   await page.getByTestId('import-cancel').click()
@@ -82,7 +82,7 @@ test('a 75,000-line dump: progress, a page that answers, Cancel, then a trace th
   const sorted = [...gaps].sort((a, b) => b - a)
   console.log(`[bench] import of ${lines} lines in the browser: worker read ${Math.round(done.ms!.read)} ms, build ${Math.round(done.ms!.build)} ms, total to the page ${Math.round(done.ms!.total)} ms; main thread: longest frame gap ${Math.round(sorted[0] ?? 0)} ms, frames over 100 ms: ${gaps.filter((g) => g > 100).length}; page JS heap after: ${Math.round(heap / 1e6)} MB`)
   await expect(page.getByTestId('import-summary')).toContainText('Read 1 node (node)')
-  await app.screenshot('import-08-huge-dump-read')
+  await imp.screenshot('import-08-huge-dump-read')
 
   // A ClusterIP of the generated dump, from outside the node: DNATed to one of 3 endpoints.
   const outcomes = await imp.trace({ from: '203.0.113.10', to: '10.96.0.7', proto: 'tcp', port: '80', allOutcomes: true })

@@ -6,7 +6,7 @@
 import { captured, ImportPanel } from './fixtures/import/importPage.ts'
 import { expect, test } from './fixtures.ts'
 
-test('anonymised: the node, its addresses and Services are placeholders, and a trace still finds both backends', async ({ app, page }) => {
+test('anonymised: the node, its addresses and Services are placeholders, and a trace still finds both backends', async ({ page }) => {
   const imp = new ImportPanel(page)
   await imp.open()
   await imp.paste(captured('n1.bundle.txt'))
@@ -16,8 +16,10 @@ test('anonymised: the node, its addresses and Services are placeholders, and a t
 
   const panel = await imp.panel.innerText()
   for (const secret of ['pwB-node1', '192.168.50.11', '10.96.45.10', '52:54:00:00:50:11', 'lab.example']) expect(panel, secret).not.toContain(secret)
-  // The input is shown as the importer read it, read-only.
+  // The input is shown as the importer read it, read-only, and so is its node's name.
   await expect(page.getByTestId('import-input-preview')).toContainText('### packetwalk-bundle v1 node=node-1')
+  await expect(page.getByTestId('import-node-name')).toHaveValue('node-1')
+  await expect(page.getByTestId('import-node-name')).not.toBeEditable()
   // Same shape: flannel, a /24 pod CIDR, default/web still load-balances over two pods.
   await expect(imp.node('node-1').getByTestId('import-inferred')).toContainText('flannel (vxlan)')
   const web = imp.node('node-1').getByTestId('import-service').filter({ hasText: /^default\/svc-\d+:http/ })
@@ -26,7 +28,7 @@ test('anonymised: the node, its addresses and Services are placeholders, and a t
   const outcomes = await imp.trace({ allOutcomes: true })
   await expect(outcomes).toHaveCount(2)
   await expect(outcomes.first()).toContainText('50%')
-  await app.screenshot('import-09-anonymised')
+  await imp.screenshot('import-09-anonymised')
 
   // Turned off again: the real names come back (the stored paste was never changed).
   await page.getByTestId('import-anonymise').uncheck()

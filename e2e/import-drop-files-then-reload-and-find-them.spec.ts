@@ -6,7 +6,7 @@
 import { captured, ImportPanel, realDump } from './fixtures/import/importPage.ts'
 import { expect, test } from './fixtures.ts'
 
-test('dropped files from two node folders become two nodes, and survive a reload', async ({ app, page }) => {
+test('dropped files from two node folders become two nodes, and survive a reload', async ({ page }) => {
   const imp = new ImportPanel(page)
   await imp.open()
   await imp.drop([
@@ -29,13 +29,13 @@ test('dropped files from two node folders become two nodes, and survive a reload
   const outcomes = await imp.trace({ from: '10.244.1.2', to: '10.96.0.10', proto: 'udp', port: '53', allOutcomes: true })
   await expect(outcomes).toHaveCount(2)
   await expect(outcomes.filter({ hasText: 'DNAT → 10.244.2.2:53' })).toContainText('through the overlay')
-  await app.screenshot('import-05-two-nodes-cross-node')
+  await imp.screenshot('import-05-two-nodes-cross-node')
 
   // Rename node2 by hand, then reload: inputs, names and the result come back.
   await page.getByTestId('import-node-name').nth(6).fill('worker-b')
   await expect(page.getByTestId('import-node-name').nth(5)).toHaveValue('node2')
   await page.reload()
-  await page.getByTestId('mode-import').click()
+  await imp.enter()
   await expect(imp.inputs).toHaveCount(7)
   const after = await page.getByTestId('import-node-name').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))
   expect(after).toEqual(['node1', 'node1', 'node1', 'node1', 'node1', 'node2', 'worker-b'])
@@ -47,12 +47,12 @@ test('dropped files from two node folders become two nodes, and survive a reload
   await page.getByTestId('import-clear-confirm').click()
   await expect(imp.inputs).toHaveCount(0)
   await page.reload()
-  await page.getByTestId('mode-import').click()
+  await imp.enter()
   await expect(page.getByTestId('import-empty')).toBeVisible()
   imp.expectNoRequestsElsewhere()
 })
 
-test('nft list ruleset and iptables -L are recognised and say what to run instead', async ({ app, page }) => {
+test('nft list ruleset and iptables -L are recognised and say what to run instead', async ({ page }) => {
   const imp = new ImportPanel(page)
   await imp.open()
   await imp.paste(`root@n1:~# nft list ruleset\n${captured('n1.nft-list-ruleset.txt')}`)
@@ -64,6 +64,6 @@ test('nft list ruleset and iptables -L are recognised and say what to run instea
   await expect(unsupported).toContainText('this is `iptables -L` output')
   await expect(unsupported).toContainText('run `iptables-save` instead')
   await expect(unsupported).toContainText('paste 1:2')
-  await app.screenshot('import-06-unsupported')
+  await imp.screenshot('import-06-unsupported')
   imp.expectNoRequestsElsewhere()
 })

@@ -27,16 +27,16 @@ test('a pasted collector bundle becomes a node; a ClusterIP packet is traced thr
   // Where the pod CIDR came from: the bundle's own lines, shown as pasted.
   await node.getByTestId('import-inferred').getByRole('button', { name: /^← paste 1:/ }).first().click()
   await expect(node.getByTestId('import-from-lines').first()).toContainText('paste 1:274')
-  await app.screenshot('import-01-bundle-read')
+  await imp.screenshot('import-01-bundle-read')
 
   // The node drawn in the explainer.
   await page.getByTestId('import-show').click()
   await expect.poll(async () => (await app.snapshot()).scenario).toBe('imported-nodes')
   await expect(page.getByTestId('graph-netns-pwB-node1')).toBeVisible({ timeout: 15_000 })
-  await app.screenshot('import-02-node-drawn')
+  await imp.screenshot('import-02-node-drawn')
 
   // Back to the panel: trace pod 10.244.1.3 → default/web's ClusterIP, every outcome.
-  await page.getByTestId('mode-import').click()
+  await imp.enter()
   await imp.read()
   const outcomes = await imp.trace({ from: '10.244.1.3', to: '10.96.45.10', proto: 'tcp', port: '80', allOutcomes: true })
   // KUBE-SVC-XGLOHA7QRQ3V22RZ: two KUBE-SEP chains at 0.5 each (capture.sh loads those rules).
@@ -50,7 +50,7 @@ test('a pasted collector bundle becomes a node; a ClusterIP packet is traced thr
   await expect(path).toContainText('PREROUTING nat KUBE-SERVICES')
   await expect(path).toContainText('KUBE-SVC-XGLOHA7QRQ3V22RZ')
   await expect(path).toContainText(/KUBE-SEP-WEB\d+ paste 1:\d+ → DNAT → 10\.244\.1\.(2|200):8080/)
-  await app.screenshot('import-03-all-outcomes')
+  await imp.screenshot('import-03-all-outcomes')
 
   // Choosing an outcome plays its steps in the explainer.
   await outcomes.nth(0).getByTestId('trace-play').click()
@@ -59,7 +59,14 @@ test('a pasted collector bundle becomes a node; a ClusterIP packet is traced thr
   expect(s.frames.some((f) => f.kind === 'nat')).toBe(true)
   await app.step.toFirst({ kind: 'nat' })
   await expect(page.getByTestId('step-explain')).toContainText(/DNAT|10\.244\.1\./)
-  await app.screenshot('import-04-trace-playing-dnat')
+  await imp.screenshot('import-04-trace-playing-dnat')
+
+  // A reload reopens the same moment: the kept paste is read again and the trace rebuilt.
+  const before = await app.snapshot()
+  await page.reload()
+  await expect.poll(async () => (await app.state())?.status, { timeout: 30_000 }).toBe('ready')
+  const after = await app.snapshot()
+  expect([after.scenario, after.frame, after.step?.kind]).toEqual(['imported-trace', before.frame, 'nat'])
 
   imp.expectNoRequestsElsewhere()
 })

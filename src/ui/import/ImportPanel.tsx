@@ -8,6 +8,7 @@
 import { useEffect, useMemo, useState } from 'react'
 import type { DragEvent } from 'react'
 import './import.css'
+import { IMPORT_VIEW_ID } from './catalog.ts'
 import { InputsView } from './InputsView.tsx'
 import { openInExplainer } from './openInExplainer.ts'
 import { readDropped } from './readFiles.ts'
@@ -190,7 +191,8 @@ function Understood({ onClose }: { readonly onClose: () => void }) {
   const show = async () => {
     if (!read) return
     setOpening(true)
-    const ok = await openInExplainer(importedWorldScenario(read.world, read.result))
+    const scenario = importedWorldScenario(read.world, read.result)
+    const ok = await openInExplainer(scenario, { id: IMPORT_VIEW_ID, title: scenario.title, summary: scenario.summary })
     setOpening(false)
     if (ok) onClose()
   }

@@ -24,6 +24,12 @@ export function InputsView({ onPicked }: { readonly onPicked: (p: Picked) => voi
   // The anonymised texts, when the last read is of these very inputs (same order as toDumpInputs).
   const shown = anonymise && read?.shown && read.signature === draftsSignature(drafts, anonymise) ? read.shown : undefined
   const nonEmpty = drafts.filter((d) => d.text.trim() !== '')
+  /** An input as the importer read it (anonymised): its name, text, and the nodes it fed. */
+  const shownFor = (d: DraftInput): Shown | undefined => {
+    const s = shown?.[nonEmpty.indexOf(d)]
+    if (!s || !read) return undefined
+    return { name: s.name, text: s.text, nodes: read.result.nodes.filter((n) => n.files.includes(s.name)).map((n) => n.name) }
+  }
   const [box, setBox] = useState('')
   const files = useRef<HTMLInputElement>(null)
   const folder = useRef<HTMLInputElement>(null)
@@ -85,7 +91,7 @@ export function InputsView({ onPicked }: { readonly onPicked: (p: Picked) => voi
         <ol className="pwi-cards" data-testid="import-inputs">
           {drafts.map((d) => (
             <li key={d.id}>
-              <InputCard draft={d} shownText={shown?.[nonEmpty.indexOf(d)]?.text} anonymise={anonymise} />
+              <InputCard draft={d} shown={shownFor(d)} anonymise={anonymise} />
             </li>
           ))}
         </ol>
@@ -94,7 +100,13 @@ export function InputsView({ onPicked }: { readonly onPicked: (p: Picked) => voi
   )
 }
 
-const InputCard = memo(function InputCard({ draft, shownText, anonymise }: { readonly draft: DraftInput; readonly shownText: string | undefined; readonly anonymise: boolean }) {
+interface Shown {
+  readonly name: string
+  readonly text: string
+  readonly nodes: readonly string[]
+}
+
+const InputCard = memo(function InputCard({ draft, shown, anonymise }: { readonly draft: DraftInput; readonly shown: Shown | undefined; readonly anonymise: boolean }) {
   const setText = useImportStore((s) => s.setText)
   const setNode = useImportStore((s) => s.setNode)
   const remove = useImportStore((s) => s.remove)
@@ -105,23 +117,28 @@ const InputCard = memo(function InputCard({ draft, shownText, anonymise }: { rea
   const fieldId = `pwi-node-${draft.id}`
   const from = draft.nodeEdited ? 'you named it' : prefill.from ? `from the ${prefill.from}` : prefill.several ? `several nodes: ${prefill.several.join(', ')} (each named by its prompt)` : 'not named in the text'
   return (
-    <article className="pwi-card" data-testid="import-input" aria-label={draft.name}>
+    <article className="pwi-card" data-testid="import-input" aria-label={anonymise ? (shown?.name ?? 'input') : draft.name}>
       <header className="pwi-card-head">
-        <strong className="pwi-card-name">{draft.name}</strong>
+        <strong className="pwi-card-name">{anonymise ? (shown?.name ?? '…') : draft.name}</strong>
         <span className="pw-muted">
           {lines.toLocaleString('en')} line{lines === 1 ? '' : 's'}
         </span>
-        <button type="button" className="pw-button pwi-small" onClick={() => remove(draft.id)} aria-label={`Remove ${draft.name}`}>
+        <button type="button" className="pw-button pwi-small" onClick={() => remove(draft.id)} aria-label={`Remove ${anonymise ? (shown?.name ?? 'this input') : draft.name}`}>
           Remove
         </button>
       </header>
       <div className="pwi-node-field">
         <label htmlFor={fieldId}>Node</label>
-        <input id={fieldId} data-testid="import-node-name" value={draft.node} placeholder={prefill.several ? 'several (from prompts)' : 'node'} onChange={(e) => setNode(draft.id, e.target.value)} spellCheck={false} />
-        <span className="pw-muted pwi-from">{from}</span>
+        {anonymise ? (
+          // The real name must not show while anonymising: the node(s) as read, read-only.
+          <input id={fieldId} data-testid="import-node-name" value={shown?.nodes.join(', ') ?? '…'} readOnly />
+        ) : (
+          <input id={fieldId} data-testid="import-node-name" value={draft.node} placeholder={prefill.several ? 'several (from prompts)' : 'node'} onChange={(e) => setNode(draft.id, e.target.value)} spellCheck={false} />
+        )}
+        {!anonymise && <span className="pw-muted pwi-from">{from}</span>}
       </div>
       {anonymise ? (
-        <Preview text={shownText ?? ''} label={`${draft.name} as read (anonymised)`} note={shownText === undefined ? 'Anonymising…' : 'Shown anonymised, as the importer reads it. Turn anonymising off to edit.'} />
+        <Preview text={shown?.text ?? ''} label={`${shown?.name ?? 'input'} as read (anonymised)`} note={shown === undefined ? 'Anonymising…' : 'Shown anonymised, as the importer reads it. Turn anonymising off to edit.'} />
       ) : big ? (
         <Preview text={draft.text} label={draft.name} note={`A big input: showing the first ${PREVIEW_LINES} lines. It is read whole.`} />
       ) : (

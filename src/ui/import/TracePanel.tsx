@@ -9,11 +9,13 @@ import type { FormEvent } from 'react'
 import type { ImportResult } from '../../engine/import/types.ts'
 import type { World } from '../../engine/model/types.ts'
 import type { SendSpec } from '../../engine/sim/trace.ts'
+import { IMPORT_TRACE_ID } from './catalog.ts'
 import { openInExplainer } from './openInExplainer.ts'
 import { describeOutcome, destinationOptions, matchedRules, outcomeScenario, percent, sendFromForm, sourceOptions, traceImported } from './traceImport.ts'
 import type { PickOption, Proto, TracedOutcome, TraceForm } from './traceImport.ts'
 
 interface Traced {
+  readonly form: TraceForm
   readonly send: SendSpec
   readonly explain: string
   readonly outcomes: readonly TracedOutcome[]
@@ -43,7 +45,7 @@ export function TracePanel({ result, world, onOpened }: { readonly result: Impor
       return
     }
     try {
-      setTraced({ send: r.send, explain: r.explain, outcomes: traceImported(world, r.send, form.allOutcomes) })
+      setTraced({ form, send: r.send, explain: r.explain, outcomes: traceImported(world, r.send, form.allOutcomes) })
       setError(null)
     } catch (err) {
       setError(`The trace stopped with an error: ${err instanceof Error ? err.message : String(err)}`)
@@ -54,7 +56,8 @@ export function TracePanel({ result, world, onOpened }: { readonly result: Impor
   const play = async (o: TracedOutcome) => {
     if (!traced) return
     setOpening(true)
-    const ok = await openInExplainer(outcomeScenario(world, result, traced.send, o, traced.outcomes.length, traced.explain))
+    const scenario = outcomeScenario(world, result, traced.send, o, traced.outcomes.length, traced.explain)
+    const ok = await openInExplainer(scenario, { id: IMPORT_TRACE_ID, title: scenario.title, summary: scenario.summary, form: traced.form, outcome: o.index })
     setOpening(false)
     if (ok) onOpened()
   }

@@ -359,7 +359,7 @@ export function createAnonymiser(key: string): Anonymiser {
     out = out.replace(KUBE_HASH_CHAIN, (_m: string, kind: string, hash: string) => {
       let h = hashes.get(hash)
       if (h === undefined) {
-        h = base32(keyed(lanes, 4000, fnv(hash)), keyed(lanes, 4001, fnv(hash)))
+        h = base32(lanes, fnv(hash))
         hashes.set(hash, h)
       }
       return `${kind}-${h}`
@@ -415,15 +415,11 @@ function fnv(s: string): number {
   return h
 }
 
-function base32(a: number, b: number): string {
+/** 16 base32 characters, each from its own keyed hash of the seed (kube-proxy's chain-hash shape). */
+function base32(lanes: readonly [number, number], seed: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
   let out = ''
-  let x = a
-  for (let i = 0; i < 16; i++) {
-    if (i === 6) x = b
-    out += alphabet[x & 31]
-    x = Math.floor(x / 32)
-  }
+  for (let i = 0; i < 16; i++) out += alphabet[keyed(lanes, 4000 + i, seed) & 31]
   return out
 }
 

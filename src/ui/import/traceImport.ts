@@ -15,6 +15,7 @@ import type { Outcome, SendSpec, TraceStep } from '../../engine/sim/trace.ts'
 import { traceWorld, traceWorldAll } from '../../engine/trace.ts'
 import { isIpv4 } from '../../engine/wire/addr.ts'
 import type { LoadedScenario, Narration } from '../scenarios/types.ts'
+import { IMPORT_TRACE_ID, IMPORT_VIEW_ID } from './catalog.ts'
 
 export type Proto = 'tcp' | 'udp' | 'icmp'
 
@@ -216,9 +217,6 @@ export function percent(p: number): string {
   return `${Number(v.toFixed(v < 1 ? 2 : 1))}%`
 }
 
-/** A scenario id that stays the same for the same trace (the URL can name it while the page is open). */
-export const IMPORT_VIEW_ID = 'imported-nodes'
-export const IMPORT_TRACE_ID = 'imported-trace'
 
 /**
  * An outcome as a scenario for the explainer: one trace segment (graph, inspectors and

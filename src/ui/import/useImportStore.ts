@@ -8,6 +8,7 @@ import { create } from 'zustand'
 import type { DumpInput, ImportResult } from '../../engine/import/types.ts'
 import type { World } from '../../engine/model/types.ts'
 import type { AnonymiseCounts } from './anonymise.ts'
+import { forgetOpened } from './catalog.ts'
 import { inferNodeNames, nextPasteName, prefillFor, uniqueName } from './nameInference.ts'
 import { anonymiseKey, clearDrafts, indexedDbStore, loadDrafts, saveDrafts } from './persist.ts'
 import type { BigStore, DraftInput, SmallStore } from './persist.ts'
@@ -183,6 +184,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
       job?.cancel()
       job = undefined
       set({ drafts: [], read: null, status: 'idle', progress: null, error: null, savedIn: null })
+      forgetOpened()
       await clearDrafts(small(), big()).catch(() => undefined)
     },
 

@@ -9,6 +9,7 @@ import type { Diagnostic } from '../../engine/diagnostics.ts'
 import type { World } from '../../engine/model/types.ts'
 import { frameCount, worldAtFrame } from '../../engine/scenario/timeline.ts'
 import type { Segment } from '../../engine/scenario/timeline.ts'
+import { importedEntries } from '../import/catalog.ts'
 import { demoCatalog } from '../scenarios/demos.ts'
 import { mapFrame } from '../scenarios/fromRun.ts'
 import { OWN_GROUP, ownEntry, ownSource, runOrThrow } from '../scenarios/ownFiles.ts'
@@ -109,9 +110,9 @@ const toggled = (set: ReadonlySet<string>, key: string): ReadonlySet<string> => 
 
 const checkpointFrames = (s: LoadedScenario | null): number[] => s?.checkpoints?.map((c) => c.frame) ?? []
 
-/** The catalog at start: the curriculum, the instructor's remembered file, then the built-in demos. */
+/** The catalog at start: the curriculum, the instructor’s remembered file, the built-in demos, then the imported views a reload can rebuild. */
 function initialCatalog(saved: SavedFile | null): ScenarioEntry[] {
-  return [...scenarioFileCatalog, ...(saved ? [ownEntry(saved)] : []), ...demoCatalog]
+  return [...scenarioFileCatalog, ...(saved ? [ownEntry(saved)] : []), ...demoCatalog, ...importedEntries()]
 }
 
 /** Put (or replace) an entry; own files sit after the curriculum, before the demos. */
