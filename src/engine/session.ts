@@ -10,7 +10,7 @@ import type { Ip } from './wire/addr.ts'
 import type { World } from './model/types.ts'
 import { resolverQueries } from './kube/dns.ts'
 import type { SendSpec } from './sim/trace.ts'
-import { traceSegment } from './scenario/timeline.ts'
+import { traceSegment } from './trace.ts'
 import type { TraceSegment } from './scenario/timeline.ts'
 
 /** Thrown for a name that does not resolve; the message says what exists. */

@@ -11,6 +11,7 @@ import { simulate } from './sim/simulate.ts'
 import type { SimOptions, SimResult } from './sim/simulate.ts'
 import { traceAllOutcomes } from './sim/outcomes.ts'
 import type { Outcome, SendSpec, TraceStep } from './sim/trace.ts'
+import type { TraceSegment } from './scenario/timeline.ts'
 
 export type TraceOptions = Omit<SimOptions, 'dns'>
 
@@ -85,4 +86,10 @@ function annotatePolicy(world: World, send: SendSpec, steps: readonly TraceStep[
   // The request's verdict names the policy (a drop of the reply leaves the request's reason alone).
   const dropReason = drop.flow === 'request' || drop.flow === 'dns-query' ? (governing.length ? `denied by NetworkPolicy ${names(governing)} (${dir} of ${who ? `${who.namespace}/${who.name}` : 'the pod'}; enforced by Calico)` : text) : undefined
   return { steps: out, ...(dropReason && { dropReason }) }
+}
+
+/** One trace as a timeline segment (what a viewer plays). */
+export function traceSegment(world: World, send: SendSpec, opts: { title?: string; seed?: number; now?: number } = {}): TraceSegment {
+  const r = traceWorld(world, send, { seed: opts.seed ?? 1, now: opts.now ?? 0 })
+  return { kind: 'trace', title: opts.title ?? `${send.from} → ${send.to}${send.dport ? `:${send.dport}` : ''} (${send.proto})`, send, before: world, after: r.world, steps: r.steps, outcome: { probability: 1, ...r.outcome } }
 }

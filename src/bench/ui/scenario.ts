@@ -4,7 +4,7 @@
  * as the built-in cluster demo is built. Loaded on demand, like the demos' engine chunk.
  */
 import { loadClusterText } from '../../engine/kube/load.ts'
-import { traceSegment } from '../../engine/scenario/timeline.ts'
+import { traceSegment } from '../../engine/trace.ts'
 import { resolveSource, resolveTarget } from '../../engine/session.ts'
 import type { LoadedScenario } from '../../ui/scenarios/types.ts'
 import { generateCluster } from '../genCluster.ts'

@@ -33,7 +33,8 @@ import { diagnosticAt, formatYamlPath, readYaml } from '../yamlSource.ts'
 import type { YamlPath, YamlSource } from '../yamlSource.ts'
 import { ACTION_KINDS, ACTION_SCHEMAS, COMMON_ACTION_KEYS, ScenarioFile, StepAnchorObject } from './schema.ts'
 import type { Action, ActionKind, Expect, StateCheck, StepAnchor, WhatIf } from './schema.ts'
-import { frameCount, traceSegment } from './timeline.ts'
+import { frameCount } from './timeline.ts'
+import { traceSegment } from '../trace.ts'
 import type { ChangeSegment, Segment, Timeline, TraceSegment, WorldEvent } from './timeline.ts'
 
 export const SCN_CODES = {

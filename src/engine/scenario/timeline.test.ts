@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { frameAt, frameCount, segmentStart, traceSegment, worldAtFrame } from './timeline.ts'
+import { frameAt, frameCount, segmentStart, worldAtFrame } from './timeline.ts'
+import { traceSegment } from '../trace.ts'
 import type { Timeline } from './timeline.ts'
 import { bridgeWorld } from '../sim/testWorlds.ts'
 import { setSysctl } from '../model/ops.ts'

@@ -7,7 +7,6 @@
  */
 import type { World } from '../model/types.ts'
 import { worldAtStep } from '../sim/effects.ts'
-import { traceWorld } from '../trace.ts'
 import type { Outcome, SendSpec, TraceStep } from '../sim/trace.ts'
 
 export interface WorldEvent {
@@ -87,10 +86,4 @@ export function worldAtFrame(t: Timeline, index: number): World {
   const seg = t.segments[f.segment]
   if (!seg) throw new Error('empty timeline')
   return seg.kind === 'trace' ? worldAtStep(seg.before, seg.steps, f.step) : seg.after
-}
-
-/** A one-trace timeline. */
-export function traceSegment(world: World, send: SendSpec, opts: { title?: string; seed?: number; now?: number } = {}): TraceSegment {
-  const r = traceWorld(world, send, { seed: opts.seed ?? 1, now: opts.now ?? 0 })
-  return { kind: 'trace', title: opts.title ?? `${send.from} → ${send.to}${send.dport ? `:${send.dport}` : ''} (${send.proto})`, send, before: world, after: r.world, steps: r.steps, outcome: { probability: 1, ...r.outcome } }
 }

@@ -9,7 +9,7 @@
  */
 import type { World } from '../model/types.ts'
 import type { SendSpec, TraceStep } from '../sim/trace.ts'
-import { traceSegment } from '../scenario/timeline.ts'
+import { traceSegment } from '../trace.ts'
 import type { TraceSegment } from '../scenario/timeline.ts'
 import type { Packet } from '../wire/packet.ts'
 import type { Capture, ShellFrame, ShellState } from './state.ts'

@@ -5,7 +5,7 @@
 import { loadClusterText } from '../../engine/kube/load.ts'
 import type { World } from '../../engine/model/types.ts'
 import type { Segment, Timeline } from '../../engine/scenario/timeline.ts'
-import { traceSegment } from '../../engine/scenario/timeline.ts'
+import { traceSegment } from '../../engine/trace.ts'
 import { lookup, resolveSource, resolveTarget } from '../../engine/session.ts'
 import { at, over } from './narrate.ts'
 import type { Narration } from './types.ts'

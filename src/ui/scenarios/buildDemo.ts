@@ -6,7 +6,7 @@
 import { setLinkMtu, setSysctl } from '../../engine/model/ops.ts'
 import type { World } from '../../engine/model/types.ts'
 import { parseIptablesSave } from '../../engine/netfilter/save.ts'
-import { traceSegment } from '../../engine/scenario/timeline.ts'
+import { traceSegment } from '../../engine/trace.ts'
 import type { ChangeSegment, Segment, Timeline } from '../../engine/scenario/timeline.ts'
 import { loadWorldFile } from '../../engine/world/worldFile.ts'
 import { DEMOS } from './demos.ts'
