@@ -11,7 +11,8 @@ import type { From, ImportedInterface, ImportedNode, ImportResult } from '../../
 import { LineSourceContext, printRoute } from './lineSource.ts'
 
 export function ResultView({ result, notes }: { readonly result: ImportResult; readonly notes: readonly string[] }) {
-  const problems = result.diagnostics.filter((d) => d.severity !== 'info')
+  // Lines not understood are listed with their text below; their IP001 warnings would repeat them.
+  const problems = result.diagnostics.filter((d) => d.severity !== 'info' && !(d.code === 'IP001' && d.severity === 'warning'))
   const infos = result.diagnostics.filter((d) => d.severity === 'info')
   return (
     <div className="pwi-result" data-testid="import-result">
@@ -38,18 +39,21 @@ export function ResultView({ result, notes }: { readonly result: ImportResult; r
         {result.notUnderstood.length === 0 ? (
           <p className="pw-muted">Every line was read (or is listed above as not supported).</p>
         ) : (
-          <Capped
-            items={result.notUnderstood}
-            first={200}
-            render={(u) => (
-              <li key={`${u.file}:${u.line}`} className="pwi-nu">
-                <code className="pwi-where">
-                  {u.file}:{u.line}
-                </code>
-                <code className="pwi-raw">{u.text}</code>
-              </li>
-            )}
-          />
+          <>
+            <p className="pw-muted pwi-note">Each command’s output should start right after its prompt line (or be pasted on its own); notes and other commands’ output land here, and the rest is still read.</p>
+            <Capped
+              items={result.notUnderstood}
+              first={200}
+              render={(u) => (
+                <li key={`${u.file}:${u.line}`} className="pwi-nu">
+                  <code className="pwi-where">
+                    {u.file}:{u.line}
+                  </code>
+                  <code className="pwi-raw">{u.text}</code>
+                </li>
+              )}
+            />
+          </>
         )}
       </section>
       {problems.length > 0 && (
@@ -287,7 +291,7 @@ const NodeView = memo(function NodeView({ node: n, open }: { readonly node: Impo
         {chainTables.length === 0 ? (
           <p className="pw-muted">No rules in the dump (`iptables-save`).</p>
         ) : (
-          <ul className="pwi-list" data-testid="import-chains">
+          <ul className="pwi-list pwi-chains" data-testid="import-chains">
             {chainTables.map(([table, chains]) => (
               <ChainTable key={table} table={table} chains={chains} />
             ))}

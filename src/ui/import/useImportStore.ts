@@ -107,7 +107,11 @@ function randomKey(): string {
 export const useImportStore = create<ImportState>()((set, get) => {
   const save = (now = false) => {
     clearTimeout(saveTimer)
+    saveTimer = undefined
+    // Until the kept drafts are back, saving would overwrite them: restore() saves after merging.
+    if (!get().restored) return
     const run = () => {
+      saveTimer = undefined
       const { drafts, anonymise } = get()
       saveDrafts({ inputs: drafts, anonymise }, small(), big()).then(
         (where) => set({ savedIn: where, saveError: null }),
@@ -132,7 +136,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
   if (typeof window !== 'undefined') {
     // A reload right after typing: write what the debounce still holds.
     window.addEventListener('pagehide', () => {
-      if (saveTimer !== undefined && get().restored) save(true)
+      if (saveTimer !== undefined) save(true)
     })
   }
 
@@ -152,8 +156,10 @@ export const useImportStore = create<ImportState>()((set, get) => {
       const d = await loadDrafts(small(), big()).catch(() => ({ inputs: [], anonymise: false }))
       if (get().restored) return
       // Inputs added before the stored ones came back are kept after them.
-      const drafts = [...d.inputs, ...get().drafts.filter((x) => !d.inputs.some((y) => y.id === x.id))]
+      const added = get().drafts.filter((x) => !d.inputs.some((y) => y.id === x.id))
+      const drafts = [...d.inputs, ...added]
       set({ drafts, anonymise: d.anonymise || get().anonymise, restored: true })
+      if (added.length > 0) save(true)
       if (drafts.length > 0) get().readNow()
     },
 
