@@ -1,10 +1,18 @@
-/** The header stack the token carries: outer wrapper boxed apart, NAT rewrites struck through. */
+/**
+ * The header stack the token carries: outer wrapper boxed apart, NAT rewrites struck through.
+ * framer-motion animates the stack changing: the VXLAN (or IP-in-IP) wrapper grows in at
+ * encapsulation and shrinks away at decapsulation, and rows slide when headers come and go.
+ * Its features load lazily after first paint; reduced motion is honoured (MotionConfig "user").
+ */
+import { AnimatePresence, LazyMotion, MotionConfig, m } from 'motion/react'
 import { memo } from 'react'
 import type { TokenRow } from '../packet/tokenRows.ts'
 
+const loadFeatures = () => import('./motionFeatures.ts').then((r) => r.default)
+
 function Row({ row }: { row: TokenRow }) {
   return (
-    <li className={`pw-hrow is-${row.status}`}>
+    <m.li layout="position" className={`pw-hrow is-${row.status}`}>
       <span className="pw-hlabel">{row.label}</span>
       {row.parts.map((p, i) => (
         <span key={i} className="pw-hpart">
@@ -19,7 +27,7 @@ function Row({ row }: { row: TokenRow }) {
       ))}
       {row.status === 'added' && <span className="pw-hnote">added</span>}
       {row.status === 'removed' && <span className="pw-hnote">removed</span>}
-    </li>
+    </m.li>
   )
 }
 
@@ -27,20 +35,35 @@ export const PacketCard = memo(function PacketCard({ rows, title }: { rows: read
   const outer = rows.filter((r) => r.outer)
   const inner = rows.filter((r) => !r.outer)
   return (
-    <div className="pw-card" data-testid="packet-card">
-      <div className="pw-card-title">{title}</div>
-      {outer.length > 0 && (
-        <ul className={`pw-hstack pw-outer${outer.every((r) => r.status === 'removed') ? ' is-removed' : ''}`} aria-label="tunnel wrapper">
-          {outer.map((r) => (
-            <Row key={r.key} row={r} />
-          ))}
-        </ul>
-      )}
-      <ul className="pw-hstack" aria-label="packet headers">
-        {inner.map((r) => (
-          <Row key={r.key} row={r} />
-        ))}
-      </ul>
-    </div>
+    <MotionConfig reducedMotion="user">
+      <LazyMotion features={loadFeatures} strict>
+        <div className="pw-card" data-testid="packet-card">
+          <div className="pw-card-title">{title}</div>
+          <AnimatePresence initial={false}>
+            {outer.length > 0 && (
+              <m.ul
+                key="outer"
+                className={`pw-hstack pw-outer${outer.every((r) => r.status === 'removed') ? ' is-removed' : ''}`}
+                aria-label="tunnel wrapper"
+                initial={{ opacity: 0, scaleY: 0.4 }}
+                animate={{ opacity: 1, scaleY: 1 }}
+                exit={{ opacity: 0, scaleY: 0.4 }}
+                transition={{ duration: 0.25 }}
+                style={{ transformOrigin: 'top' }}
+              >
+                {outer.map((r) => (
+                  <Row key={r.key} row={r} />
+                ))}
+              </m.ul>
+            )}
+          </AnimatePresence>
+          <ul className="pw-hstack" aria-label="packet headers">
+            {inner.map((r) => (
+              <Row key={r.key} row={r} />
+            ))}
+          </ul>
+        </div>
+      </LazyMotion>
+    </MotionConfig>
   )
 })
