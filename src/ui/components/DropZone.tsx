@@ -6,7 +6,8 @@ import { useEffect, useState } from 'react'
 import { useExplainer } from '../store/explainer.ts'
 import { readFiles } from './readFiles.ts'
 
-const carriesFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false
+/** Only the explainer takes dropped scenario files; the import panel takes its own drops. */
+const carriesFiles = (e: DragEvent) => (e.dataTransfer?.types.includes('Files') ?? false) && useExplainer.getState().mode === 'explainer'
 
 export function DropZone() {
   const [over, setOver] = useState(false)

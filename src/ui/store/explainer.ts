@@ -145,7 +145,6 @@ export const useExplainer = create<ExplainerState>()((set, get) => {
       expandedNodes: new Set(),
       expandedServices: new Set(),
       checkpoints: checkpointReducer(get().checkpoints, { type: 'reset' }, []),
-      ...(get().mode === 'import' && { mode: 'explainer' as const }),
       ...extra,
     })
   }
