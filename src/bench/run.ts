@@ -11,8 +11,8 @@
  * Options: --quick (fewer runs), --no-browser, --no-lighthouse, --only-node.
  * Timings are wall-clock: run it on a quiet machine. It prints the load average it started with.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -152,18 +152,31 @@ async function engine(): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // Browser.
 
-function lighthouse(url: string, out: string): number | undefined {
-  const r = spawnSync(
-    'npx',
-    ['--yes', 'lighthouse@12.8.2', url, '--quiet', `--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic`, '--only-categories=performance', '--output=json', `--output-path=${out}`],
-    { encoding: 'utf8', env: { ...process.env, CHROME_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' }, maxBuffer: 64 << 20 },
-  )
-  if (r.status !== 0) {
-    notes.push(`lighthouse failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`)
+/**
+ * One Lighthouse run. Asynchronous on purpose: the preview server lives in this process and
+ * must keep answering. Its own process group, so a timeout also ends the Chrome it started.
+ */
+async function lighthouse(url: string, out: string): Promise<number | undefined> {
+  const flags = '--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic'
+  const child = spawn('npx', ['--yes', 'lighthouse@12.8.2', url, '--quiet', `--chrome-flags=${flags}`, '--only-categories=performance', '--output=json', `--output-path=${out}`], {
+    env: { ...process.env, CHROME_PATH: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+  }, 300_000)
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  clearTimeout(timer)
+  if (code !== 0 || !existsSync(out)) {
+    notes.push(`lighthouse failed (exit ${String(code)}): ${stderr.trim().split('\n').slice(-2).join(' ')}`)
     return undefined
   }
   const report = JSON.parse(readFileSync(out, 'utf8')) as { categories: { performance: { score: number } }; audits: Record<string, { numericValue?: number }> }
-  notes.push(`lighthouse run: score ${report.categories.performance.score}, FCP ${ms(report.audits['first-contentful-paint']?.numericValue ?? NaN)}, LCP ${ms(report.audits['largest-contentful-paint']?.numericValue ?? NaN)}, TBT ${ms(report.audits['total-blocking-time']?.numericValue ?? NaN)}`)
+  const a = (k: string) => ms(report.audits[k]?.numericValue ?? NaN)
+  notes.push(`lighthouse: score ${report.categories.performance.score}, FCP ${a('first-contentful-paint')}, LCP ${a('largest-contentful-paint')}, TBT ${a('total-blocking-time')}, SI ${a('speed-index')}`)
   return report.categories.performance.score
 }
 
@@ -185,7 +198,12 @@ async function browser(): Promise<void> {
       notes.push(`first load fetches: ${first.files.map((f) => `${f.path.replace(/^\/assets\//, '')} ${(f.gzip / 1024).toFixed(1)} KB`).join(', ')}`)
       if (LIGHTHOUSE) {
         log('lighthouse (mobile)…')
-        const scores = Array.from({ length: QUICK ? 1 : 3 }, (_, i) => lighthouse(url, join(CACHE, `lighthouse-${i}.json`))).filter((s): s is number => s !== undefined)
+        const scores: number[] = []
+        for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+          rmSync(join(CACHE, `lighthouse-${i}.json`), { force: true })
+          const score = await lighthouse(url, join(CACHE, `lighthouse-${i}.json`))
+          if (score !== undefined) scores.push(score)
+        }
         if (scores.length) rows.push({ figure: 'Lighthouse performance, mobile', ...fmt(summarize(scores), (x) => x.toFixed(2)), floor: '≥ 0.95', ok: summarize(scores).median >= 0.95 })
         else rows.push({ figure: 'Lighthouse performance, mobile', median: 'failed (see notes)' })
       }
