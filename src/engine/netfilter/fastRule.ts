@@ -257,6 +257,8 @@ function orderedSet<T extends string>(v: string, order: readonly T[]): T[] | und
 export interface FastTable<C extends { readonly name: string }> {
   readonly chains: ReadonlyMap<string, C>
   readonly jumps: Map<C, Target>
+  /** The same pairs the other way round: a shared jump Target → its chain. */
+  readonly chainOf: Map<Target, C>
   last?: C
 }
 
@@ -508,7 +510,11 @@ function readTarget<C extends { readonly name: string }>(name: string, goto: boo
       if (!c) return undefined
       if (goto) return { kind: 'goto', chain: c.name }
       let j = t.jumps.get(c)
-      if (!j) t.jumps.set(c, (j = { kind: 'jump', chain: c.name }))
+      if (!j) {
+        j = { kind: 'jump', chain: c.name }
+        t.jumps.set(c, j)
+        t.chainOf.set(j, c)
+      }
       return j
     }
   }

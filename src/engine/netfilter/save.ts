@@ -304,6 +304,7 @@ class SaveReader {
   private lastChain: DraftChain | undefined = undefined
   private lastPrefix = ''
   private readonly jumps = new Map<DraftChain, Target>()
+  private readonly chainOf = new Map<Target, DraftChain>()
   private fastTable: FastTable<DraftChain> | undefined = undefined
 
   constructor(readonly ctx: Ctx) {}
@@ -323,7 +324,7 @@ class SaveReader {
   appendFast(text: string, start: number, end: number, lineNo: number): boolean {
     const cur = this.cur
     if (!cur || !text.startsWith('-A ', start)) return false
-    if (this.fastTable?.chains !== cur.chains) this.fastTable = { chains: cur.chains, jumps: this.jumps }
+    if (this.fastTable?.chains !== cur.chains) this.fastTable = { chains: cur.chains, jumps: this.jumps, chainOf: this.chainOf }
     const r = parseAppendFast(text, this.fastTable, start, end)
     if (!r) return false
     this.lastLine = lineNo
@@ -347,16 +348,9 @@ class SaveReader {
     return true
   }
 
-  /** Jump Targets the fast path shared, back to their chains. */
-  private targetChains(): Map<Target, DraftChain> {
-    const m = new Map<Target, DraftChain>()
-    for (const [c, tg] of this.jumps) m.set(tg, c)
-    return m
-  }
-
   commit(lineNo: number, lineText: string): void {
     if (this.cur) {
-      const loop = findJumpLoop(this.cur, this.targetChains())
+      const loop = findJumpLoop(this.cur, this.chainOf)
       if (loop) diag(this.ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${this.cur.name}; the kernel refuses this table at COMMIT`, lineNo, 1, lineText, 'break the loop: a chain must not jump back into a chain that leads to it')
     }
     this.cur = undefined
@@ -493,7 +487,7 @@ class SaveReader {
     if (cur || this.skipping) {
       diag(ctx, 'NF003', 'error', `table ${cur?.name ?? ''} not closed: COMMIT expected at line ${this.lastLine + 1 + ctx.lineOffset}`, this.lastLine + 1, 1, undefined, 'end each table with a COMMIT line')
       if (cur) {
-        const loop = findJumpLoop(cur, this.targetChains())
+        const loop = findJumpLoop(cur, this.chainOf)
         if (loop) diag(ctx, 'NF002', 'error', `jump loop ${loop.join(' → ')} in table ${cur.name}`, this.lastLine + 1, 1, undefined)
       }
     }
