@@ -262,7 +262,14 @@ mkdirSync(CACHE, { recursive: true })
 const load0 = loadavg()
 const started = performance.now()
 await engine()
-if (BROWSER) await browser()
+if (BROWSER) {
+  try {
+    await browser()
+  } catch (e) {
+    rows.push({ figure: 'browser figures', median: 'n/a (see notes)' })
+    notes.push(`browser figures not taken: ${e instanceof Error ? e.message.split('\n')[0] : String(e)} (Chromium at ${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'}? set CHROMIUM_PATH)`)
+  }
+}
 rmSync(join(CACHE, 'empty.rules'), { force: true })
 const load1 = loadavg()
 const cpu = cpus()
