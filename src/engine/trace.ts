@@ -9,8 +9,10 @@ import { policiesFor } from './kube/networkPolicy.ts'
 import type { PodState } from './kube/state.ts'
 import { simulate } from './sim/simulate.ts'
 import type { SimOptions, SimResult } from './sim/simulate.ts'
-import { traceAllOutcomes } from './sim/outcomes.ts'
+import { enumerateAtDecisionHook, traceAllOutcomes } from './sim/outcomes.ts'
+import type { ChoiceOutcome, ChoiceOutcomes } from './sim/outcomes.ts'
 import type { Outcome, SendSpec, TraceStep } from './sim/trace.ts'
+import type { Choice } from './netfilter/enumerate.ts'
 import type { TraceSegment } from './scenario/timeline.ts'
 
 export type TraceOptions = Omit<SimOptions, 'dns'>
@@ -18,13 +20,55 @@ export type TraceOptions = Omit<SimOptions, 'dns'>
 /** Trace one packet (and its answer) in a world; cluster worlds get CoreDNS and policy notes. */
 export function traceWorld(world: World, send: SendSpec, opts: TraceOptions = {}): SimResult {
   const cluster = world.cluster
-  const r = simulate(world, send, { ...opts, ...(cluster && { dns: clusterDnsResponder(cluster) }) })
-  if (!cluster) return r
+  return withPolicyNotes(world, send, simulate(world, send, { ...opts, ...(cluster && { dns: clusterDnsResponder(cluster) }) }))
+}
+
+function withPolicyNotes(world: World, send: SendSpec, r: SimResult): SimResult {
+  if (!world.cluster) return r
   const a = annotatePolicy(world, send, r.steps, r.outcome)
   return { ...r, steps: a.steps, outcome: { ...r.outcome, ...(a.dropReason && { dropReason: a.dropReason }) } }
 }
 
-/** Every outcome of the random choices, with probabilities (see sim/outcomes.ts). */
+/** The outcomes of a trace's random choices, listed without a full trace each (enumerateTraceOutcomes). */
+export interface TraceOutcomeList {
+  /** `hook`: enumerated at the one hook that chooses; `full`: every choice sequence traced; `none`: no choice. */
+  readonly method: ChoiceOutcomes['method']
+  /** Each with its probability, where the choice was made and what it did there (sim/outcomes.ts ChoiceOutcome). */
+  readonly outcomes: readonly ChoiceOutcome[]
+  /** The full trace of the outcome `choices` lead to, as traceWorld gives it, and the world after it. */
+  replay(choices: readonly Choice[]): { readonly outcome: Outcome; readonly world: World }
+}
+
+/**
+ * Every outcome of the random choices (`-m statistic --mode random`) with its probability,
+ * found where the choices are made instead of by tracing each (sim/outcomes.ts): a
+ * 100-endpoint Service is one trace and 100 runs of one hook. `replay` traces one in full.
+ * Same outcomes as traceWorldAll (its `dnat` and probabilities), in the same order.
+ * @example
+ * const list = enumerateTraceOutcomes(world, { from: 'default/client', to: '10.96.0.20', proto: 'tcp', dport: 80 })
+ * list.outcomes.map((o) => `${o.dnat} ${o.probability}`) // ['10.244.1.5:80 0.5', '10.244.2.4:80 0.5']
+ * list.replay(list.outcomes[1]!.choices).outcome.deliveredTo // '10.244.2.4:80'
+ */
+export function enumerateTraceOutcomes(world: World, send: SendSpec, opts: Omit<TraceOptions, 'decide' | 'rng'> = {}): TraceOutcomeList {
+  const cluster = world.cluster
+  const list = enumerateAtDecisionHook(world, send, { ...opts, ...(cluster && { dns: clusterDnsResponder(cluster) }) })
+  return {
+    method: list.method,
+    outcomes: list.outcomes,
+    replay: (choices) => {
+      const r = withPolicyNotes(world, send, list.replay(choices))
+      const listed = list.outcomes.find((o) => o.choices.length === choices.length && o.choices.every((c, i) => c.taken === choices[i]!.taken))
+      const probability = listed?.probability ?? choices.reduce((p, c) => p * (c.taken ? c.probability : 1 - c.probability), 1)
+      return { outcome: { probability, ...r.outcome, steps: r.steps }, world: r.world }
+    },
+  }
+}
+
+/**
+ * Every outcome of the random choices, with probabilities and each one's full trace: every
+ * choice sequence is traced (sim/outcomes.ts traceAllOutcomes). What `packetwalk trace
+ * --all-outcomes --json` prints; to list outcomes without their steps, enumerateTraceOutcomes.
+ */
 export function traceWorldAll(world: World, send: SendSpec, opts: Omit<TraceOptions, 'decide' | 'rng'> = {}): Outcome[] {
   const cluster = world.cluster
   const outcomes = traceAllOutcomes(world, send, { ...opts, ...(cluster && { dns: clusterDnsResponder(cluster) }) })

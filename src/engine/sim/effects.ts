@@ -6,7 +6,8 @@
 import type { Netns, World } from '../model/types.ts'
 import type { Effect, TraceStep } from './trace.ts'
 
-function applyToNetns(ns: Netns, e: Effect): Netns {
+/** One effect on the netns it names (the tracer keeps its changed netns apart and builds the world once). */
+export function applyToNetns(ns: Netns, e: Effect): Netns {
   switch (e.kind) {
     case 'neigh':
       return { ...ns, neigh: [...ns.neigh.filter((n) => !(n.ip === e.entry.ip && n.dev === e.entry.dev)), e.entry] }

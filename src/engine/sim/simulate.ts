@@ -16,7 +16,6 @@ import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
 import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader } from '../wire/packet.ts'
 import type { BridgeLink, FdbEntry, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
-import { findLink } from '../model/ops.ts'
 import { addrType, describeRoute, findLocalAddr, lookupRoute, selectSource } from '../route/fib.ts'
 import type { RouteResult } from '../route/fib.ts'
 import { decideBridge, learnFdb } from '../link/bridge.ts'
@@ -24,7 +23,7 @@ import { decapsulate, encapsulate, lookupVxlanFdb, vxlanSourcePort } from '../li
 import { processHook } from '../netfilter/hooks.ts'
 import type { CtRef, HookOutcome, NfEnv, NfPacket } from '../netfilter/hooks.ts'
 import type { Hook } from '../netfilter/types.ts'
-import { applyEffect } from './effects.ts'
+import { applyToNetns } from './effects.ts'
 import { createRng, randomInt } from '../rng.ts'
 import type { Rng } from '../rng.ts'
 import type { Effect, Flow, Outcome, ReplyOutcome, SendSpec, TableRef, TraceStep, Verdict } from './trace.ts'
@@ -54,6 +53,40 @@ export interface SimResult {
   readonly outcome: Omit<Outcome, 'probability' | 'steps'>
 }
 
+/**
+ * One run of a netfilter hook that made random choices (called `decide`), with everything
+ * `processHook` was given: running it again with other answers gives that hook's other outcomes.
+ */
+export interface DecisionPoint {
+  readonly netnsName: string
+  /** The netns as the hook saw it. */
+  readonly netns: Netns
+  readonly hook: Hook
+  readonly path: 'routed' | 'bridge'
+  readonly packet: NfPacket
+  /** Simulated time the hook ran at. */
+  readonly now: number
+  /** State of the trace's RNG when the hook started (createRng(rngState) continues it). */
+  readonly rngState: number
+  readonly phase: 'request' | 'reply'
+  /** The request's translations before this hook (the outcome's dnat/snat/masquerade so far). */
+  readonly before: { readonly dnat?: string; readonly snat?: string; readonly masquerade: boolean }
+  /** How many decide() calls this hook run made, and how many the trace made before it. */
+  readonly decisions: number
+  readonly decisionsBefore: number
+  /** Some decision here could go either way (0 < p < 1); else every answer was forced. */
+  readonly branching: boolean
+  /** What the hook did with the answers this trace gave. */
+  readonly result?: HookOutcome
+}
+
+/** One answer a trace gave to decide(), in call order (the shape netfilter/enumerate.ts uses). */
+export interface DecisionAnswer {
+  readonly label: string
+  readonly probability: number
+  readonly taken: boolean
+}
+
 /** Per-packet metadata that lives only inside one netns (the kernel's skb fields). */
 interface Skb {
   readonly pkt: Packet
@@ -78,7 +111,9 @@ interface Expectation {
 class Halt extends Error {}
 
 interface Ctx {
-  w: World
+  /** The world the trace started from; netns this trace changed are in `changed` (see ns()). */
+  readonly w0: World
+  readonly changed: Map<string, Netns>
   readonly steps: TraceStep[]
   t: number
   readonly rng: Rng
@@ -94,6 +129,16 @@ interface Ctx {
   phase: 'request' | 'reply'
   expect?: Expectation
   roundTrip: boolean
+  /** Set when the caller asked where the random choices happen (simulateWithDecisionPoints). */
+  readonly watch?: Watch
+}
+
+interface Watch {
+  readonly points: { -readonly [K in keyof DecisionPoint]: DecisionPoint[K] }[]
+  readonly answers: DecisionAnswer[]
+  /** The hook running now, and its entry in `points` once it has decided something. */
+  current?: Omit<DecisionPoint, 'decisions' | 'decisionsBefore' | 'branching'>
+  currentIndex?: number
 }
 
 const DEFAULT_TTL = 64
@@ -109,13 +154,29 @@ const DEFAULT_TTL = 64
  * const { steps, outcome } = simulate(world, { from: 'pod-a', to: '10.244.1.3', proto: 'icmp' }, { seed: 1 })
  */
 export function simulate(world: World, send: SendSpec, opts: SimOptions = {}): SimResult {
+  return run(world, send, opts)
+}
+
+/**
+ * `simulate`, also saying where the random choices were made: every hook run that called
+ * `decide`, in order, with the netns, packet, clock and RNG state it started from.
+ * @example simulateWithDecisionPoints(world, send, { decide: () => true }).decisionPoints[0]?.hook // 'PREROUTING'
+ */
+export function simulateWithDecisionPoints(world: World, send: SendSpec, opts: SimOptions = {}): SimResult & { readonly decisionPoints: readonly DecisionPoint[]; readonly answers: readonly DecisionAnswer[] } {
+  const watch: Watch = { points: [], answers: [] }
+  return { ...run(world, send, opts, watch), decisionPoints: watch.points, answers: watch.answers }
+}
+
+function run(world: World, send: SendSpec, opts: SimOptions, watch?: Watch): SimResult {
   const rng = opts.rng ?? createRng(opts.seed ?? 1)
+  const decide = opts.decide ?? ((p: number) => rng.next() < p)
   const ctx: Ctx = {
-    w: world,
+    w0: world,
+    changed: new Map(),
     steps: [],
     t: opts.now ?? 0,
     rng,
-    decide: opts.decide ?? ((p) => rng.next() < p),
+    decide: watch ? (p, label) => noteDecision(ctx, decide, p, label) : decide,
     ...(opts.dns && { dns: opts.dns }),
     maxSteps: opts.maxSteps ?? 4000,
     flow: send.dns ? 'dns-query' : 'request',
@@ -124,6 +185,7 @@ export function simulate(world: World, send: SendSpec, opts: SimOptions = {}): S
     reply: null,
     phase: 'request',
     roundTrip: send.roundTrip ?? true,
+    ...(watch && { watch }),
   }
   try {
     start(ctx, send)
@@ -142,7 +204,34 @@ export function simulate(world: World, send: SendSpec, opts: SimOptions = {}): S
     dropReason: r.verdict === 'delivered' ? null : (r.dropReason ?? 'the packet went nowhere'),
     reply: ctx.roundTrip ? (ctx.reply ?? (r.verdict === 'delivered' ? { verdict: 'dropped', dropReason: 'no answer came back', matchesRequest: false } : null)) : null,
   }
-  return { steps: ctx.steps, world: ctx.w, outcome }
+  return { steps: ctx.steps, world: worldOf(ctx), outcome }
+}
+
+function noteDecision(ctx: Ctx, decide: (p: number, label: string) => boolean, p: number, label: string): boolean {
+  const w = ctx.watch!
+  const q = Math.min(1, Math.max(0, p))
+  const branching = !(q >= 1 || q <= 0)
+  if (w.current) {
+    const at = w.currentIndex === undefined ? undefined : w.points[w.currentIndex]
+    if (at) {
+      at.decisions++
+      at.branching ||= branching
+    } else {
+      w.currentIndex = w.points.length
+      w.points.push({ ...w.current, decisions: 1, decisionsBefore: w.answers.length, branching })
+    }
+  }
+  const taken = decide(p, label)
+  w.answers.push({ label, probability: q, taken })
+  return taken
+}
+
+/** The world after the trace: the starting world with the netns the trace changed. */
+function worldOf(ctx: Ctx): World {
+  if (ctx.changed.size === 0) return ctx.w0
+  const netns = { ...ctx.w0.netns }
+  for (const [name, n] of ctx.changed) netns[name] = n
+  return { ...ctx.w0, netns }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,9 +244,20 @@ function record(ctx: Ctx, s: Omit<TraceStep, 't' | 'flow'> & { flow?: Flow }): v
     throw new Halt()
   }
   ctx.t += 0.001
-  const step: TraceStep = { ...s, flow: s.flow ?? ctx.flow, t: Math.round(ctx.t * 1000) / 1000, ...(ctx.copy && !s.copy && { copy: ctx.copy }) }
+  // Every caller passes a fresh object literal: complete it in place rather than copy it
+  // (same keys in the same order as { ...s, flow, t, copy }).
+  const step = s as { -readonly [K in keyof TraceStep]: TraceStep[K] }
+  step.flow = s.flow ?? ctx.flow
+  step.t = Math.round(ctx.t * 1000) / 1000
+  if (ctx.copy && !s.copy) step.copy = ctx.copy
   ctx.steps.push(step)
-  for (const e of s.effects ?? []) ctx.w = applyEffect(ctx.w, e)
+  if (s.effects) for (const e of s.effects) applyEffectHere(ctx, e)
+}
+
+/** Apply an effect to the trace's working state (one netns replaced; the world is assembled at the end). */
+function applyEffectHere(ctx: Ctx, e: Effect): void {
+  const n = ctx.changed.get(e.netns) ?? ctx.w0.netns[e.netns]
+  if (n) ctx.changed.set(e.netns, applyToNetns(n, e))
 }
 
 function setFailure(ctx: Ctx, verdict: Verdict, reason: string): void {
@@ -178,13 +278,36 @@ function drop(ctx: Ctx, ns: string, pkt: Packet, explain: string, extra: { dev?:
 }
 
 function ns(ctx: Ctx, name: string): Netns {
-  const n = ctx.w.netns[name]
+  const n = ctx.changed.get(name) ?? ctx.w0.netns[name]
   if (!n) throw new Error(`internal: netns ${name} vanished`)
   return n
 }
 
+function hasNetns(ctx: Ctx, name: string): boolean {
+  return ctx.changed.has(name) || ctx.w0.netns[name] !== undefined
+}
+
 function link(ctx: Ctx, nsName: string, dev: string): Link | undefined {
   return findLink(ns(ctx, nsName), dev)
+}
+
+/** Links by name (and altname) for netns with many of them (a node's host netns: a veth per pod). */
+const linkIndex = new WeakMap<readonly Link[], Map<string, Link>>()
+
+/** model/ops.ts findLink, indexed: the first link whose name or altname is `dev`. */
+function findLink(n: Netns, dev: string): Link | undefined {
+  const links = n.links
+  if (links.length <= 8) return links.find((l) => l.name === dev || l.altnames?.includes(dev))
+  let index = linkIndex.get(links)
+  if (!index) {
+    index = new Map()
+    for (const l of links) {
+      if (!index.has(l.name)) index.set(l.name, l)
+      for (const a of l.altnames ?? []) if (!index.has(a)) index.set(a, l)
+    }
+    linkIndex.set(links, index)
+  }
+  return index.get(dev)
 }
 
 function nextId(ctx: Ctx): number {
@@ -196,7 +319,7 @@ function nextId(ctx: Ctx): number {
 // Start: build the first packet and hand it to the sender's stack
 
 function start(ctx: Ctx, send: SendSpec): void {
-  const source = resolveSource(ctx.w, send.from)
+  const source = resolveSource(ctx.w0, send.from)
   const sport = send.sport ?? (send.proto === 'icmp' ? undefined : randomInt(ctx.rng, 32768, 60999))
   const icmpId = send.proto === 'icmp' ? randomInt(ctx.rng, 1, 65535) : undefined
   const l4h: Header =
@@ -284,14 +407,17 @@ function nfView(pkt: Packet, skb: Skb, inIface?: string, outIface?: string, phys
   return base
 }
 
-function nfEnv(ctx: Ctx, nsName: string): NfEnv {
+/**
+ * What a hook in netns `n` may ask of its surroundings. The netns does not change while a
+ * hook runs, so the one it started with answers addrtype and MASQUERADE's source lookups.
+ */
+export function netfilterEnv(n: Netns, now: number, decide: (p: number, label: string) => boolean, random: () => number): NfEnv {
   return {
-    now: ctx.t,
-    decide: (p, label) => ctx.decide(p, label),
-    random: () => ctx.rng.next(),
-    addrType: (ip, iface) => addrType(ns(ctx, nsName), ip, iface),
+    now,
+    decide,
+    random,
+    addrType: (ip, iface) => addrType(n, ip, iface),
     masqueradeSource: (outIface, dst) => {
-      const n = ns(ctx, nsName)
       const r = lookupRoute(n, dst, { skipLocal: true })
       const via = r.kind === 'route' ? r.route.via : undefined
       return selectSource(n, outIface, via ?? dst)
@@ -311,8 +437,19 @@ function hook(ctx: Ctx, nsName: string, h: Hook, skb: Skb, ifaces: { in?: string
   const n = ns(ctx, nsName)
   if (!hasRules(n)) return skb
   const view = nfView(skb.pkt, skb, ifaces.in, ifaces.out, { ...(ifaces.physIn !== undefined && { in: ifaces.physIn }), ...(ifaces.physOut !== undefined && { out: ifaces.physOut }) })
-  const res: HookOutcome = processHook(n, h, view, nfEnv(ctx, nsName), path)
-  ctx.w = { ...ctx.w, netns: { ...ctx.w.netns, [nsName]: res.netns } }
+  const watch = ctx.watch
+  if (watch) {
+    const r = ctx.request
+    watch.current = { netnsName: nsName, netns: n, hook: h, path, packet: view, now: ctx.t, rngState: ctx.rng.state(), phase: ctx.phase, before: { ...(r.dnat !== undefined && { dnat: r.dnat }), ...(r.snat !== undefined && { snat: r.snat }), masquerade: r.masquerade } }
+    watch.currentIndex = undefined
+  }
+  const res: HookOutcome = processHook(n, h, view, netfilterEnv(n, ctx.t, ctx.decide, () => ctx.rng.next()), path)
+  if (watch) {
+    if (watch.currentIndex !== undefined) watch.points[watch.currentIndex]!.result = res
+    watch.current = undefined
+    watch.currentIndex = undefined
+  }
+  if (res.netns !== n) ctx.changed.set(nsName, res.netns)
   const after = applyNf(skb.pkt, res.packet)
   const decider = decidingRule(nsName, res)
   const changed = res.nat.length > 0
@@ -654,7 +791,7 @@ function transmit(ctx: Ctx, nsName: string, devName: string, frame: Packet): voi
   if (!dev.up) return drop(ctx, nsName, frame, `${devName} is down`, { dev: devName, ref: { table: 'link', netns: nsName, dev: devName, field: 'state', value: 'DOWN' } })
   switch (dev.kind) {
     case 'veth': {
-      if (!dev.peer || !ctx.w.netns[dev.peer.netns] || !link(ctx, dev.peer.netns, dev.peer.name)) {
+      if (!dev.peer || !hasNetns(ctx, dev.peer.netns) || !link(ctx, dev.peer.netns, dev.peer.name)) {
         return drop(ctx, nsName, frame, `the other end of ${devName} is not in the model`, { dev: devName })
       }
       const peer = link(ctx, dev.peer.netns, dev.peer.name)!
@@ -681,7 +818,8 @@ function segmentTransmit(ctx: Ctx, nsName: string, dev: Link & { kind: 'phys' },
   const eth = frame.headers[0]
   if (!dev.segment || eth?.kind !== 'eth') return drop(ctx, nsName, frame, `${dev.name} is not connected to any network in the model`, { dev: dev.name })
   const members: { ns: string; dev: Link }[] = []
-  for (const other of Object.values(ctx.w.netns)) {
+  // Links never change during a trace: the starting world's netns list them.
+  for (const other of Object.values(ctx.w0.netns)) {
     for (const l of other.links) if (l.kind === 'phys' && l.segment === dev.segment && !(other.name === nsName && l.name === dev.name)) members.push({ ns: other.name, dev: l })
   }
   const targets = eth.dst === BROADCAST_MAC || isMulticastMac(eth.dst) ? members : members.filter((m) => m.dev.mac === eth.dst)
