@@ -29,29 +29,31 @@ export type Decide = (probability: number, label: string) => boolean
 export function enumerateOutcomes<T>(run: (decide: Decide) => T, opts: { maxRuns?: number } = {}): EnumeratedOutcome<T>[] {
   const maxRuns = opts.maxRuns ?? 10_000
   const out: EnumeratedOutcome<T>[] = []
-  let prefix: boolean[] = []
+  // The forced answers of the next run: the previous run's, up to its last open branch, flipped.
+  const prefix: boolean[] = []
   for (let runs = 0; runs < maxRuns; runs++) {
     const choices: Choice[] = []
-    /** Indices of choices that are real branch points (0 < p < 1). */
-    const branchable: boolean[] = []
+    /** Index of the last choice that was a real branch point (0 < p < 1) and was taken. */
+    let lastTaken = -1
     let probability = 1
+    const given = prefix.length
     const decide: Decide = (p, label) => {
       const i = choices.length
       const q = Math.min(1, Math.max(0, p))
       const forced = q >= 1 ? true : q <= 0 ? false : undefined
-      const taken = forced ?? (i < prefix.length ? prefix[i]! : true)
+      const taken = forced ?? (i < given ? prefix[i]! : true)
       choices.push({ label, probability: q, taken })
-      branchable.push(forced === undefined)
+      if (forced === undefined && taken) lastTaken = i
       probability *= taken ? q : 1 - q
       return taken
     }
     const result = run(decide)
     out.push({ probability, result, choices })
     // Next sequence: drop trailing "not taken" (or unbranchable) answers, flip the last "taken" one.
-    let k = choices.length - 1
-    while (k >= 0 && (!branchable[k] || !choices[k]!.taken)) k--
-    if (k < 0) return out
-    prefix = [...choices.slice(0, k).map((c) => c.taken), false]
+    if (lastTaken < 0) return out
+    prefix.length = lastTaken
+    for (let i = 0; i < lastTaken; i++) prefix[i] = choices[i]!.taken
+    prefix.push(false)
   }
   return out
 }

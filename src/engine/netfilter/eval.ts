@@ -102,8 +102,20 @@ function ipNum(ip: string): number {
   return v
 }
 
-function neg(m: { neg: boolean }, ok: boolean, failed: () => string): MatchResult {
-  return ok !== m.neg ? OK : { ok: false, failed: failed() }
+function fail(failed: string): MatchResult {
+  return { ok: false, failed }
+}
+
+/** `--probability P: not taken`, once per probability (kube-proxy repeats a few hundred values). */
+const notTaken = new Map<number, string>()
+function notTakenText(p: number): string {
+  let v = notTaken.get(p)
+  if (v === undefined) {
+    v = `--probability ${p.toFixed(11)}: not taken`
+    if (notTaken.size > 10000) notTaken.clear()
+    notTaken.set(p, v)
+  }
+  return v
 }
 
 function pre(m: { neg: boolean }): string {
@@ -118,24 +130,25 @@ function protoOf(pkt: EvalPacket): string {
 function evalMatch(m: Match, rule: Rule, pkt: EvalPacket, env: EvalEnv, st: EvalState): MatchResult {
   switch (m.kind) {
     case 'src':
-      return neg(m, ((ipNum(pkt.src) & m.cidr.mask) >>> 0) === m.cidr.net, () => (m.neg ? `! -s ${m.cidr.text}: ${pkt.src} is inside` : `-s ${m.cidr.text} ≠ ${pkt.src}`))
+      return (((ipNum(pkt.src) & m.cidr.mask) >>> 0) === m.cidr.net) !== m.neg ? OK : fail(m.neg ? `! -s ${m.cidr.text}: ${pkt.src} is inside` : `-s ${m.cidr.text} ≠ ${pkt.src}`)
     case 'dst':
-      return neg(m, ((ipNum(pkt.dst) & m.cidr.mask) >>> 0) === m.cidr.net, () => (m.neg ? `! -d ${m.cidr.text}: ${pkt.dst} is inside` : `-d ${m.cidr.text} ≠ ${pkt.dst}`))
+      return (((ipNum(pkt.dst) & m.cidr.mask) >>> 0) === m.cidr.net) !== m.neg ? OK : fail(m.neg ? `! -d ${m.cidr.text}: ${pkt.dst} is inside` : `-d ${m.cidr.text} ≠ ${pkt.dst}`)
     case 'proto':
-      return neg(m, protoOf(pkt) === m.proto, () => `${pre(m)}-p ${m.proto} ${m.neg ? '=' : '≠'} ${protoOf(pkt)}`)
+      return (protoOf(pkt) === m.proto) !== m.neg ? OK : fail(`${pre(m)}-p ${m.proto} ${m.neg ? '=' : '≠'} ${protoOf(pkt)}`)
     case 'in':
-      return neg(m, ifaceMatches(m.iface, pkt.inIface), () => `${pre(m)}-i ${m.iface} ${m.neg ? '=' : '≠'} ${pkt.inIface ?? '(none)'}`)
+      return ifaceMatches(m.iface, pkt.inIface) !== m.neg ? OK : fail(`${pre(m)}-i ${m.iface} ${m.neg ? '=' : '≠'} ${pkt.inIface ?? '(none)'}`)
     case 'out':
-      return neg(m, ifaceMatches(m.iface, pkt.outIface), () => `${pre(m)}-o ${m.iface} ${m.neg ? '=' : '≠'} ${pkt.outIface ?? '(none)'}`)
+      return ifaceMatches(m.iface, pkt.outIface) !== m.neg ? OK : fail(`${pre(m)}-o ${m.iface} ${m.neg ? '=' : '≠'} ${pkt.outIface ?? '(none)'}`)
     case 'fragment':
       // Simplification: packets are never fragments.
-      return neg(m, false, () => `${pre(m)}-f: not a fragment`)
+      return m.neg ? OK : fail(`${pre(m)}-f: not a fragment`)
     case 'sport':
     case 'dport': {
       const p = m.kind === 'sport' ? pkt.sport : pkt.dport
-      const opt = m.module === 'multiport' ? `--${m.kind}s` : `--${m.kind}`
       if ((m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') && pkt.proto !== m.module) return { ok: false, failed: `-m ${m.module}: not ${m.module} (${pkt.proto})` }
-      return neg(m, inRanges(m.ports, p), () => `${pre(m)}${opt} ${m.ports.map(printPortSpec).join(',')} ${m.neg ? '=' : '≠'} ${p ?? '(none)'}`)
+      if (inRanges(m.ports, p) !== m.neg) return OK
+      const opt = m.module === 'multiport' ? `--${m.kind}s` : `--${m.kind}`
+      return fail(`${pre(m)}${opt} ${m.ports.map(printPortSpec).join(',')} ${m.neg ? '=' : '≠'} ${p ?? '(none)'}`)
     }
     case 'tcp-flags':
     case 'syn': {
@@ -143,12 +156,12 @@ function evalMatch(m: Match, rule: Rule, pkt: EvalPacket, env: EvalEnv, st: Eval
       const have = tcpFlagBits(pkt.tcpFlags ?? ['SYN'])
       const mask = m.kind === 'syn' ? 0x17 : tcpFlagBits(m.mask)
       const comp = m.kind === 'syn' ? 0x02 : tcpFlagBits(m.comp)
-      return neg(m, (have & mask) === comp, () => `${printMatchOptions(m)}: flags ${(pkt.tcpFlags ?? ['SYN']).join(',')}`)
+      return ((have & mask) === comp) !== m.neg ? OK : fail(`${printMatchOptions(m)}: flags ${(pkt.tcpFlags ?? ['SYN']).join(',')}`)
     }
     case 'icmp-type': {
       if (pkt.proto !== 'icmp') return { ok: false, failed: `-m icmp: not icmp (${pkt.proto})` }
       const ok = m.type === 255 || (pkt.icmpType === m.type && (m.code === undefined || pkt.icmpCode === m.code))
-      return neg(m, ok, () => `${pre(m)}--icmp-type ${m.text} ${m.neg ? '=' : '≠'} ${pkt.icmpType ?? '?'}/${pkt.icmpCode ?? 0}`)
+      return ok !== m.neg ? OK : fail(`${pre(m)}--icmp-type ${m.text} ${m.neg ? '=' : '≠'} ${pkt.icmpType ?? '?'}/${pkt.icmpCode ?? 0}`)
     }
     case 'comment':
     case 'module':
@@ -156,28 +169,30 @@ function evalMatch(m: Match, rule: Rule, pkt: EvalPacket, env: EvalEnv, st: Eval
     case 'statistic': {
       if (m.mode === 'random') {
         const taken = env.decide(m.probability, rule.id)
-        return taken !== m.neg ? { ok: true, probability: m.probability } : { ok: false, failed: `--probability ${m.probability.toFixed(11)}: not taken` }
+        return taken !== m.neg ? { ok: true, probability: m.probability } : fail(notTakenText(m.probability))
       }
       const key = `nth:${rule.id}`
       const count = st.nth.get(key) ?? st.ns.counters[key]?.[0] ?? 0
       st.nth.set(key, count + 1)
       const ok = count % m.every === m.packet
-      return neg(m, ok, () => `--every ${m.every} --packet ${m.packet}: this is packet ${count % m.every}`)
+      return ok !== m.neg ? OK : fail(`--every ${m.every} --packet ${m.packet}: this is packet ${count % m.every}`)
     }
     case 'mark': {
       const ok = ((pkt.mark & m.mask) >>> 0) === m.value
-      return neg(m, ok, () => `${pre(m)}--mark ${hex(m.value)}${m.mask !== 0xffffffff ? `/${hex(m.mask)}` : ''} ${m.neg ? '=' : '≠'} ${hex(pkt.mark)}`)
+      return ok !== m.neg ? OK : fail(`${pre(m)}--mark ${hex(m.value)}${m.mask !== 0xffffffff ? `/${hex(m.mask)}` : ''} ${m.neg ? '=' : '≠'} ${hex(pkt.mark)}`)
     }
     case 'ctstate': {
+      // The packet's state, plus DNAT/SNAT when its connection has that NAT.
+      const ok = m.states.some((s) => s === pkt.ctState || (s === 'DNAT' && pkt.natDst === true) || (s === 'SNAT' && pkt.natSrc === true))
+      if (ok !== m.neg) return OK
       const states = new Set<string>([pkt.ctState])
       if (pkt.natDst) states.add('DNAT')
       if (pkt.natSrc) states.add('SNAT')
-      const ok = m.states.some((s) => states.has(s))
-      return neg(m, ok, () => `${pre(m)}--${m.module === 'state' ? 'state' : 'ctstate'} ${m.states.join(',')} ${m.neg ? '∋' : '≠'} ${[...states].join(',')}`)
+      return fail(`${pre(m)}--${m.module === 'state' ? 'state' : 'ctstate'} ${m.states.join(',')} ${m.neg ? '∋' : '≠'} ${[...states].join(',')}`)
     }
     case 'ctstatus': {
       const ok = m.statuses.some((s) => (s === 'NONE' ? pkt.ctStatus.length === 0 : pkt.ctStatus.includes(s)))
-      return neg(m, ok, () => `${pre(m)}--ctstatus ${m.statuses.join(',')} ${m.neg ? '∋' : '≠'} ${pkt.ctStatus.join(',') || 'NONE'}`)
+      return ok !== m.neg ? OK : fail(`${pre(m)}--ctstatus ${m.statuses.join(',')} ${m.neg ? '∋' : '≠'} ${pkt.ctStatus.join(',') || 'NONE'}`)
     }
     case 'addrtype': {
       const iface = m.limitIfaceIn ? pkt.inIface : m.limitIfaceOut ? pkt.outIface : undefined
@@ -196,7 +211,7 @@ function evalMatch(m: Match, rule: Rule, pkt: EvalPacket, env: EvalEnv, st: Eval
       const set = st.ns.ipsets[m.name]
       if (!set) return { ok: false, failed: `--match-set ${m.name}: no such set` }
       const ok = set.members.some((member) => setMemberMatches(member, m.flags, pkt))
-      return neg(m, ok, () => `${pre(m)}--match-set ${m.name} ${m.flags.join(',')}: ${m.neg ? 'in' : 'not in'} set`)
+      return ok !== m.neg ? OK : fail(`${pre(m)}--match-set ${m.name} ${m.flags.join(',')}: ${m.neg ? 'in' : 'not in'} set`)
     }
     case 'physdev': {
       const bridged = pkt.physIn !== undefined || pkt.physOut !== undefined
@@ -302,6 +317,8 @@ interface ChainIndex {
   readonly byDst: Map<number, number[]>
   /** Rules that must always be evaluated, sorted. */
   readonly always: number[]
+  /** candidates() already merged, by destination (a chain is walked for the same few destinations again and again). */
+  readonly merged: Map<number, number[]>
 }
 
 const INDEX_MIN_RULES = 64
@@ -321,7 +338,7 @@ function chainIndex(c: Chain): ChainIndex | undefined {
       else byDst.set(d.cidr.net, [i])
     } else always.push(i)
   })
-  idx = { byDst, always }
+  idx = { byDst, always, merged: new Map() }
   indexCache.set(c, idx)
   return idx
 }
@@ -330,8 +347,11 @@ function chainIndex(c: Chain): ChainIndex | undefined {
 function candidates(c: Chain, dst: string): number[] | undefined {
   const idx = chainIndex(c)
   if (!idx) return undefined
-  const hit = idx.byDst.get(ipNum(dst)) ?? []
+  const key = ipNum(dst)
+  const hit = idx.byDst.get(key) ?? []
   if (hit.length === 0) return idx.always
+  const done = idx.merged.get(key)
+  if (done) return done
   const out: number[] = []
   let a = 0
   let b = 0
@@ -346,6 +366,8 @@ function candidates(c: Chain, dst: string): number[] | undefined {
       b++
     }
   }
+  if (idx.merged.size > 256) idx.merged.clear()
+  idx.merged.set(key, out)
   return out
 }
 
@@ -477,8 +499,12 @@ export function evalTable(rs: Ruleset, table: TableName, hookChain: string, pkt:
     }
     if (probability !== undefined) ev.probability = probability
     else {
-      const stat = rule.matches.find((m) => m.kind === 'statistic' && m.mode === 'random')
-      if (stat && stat.kind === 'statistic' && stat.mode === 'random') ev.probability = stat.probability
+      for (const m of rule.matches) {
+        if (m.kind === 'statistic' && m.mode === 'random') {
+          ev.probability = m.probability
+          break
+        }
+      }
     }
     if (failed !== undefined) {
       f.walk.rules.push(ev)

@@ -142,28 +142,31 @@ function hostPort(ip: string, port: number | undefined, proto: string): string {
   return port === undefined || proto === 'icmp' ? ip : `${ip}:${port}`
 }
 
+const NO_STATUS: readonly string[] = []
+
 function evalView(p: NfPacket): EvalPacket {
   const ct = p.ct
-  return {
+  const v: { -readonly [K in keyof EvalPacket]: EvalPacket[K] } = {
     src: p.src,
     dst: p.dst,
     proto: p.proto,
-    ...(p.sport !== undefined && { sport: p.sport }),
-    ...(p.dport !== undefined && { dport: p.dport }),
-    ...(p.icmpType !== undefined && { icmpType: p.icmpType }),
-    ...(p.icmpCode !== undefined && { icmpCode: p.icmpCode }),
-    ...(p.tcpFlags && { tcpFlags: p.tcpFlags }),
     len: p.len,
-    ...(p.inIface !== undefined && { inIface: p.inIface }),
-    ...(p.outIface !== undefined && { outIface: p.outIface }),
-    ...(p.physIn !== undefined && { physIn: p.physIn }),
-    ...(p.physOut !== undefined && { physOut: p.physOut }),
     mark: p.mark,
     ctState: ct?.state ?? 'INVALID',
-    ctStatus: ct && ct.entry.id !== 0 ? ct.entry.status.filter((x) => x !== 'UNREPLIED' && x !== 'DNAT' && x !== 'SNAT') : [],
+    ctStatus: ct && ct.entry.id !== 0 ? ct.entry.status.filter((x) => x !== 'UNREPLIED' && x !== 'DNAT' && x !== 'SNAT') : NO_STATUS,
     natDst: ct !== undefined && hasNat(ct.entry, 'dst'),
     natSrc: ct !== undefined && hasNat(ct.entry, 'src'),
   }
+  if (p.sport !== undefined) v.sport = p.sport
+  if (p.dport !== undefined) v.dport = p.dport
+  if (p.icmpType !== undefined) v.icmpType = p.icmpType
+  if (p.icmpCode !== undefined) v.icmpCode = p.icmpCode
+  if (p.tcpFlags) v.tcpFlags = p.tcpFlags
+  if (p.inIface !== undefined) v.inIface = p.inIface
+  if (p.outIface !== undefined) v.outIface = p.outIface
+  if (p.physIn !== undefined) v.physIn = p.physIn
+  if (p.physOut !== undefined) v.physOut = p.physOut
+  return v
 }
 
 function pickInRange(from: number, to: number, random: () => number): number {

@@ -144,7 +144,7 @@ export function enumerateAtDecisionHook(world: World, send: SendSpec, opts: Outc
     if (r.probability === 0) continue
     const o = atHook(point, r.result)
     const p = r.result.packet
-    const key = JSON.stringify([r.result.verdict, o.dnat, o.snat, o.masquerade, p.src, p.dst, p.sport, p.dport, p.mark])
+    const key = `${r.result.verdict} ${o.dnat} ${o.snat} ${o.masquerade} ${p.src} ${p.dst} ${p.sport} ${p.dport} ${p.mark}`
     const prev = merged.get(key)
     if (prev) prev.probability += r.probability
     else merged.set(key, { probability: r.probability, choices: [...before, ...r.choices], at: where(point), verdictAtHook: r.result.verdict, ...o, netfilter: r.result.step })
