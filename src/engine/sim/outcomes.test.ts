@@ -95,7 +95,7 @@ COMMIT
 const from = (to: string): SendSpec => ({ from: '203.0.113.5', to, proto: 'tcp', dport: 80, roundTrip: false })
 
 describe('where the choices are made', () => {
-  it('one hook chooses: enumerated there, with the hook, its verdict and the rule walk of each outcome', () => {
+  it('one hook chooses: enumerated there, with the hook, its verdict and the rules each outcome matched', () => {
     const fast = expectSame(rulesOnlyWorld(node(THREE), ['192.168.0.2']), from('10.0.0.1'))
     expect(fast.method).toBe('hook')
     // 1/3; 2/3 × 1/2; the rest: a third each.
@@ -104,9 +104,12 @@ describe('where the choices are made', () => {
       ['10.1.0.2:80', '0.333333', 'PREROUTING', 'ACCEPT'],
       ['10.1.0.3:80', '0.333333', 'PREROUTING', 'ACCEPT'],
     ])
-    // The third outcome declined both statistic rules, then took the plain DNAT (rule 3).
+    // The third outcome declined both statistic rules, then took the plain DNAT (rule 3), the one rule that matched.
     expect(fast.outcomes[2]!.choices.map((c) => c.taken)).toEqual([false, false])
-    expect(fast.outcomes[2]!.netfilter?.chains[0]?.rules.map((r) => r.result)).toEqual(['missed', 'missed', 'matched'])
+    expect(fast.outcomes[2]!.matched.map((m) => [m.chain, m.rule.index, m.rule.action])).toEqual([['PREROUTING', 3, 'DNAT → 10.1.0.3:80']])
+    // The first took rule 1's statistic match: 0.33333333349, as the kernel stores it (a 2^31 fraction).
+    expect(fast.outcomes[0]!.matched.map((m) => m.rule.index)).toEqual([1])
+    expect(fast.outcomes[0]!.matched[0]!.rule.probability).toBeCloseTo(1 / 3, 9)
   })
 
   it('no random choice on the way: one outcome, method none', () => {

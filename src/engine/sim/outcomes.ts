@@ -19,12 +19,12 @@ import { enumerateOutcomes } from '../netfilter/enumerate.ts'
 import type { Choice, Decide } from '../netfilter/enumerate.ts'
 import { processHook } from '../netfilter/hooks.ts'
 import type { HookOutcome } from '../netfilter/hooks.ts'
-import type { Hook } from '../netfilter/types.ts'
+import type { Hook, TableName } from '../netfilter/types.ts'
 import type { World } from '../model/types.ts'
 import { createRng } from '../rng.ts'
 import { netfilterEnv, simulate, simulateWithDecisionPoints } from './simulate.ts'
 import type { DecisionPoint, SimOptions, SimResult } from './simulate.ts'
-import type { NetfilterStep, Outcome, SendSpec } from './trace.ts'
+import type { NetfilterStep, Outcome, RuleEval, SendSpec } from './trace.ts'
 
 export type OutcomeOptions = Omit<SimOptions, 'decide' | 'rng'>
 
@@ -63,8 +63,26 @@ export interface ChoiceOutcome {
    */
   readonly snat: string | null
   readonly masquerade: boolean
-  /** What netfilter did at the deciding hook for this outcome: the chains and rules it walked. */
-  readonly netfilter: NetfilterStep | null
+  /**
+   * The rules that matched at the deciding hook for this outcome, in walk order (the jumps, the
+   * statistic rule that picked, the DNAT): the path to show in a list. The missed rules and the
+   * rest of the trace are in the replay.
+   */
+  readonly matched: readonly MatchedRule[]
+}
+
+/** A rule that matched at a hook, with the chain it is in. */
+export interface MatchedRule {
+  readonly table: TableName
+  readonly chain: string
+  readonly rule: RuleEval
+}
+
+/** The matched rules of a hook run (the misses are left behind: a long list keeps only these). */
+function matchedIn(step: NetfilterStep | undefined): MatchedRule[] {
+  const out: MatchedRule[] = []
+  for (const walk of step?.chains ?? []) for (const rule of walk.rules) if (rule.result === 'matched') out.push({ table: walk.table, chain: walk.chain, rule })
+  return out
 }
 
 export interface ChoiceOutcomes {
@@ -128,7 +146,7 @@ export function enumerateAtDecisionHook(world: World, send: SendSpec, opts: Outc
     const at = first.decisionPoints[0]
     return {
       method: 'none',
-      outcomes: [{ probability: 1, choices: first.answers, at: at ? where(at) : null, verdictAtHook: at?.result?.verdict ?? null, dnat: o.dnat, snat: o.snat, masquerade: o.masquerade, netfilter: at?.result?.step ?? null }],
+      outcomes: [{ probability: 1, choices: first.answers, at: at ? where(at) : null, verdictAtHook: at?.result?.verdict ?? null, dnat: o.dnat, snat: o.snat, masquerade: o.masquerade, matched: matchedIn(at?.result?.step) }],
       replay,
     }
   }
@@ -147,7 +165,7 @@ export function enumerateAtDecisionHook(world: World, send: SendSpec, opts: Outc
     const key = `${r.result.verdict} ${o.dnat} ${o.snat} ${o.masquerade} ${p.src} ${p.dst} ${p.sport} ${p.dport} ${p.mark}`
     const prev = merged.get(key)
     if (prev) prev.probability += r.probability
-    else merged.set(key, { probability: r.probability, choices: [...before, ...r.choices], at: where(point), verdictAtHook: r.result.verdict, ...o, netfilter: r.result.step })
+    else merged.set(key, { probability: r.probability, choices: [...before, ...r.choices], at: where(point), verdictAtHook: r.result.verdict, ...o, matched: matchedIn(r.result.step) })
   }
   return { method: 'hook', outcomes: [...merged.values()], replay }
 }
@@ -186,7 +204,7 @@ function fullTraces(world: World, send: SendSpec, opts: OutcomeOptions, traced: 
       continue
     }
     const point = r.result.decisionPoints.find((p) => p.branching)
-    merged.set(key, { probability: r.probability, choices: r.choices, at: point ? where(point) : null, verdictAtHook: point?.result?.verdict ?? null, dnat: o.dnat, snat: o.snat, masquerade: o.masquerade, netfilter: point?.result?.step ?? null })
+    merged.set(key, { probability: r.probability, choices: r.choices, at: point ? where(point) : null, verdictAtHook: point?.result?.verdict ?? null, dnat: o.dnat, snat: o.snat, masquerade: o.masquerade, matched: matchedIn(point?.result?.step) })
   }
   return [...merged.values()]
 }
