@@ -4,14 +4,20 @@
  *   parse FILE        one parseIptablesSave of FILE in this fresh process (what a CLI run pays)
  *   warm FILE N       N more parses after that first one, same process
  *   trace FILE N      traceWorld of one packet, client pod → a ClusterIP of the dump, N times
- *   outcomes E N      traceWorldAll, client pod → a Service with E endpoints on 3 nodes, N times
+ *   outcomes E N      traceWorldAll (every outcome with its full trace), client pod → a Service
+ *                     with E endpoints on 3 nodes, N times
  *   outcomes-dump E N traceWorldAll in the dump world (one node): 50 services × E endpoints, N times
+ *   enumerate E N     enumerateTraceOutcomes (the outcome list: probability, DNAT, verdict at the
+ *                     deciding hook; no trace each), same packet and cluster as `outcomes`, N times;
+ *                     then replay of one outcome (its full trace, what opening it costs), N times
+ *   enumerate-dump E N  the same in the dump world
  * Times are milliseconds from performance.now() around the engine call only.
  */
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { parseIptablesSave } from '../engine/netfilter/save.ts'
-import { traceWorld, traceWorldAll } from '../engine/trace.ts'
+import { enumerateTraceOutcomes, traceWorld, traceWorldAll } from '../engine/trace.ts'
+import type { World } from '../engine/model/types.ts'
 import { loadClusterText } from '../engine/kube/load.ts'
 import { resolveSource, resolveTarget } from '../engine/session.ts'
 import type { SendSpec } from '../engine/sim/trace.ts'
@@ -50,28 +56,45 @@ if (cmd === 'parse' || cmd === 'warm' || cmd === 'trace') {
     const ms = Array.from({ length: count }, (_, i) => time(() => (r = traceWorld(world, send, { seed: i, now: 0 }))))
     out({ ms, verdict: r.outcome.verdict, dnat: r.outcome.dnat ?? null, steps: r.steps.length })
   }
-} else if (cmd === 'outcomes-dump') {
+} else if (cmd === 'outcomes' || cmd === 'outcomes-dump' || cmd === 'enumerate' || cmd === 'enumerate-dump') {
   const endpoints = Number(arg)
-  const parsed = parseIptablesSave(generateKubeProxyDump(50, endpoints))
-  const target = 38
-  const world = dumpWorld(parsed.ruleset, target, endpoints)
-  const send: SendSpec = { from: 'client', to: clusterIp(target), proto: 'tcp', dport: 80 }
-  let o = traceWorldAll(world, send, { now: 0 })
-  for (let i = 0; i < 3; i++) o = traceWorldAll(world, send, { now: 0 })
-  const ms = Array.from({ length: count }, () => time(() => (o = traceWorldAll(world, send, { now: 0 }))))
-  out({ ms, outcomes: o.length, probability: o.reduce((s, x) => s + x.probability, 0), steps: o.reduce((s, x) => s + x.steps.length, 0), delivered: o.filter((x) => x.verdict === 'delivered').length })
-} else if (cmd === 'outcomes') {
-  const c = generateCluster(1, Number(arg))
+  const { world, send } = cmd.endsWith('-dump') ? dumpOutcomesWorld(endpoints) : clusterOutcomesWorld(endpoints)
+  if (cmd.startsWith('outcomes')) {
+    let o = traceWorldAll(world, send, { now: 0 })
+    for (let i = 0; i < 3; i++) o = traceWorldAll(world, send, { now: 0 })
+    const ms = Array.from({ length: count }, () => time(() => (o = traceWorldAll(world, send, { now: 0 }))))
+    out({ ms, outcomes: o.length, probability: o.reduce((s, x) => s + x.probability, 0), steps: o.reduce((s, x) => s + x.steps.length, 0), delivered: o.filter((x) => x.verdict === 'delivered').length })
+  } else {
+    let list = enumerateTraceOutcomes(world, send, { now: 0 })
+    for (let i = 0; i < 20; i++) list = enumerateTraceOutcomes(world, send, { now: 0 })
+    const ms = Array.from({ length: count }, () => time(() => (list = enumerateTraceOutcomes(world, send, { now: 0 }))))
+    // Opening one outcome: the middle one, traced in full on a fresh list (no trace cached).
+    const mid = list.outcomes[list.outcomes.length >> 1]!
+    let steps = 0
+    const replayMs = Array.from({ length: count }, () => {
+      const fresh = enumerateTraceOutcomes(world, send, { now: 0 })
+      return time(() => (steps = fresh.replay(mid.choices).outcome.steps.length))
+    })
+    out({ ms, replayMs, replaySteps: steps, method: list.method, outcomes: list.outcomes.length, probability: list.outcomes.reduce((s, x) => s + x.probability, 0), dnat: list.outcomes.filter((x) => x.dnat !== null).length })
+  }
+} else {
+  process.stderr.write('usage: node bench.mjs parse|warm|trace FILE [N] | outcomes|outcomes-dump|enumerate|enumerate-dump ENDPOINTS [N]\n')
+  process.exitCode = 2
+}
+
+/** The 3-node flannel cluster of genCluster.ts: client pod → a Service with `endpoints` pods. */
+function clusterOutcomesWorld(endpoints: number): { world: World; send: SendSpec } {
+  const c = generateCluster(1, endpoints)
   const loaded = loadClusterText(c.text, { file: 'bench-cluster.yaml', seed: 1 })
   if (!loaded.world) throw new Error(`bench cluster: ${loaded.diagnostics.map((d) => d.message).join('; ')}`)
   const world = loaded.world
   const target = resolveTarget(world, c.service)
-  const send: SendSpec = { from: resolveSource(world, 'default/client'), to: target.ip, proto: 'tcp', dport: target.port ?? 80 }
-  let o = traceWorldAll(world, send, { now: 0 })
-  for (let i = 0; i < 3; i++) o = traceWorldAll(world, send, { now: 0 })
-  const ms = Array.from({ length: count }, () => time(() => (o = traceWorldAll(world, send, { now: 0 }))))
-  out({ ms, outcomes: o.length, probability: o.reduce((s, x) => s + x.probability, 0), steps: o.reduce((s, x) => s + x.steps.length, 0), delivered: o.filter((x) => x.verdict === 'delivered').length })
-} else {
-  process.stderr.write('usage: node bench.mjs parse|warm|trace FILE [N] | outcomes ENDPOINTS [N]\n')
-  process.exitCode = 2
+  return { world, send: { from: resolveSource(world, 'default/client'), to: target.ip, proto: 'tcp', dport: target.port ?? 80 } }
+}
+
+/** The dump world (one node, 50 services × `endpoints`, all endpoints on its cni0): client → service 38. */
+function dumpOutcomesWorld(endpoints: number): { world: World; send: SendSpec } {
+  const parsed = parseIptablesSave(generateKubeProxyDump(50, endpoints))
+  const target = 38
+  return { world: dumpWorld(parsed.ruleset, target, endpoints), send: { from: 'client', to: clusterIp(target), proto: 'tcp', dport: 80 } }
 }

@@ -68,19 +68,19 @@ export interface ChoiceOutcome {
    * statistic rule that picked, the DNAT): the path to show in a list. The missed rules and the
    * rest of the trace are in the replay.
    */
-  readonly matched: readonly MatchedRule[]
+  readonly matched: readonly MatchedAtHook[]
 }
 
 /** A rule that matched at a hook, with the chain it is in. */
-export interface MatchedRule {
+export interface MatchedAtHook {
   readonly table: TableName
   readonly chain: string
   readonly rule: RuleEval
 }
 
 /** The matched rules of a hook run (the misses are left behind: a long list keeps only these). */
-function matchedIn(step: NetfilterStep | undefined): MatchedRule[] {
-  const out: MatchedRule[] = []
+function matchedIn(step: NetfilterStep | undefined): MatchedAtHook[] {
+  const out: MatchedAtHook[] = []
   for (const walk of step?.chains ?? []) for (const rule of walk.rules) if (rule.result === 'matched') out.push({ table: walk.table, chain: walk.chain, rule })
   return out
 }

@@ -3,6 +3,7 @@
  * (typed, or picked from the pods, Services and node addresses the import inferred),
  * protocol and port. With "all outcomes", every backend kube-proxy's random rules can pick
  * is listed with its probability; each plays in the explainer (graph, inspectors, playback).
+ * A long list shows what the choice did where it was made and traces an outcome when played.
  */
 import { useMemo, useState } from 'react'
 import type { FormEvent } from 'react'
@@ -11,14 +12,14 @@ import type { World } from '../../engine/model/types.ts'
 import type { SendSpec } from '../../engine/sim/trace.ts'
 import { IMPORT_TRACE_ID } from './catalog.ts'
 import { openInExplainer } from './openInExplainer.ts'
-import { describeOutcome, destinationOptions, matchedRules, outcomeScenario, percent, sendFromForm, sourceOptions, traceImported } from './traceImport.ts'
-import type { PickOption, Proto, TracedOutcome, TraceForm } from './traceImport.ts'
+import { describeChoice, describeOutcome, destinationOptions, listOutcomes, matchedAtHook, matchedRules, outcomeScenario, percent, sendFromForm, sourceOptions } from './traceImport.ts'
+import type { ListedOutcome, OutcomeList, PickOption, Proto, TraceForm } from './traceImport.ts'
 
 interface Traced {
   readonly form: TraceForm
   readonly send: SendSpec
   readonly explain: string
-  readonly outcomes: readonly TracedOutcome[]
+  readonly list: OutcomeList
 }
 
 export function TracePanel({ result, world, onOpened }: { readonly result: ImportResult; readonly world: World; readonly onOpened: () => void }) {
@@ -45,7 +46,7 @@ export function TracePanel({ result, world, onOpened }: { readonly result: Impor
       return
     }
     try {
-      setTraced({ form, send: r.send, explain: r.explain, outcomes: traceImported(world, r.send, form.allOutcomes) })
+      setTraced({ form, send: r.send, explain: r.explain, list: listOutcomes(world, r.send, form.allOutcomes) })
       setError(null)
     } catch (err) {
       setError(`The trace stopped with an error: ${err instanceof Error ? err.message : String(err)}`)
@@ -53,10 +54,10 @@ export function TracePanel({ result, world, onOpened }: { readonly result: Impor
     }
   }
 
-  const play = async (o: TracedOutcome) => {
+  const play = async (o: ListedOutcome) => {
     if (!traced) return
     setOpening(true)
-    const scenario = outcomeScenario(world, result, traced.send, o, traced.outcomes.length, traced.explain)
+    const scenario = outcomeScenario(world, result, traced.send, traced.list.trace(o), traced.list.outcomes.length, traced.explain)
     const ok = await openInExplainer(scenario, { id: IMPORT_TRACE_ID, title: scenario.title, summary: scenario.summary, form: traced.form, outcome: o.index })
     setOpening(false)
     if (ok) onOpened()
@@ -111,11 +112,11 @@ export function TracePanel({ result, world, onOpened }: { readonly result: Impor
         <div className="pwi-outcomes" data-testid="trace-outcomes">
           <p className="pw-muted">
             {traced.send.proto} {traced.send.from} → {traced.send.to}
-            {traced.send.dport !== undefined ? `:${traced.send.dport}` : ''} ({traced.explain}): {traced.outcomes.length === 1 ? 'one outcome' : `${traced.outcomes.length} outcomes`}
+            {traced.send.dport !== undefined ? `:${traced.send.dport}` : ''} ({traced.explain}): {traced.list.outcomes.length === 1 ? 'one outcome' : `${traced.list.outcomes.length} outcomes`}
           </p>
           <ol className="pwi-list">
-            {traced.outcomes.map((o) => (
-              <OutcomeCard key={o.index} world={world} outcome={o} total={traced.outcomes.length} onPlay={() => void play(o)} busy={opening} />
+            {traced.list.outcomes.map((o) => (
+              <OutcomeCard key={o.index} world={world} outcome={o} total={traced.list.outcomes.length} onPlay={() => void play(o)} busy={opening} />
             ))}
           </ol>
         </div>
@@ -148,14 +149,17 @@ function Picker({ label, options, onPick, testid }: { readonly label: string; re
   )
 }
 
-function OutcomeCard({ world, outcome: o, total, onPlay, busy }: { readonly world: World; readonly outcome: TracedOutcome; readonly total: number; readonly onPlay: () => void; readonly busy: boolean }) {
-  const path = useMemo(() => matchedRules(world, o.steps).filter((r) => r.table === 'nat' && (r.action.startsWith('jump') || r.action.startsWith('DNAT') || r.action.startsWith('SNAT') || r.action.startsWith('MASQ'))), [world, o.steps])
+function OutcomeCard({ world, outcome: o, total, onPlay, busy }: { readonly world: World; readonly outcome: ListedOutcome; readonly total: number; readonly onPlay: () => void; readonly busy: boolean }) {
+  const t = o.traced
+  const path = useMemo(() => (t ? matchedRules(world, t.steps) : matchedAtHook(world, o.choice)).filter((r) => r.table === 'nat' && (r.action.startsWith('jump') || r.action.startsWith('DNAT') || r.action.startsWith('SNAT') || r.action.startsWith('MASQ'))), [world, t, o.choice])
+  // Not traced yet: a drop or reject by the choosing hook is the outcome's verdict; anything else is known once traced.
+  const verdict = t ? t.verdict : o.choice.verdictAtHook === 'DROP' ? 'dropped' : o.choice.verdictAtHook === 'REJECT' ? 'rejected' : 'not traced'
   return (
-    <li className={`pwi-outcome pwi-${o.verdict}`} data-testid="trace-outcome">
+    <li className={`pwi-outcome pwi-${t ? t.verdict : verdict.replace(' ', '-')}`} data-testid="trace-outcome">
       <div className="pwi-outcome-head">
         {total > 1 && <span className="pwi-prob">{percent(o.probability)}</span>}
-        <span className="pwi-verdict">{o.verdict}</span>
-        <span data-testid="trace-outcome-text">{describeOutcome(o)}</span>
+        <span className="pwi-verdict">{verdict}</span>
+        <span data-testid="trace-outcome-text">{t ? describeOutcome(t) : describeChoice(o.choice)}</span>
       </div>
       {path.length > 0 && (
         <ol className="pwi-path" aria-label="Rules it matched" data-testid="trace-outcome-path">
@@ -178,7 +182,7 @@ function OutcomeCard({ world, outcome: o, total, onPlay, busy }: { readonly worl
         </ol>
       )}
       <button type="button" className="pw-button" onClick={onPlay} disabled={busy} data-testid="trace-play">
-        {total > 1 ? 'Play this outcome' : 'Play'} in the explainer ({o.steps.length} steps)
+        {total > 1 ? 'Play this outcome' : 'Play'} in the explainer{t ? ` (${t.steps.length} steps)` : ''}
       </button>
     </li>
   )

@@ -6,7 +6,7 @@
 import type { LoadedScenario } from '../scenarios/types.ts'
 import type { OpenedImport } from './catalog.ts'
 import { IMPORT_VIEW_ID } from './catalog.ts'
-import { importedWorldScenario, outcomeScenario, sendFromForm, traceImported } from './traceImport.ts'
+import { importedWorldScenario, listOutcomes, outcomeScenario, sendFromForm } from './traceImport.ts'
 import type { ImportRead } from './useImportStore.ts'
 import { draftsSignature, useImportStore } from './useImportStore.ts'
 
@@ -40,8 +40,8 @@ export async function restoreOpened(o: OpenedImport): Promise<LoadedScenario> {
   if (o.id === IMPORT_VIEW_ID) return importedWorldScenario(read.world, read.result)
   const r = sendFromForm(read.world, o.form)
   if ('error' in r) throw new Error(`The remembered trace no longer fits the kept dumps: ${r.error}`)
-  const outcomes = traceImported(read.world, r.send, o.form.allOutcomes)
-  const outcome = outcomes[o.outcome] ?? outcomes[0]
+  const list = listOutcomes(read.world, r.send, o.form.allOutcomes)
+  const outcome = list.outcomes[o.outcome] ?? list.outcomes[0]
   if (!outcome) throw new Error('The remembered trace has no outcome any more.')
-  return outcomeScenario(read.world, read.result, r.send, outcome, outcomes.length, r.explain)
+  return outcomeScenario(read.world, read.result, r.send, list.trace(outcome), list.outcomes.length, r.explain)
 }

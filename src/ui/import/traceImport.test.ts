@@ -4,7 +4,7 @@ import { importDumps } from '../../engine/import/importDump.ts'
 import { importToWorld } from '../../engine/import/toWorld.ts'
 import type { DumpInput } from '../../engine/import/types.ts'
 import { frameCount, worldAtFrame } from '../../engine/scenario/timeline.ts'
-import { destinationOptions, importedWorldScenario, matchedRules, outcomeScenario, sendFromForm, sourceOptions, traceImported } from './traceImport.ts'
+import { describeChoice, destinationOptions, importedWorldScenario, listOutcomes, matchedAtHook, matchedRules, outcomeScenario, sendFromForm, sourceOptions, TRACE_ALL_LIMIT, traceImported } from './traceImport.ts'
 import type { TraceForm } from './traceImport.ts'
 
 const CAPTURED = new URL('../../engine/import/fixtures/captured/', import.meta.url).pathname
@@ -80,6 +80,26 @@ describe('tracing through the imported rules', () => {
     expect(path.every((r) => r.file === 'n1.bundle.txt' && (r.line ?? 0) > 100)).toBe(true)
     const raw = captured('n1.bundle.txt').split('\n')[dnat.line! - 1]
     expect(raw).toContain('-j DNAT --to-destination')
+  })
+
+  it('a list lists each outcome from the choosing hook, with the DNAT and the rules it matched there, before any full trace', () => {
+    const list = listOutcomes(world1, send({}), true)
+    // Two endpoints: a short list (≤ TRACE_ALL_LIMIT) is traced at once as well.
+    expect(list.outcomes.length).toBeLessThanOrEqual(TRACE_ALL_LIMIT)
+    expect(list.outcomes.every((o) => o.traced !== undefined)).toBe(true)
+    for (const o of list.outcomes) {
+      // What the enumeration says at the hook agrees with the full trace of the same choice.
+      expect(o.choice.dnat).toBe(o.traced!.dnat)
+      expect(o.choice.at?.hook).toBe('PREROUTING')
+      expect(describeChoice(o.choice)).toContain(`DNAT → ${o.traced!.dnat}`)
+      const atHook = matchedAtHook(world1, o.choice)
+      // The same KUBE-SEP DNAT line of the bundle as the traced path shows.
+      const dnat = atHook.find((r) => r.action.startsWith('DNAT'))!
+      const traced = matchedRules(world1, o.traced!.steps).find((r) => r.action.startsWith('DNAT'))!
+      expect([dnat.chain, dnat.line, dnat.file]).toEqual([traced.chain, traced.line, traced.file])
+    }
+    // trace() hands back the kept trace, not a new one.
+    expect(list.trace(list.outcomes[0]!)).toBe(list.outcomes[0]!.traced)
   })
 
   it('one run without all outcomes', () => {

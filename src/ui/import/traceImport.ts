@@ -3,6 +3,9 @@
  * Services, node addresses the import inferred), the form's values turned into a packet the
  * way `packetwalk trace` does it (same name resolution), the outcomes (one run, or every
  * outcome of kube-proxy's random choices), and an outcome as a scenario the explainer plays.
+ * Every outcome is listed from the engine's enumeration (enumerateTraceOutcomes: where the
+ * random choice is made and what it did there); a short list is also traced in full, a long
+ * one (a Service with many endpoints) traces an outcome when it is played.
  * Pure: the engine does the work; nothing here touches the DOM or a store.
  */
 import type { ImportResult } from '../../engine/import/types.ts'
@@ -12,7 +15,8 @@ import { NameError, resolveSource, resolveTarget } from '../../engine/session.ts
 import { worldAtStep } from '../../engine/sim/effects.ts'
 import { formatProbability, renderOutcome } from '../../engine/sim/render.ts'
 import type { Outcome, SendSpec, TraceStep } from '../../engine/sim/trace.ts'
-import { traceWorld, traceWorldAll } from '../../engine/trace.ts'
+import { enumerateTraceOutcomes, traceWorld } from '../../engine/trace.ts'
+import type { ChoiceOutcome } from '../../engine/sim/outcomes.ts'
 import { isIpv4 } from '../../engine/wire/addr.ts'
 import type { LoadedScenario, Narration } from '../scenarios/types.ts'
 import { IMPORT_TRACE_ID, IMPORT_VIEW_ID } from './catalog.ts'
@@ -134,20 +138,64 @@ export function sendFromForm(world: World, form: TraceForm): { readonly send: Se
 }
 
 export interface TracedOutcome extends Outcome {
-  /** The world after the last step, for the explainer's "after" state. */
+  /** The outcome's place in the list (most likely first). */
   readonly index: number
 }
 
-/** One run (probability 1), or every outcome the random choices allow, most likely first. */
-export function traceImported(world: World, send: SendSpec, allOutcomes: boolean): TracedOutcome[] {
-  if (allOutcomes) {
-    return traceWorldAll(world, send, { seed: 1, now: 0 })
-      .map((o, i) => ({ ...o, index: i }))
-      .sort((a, b) => b.probability - a.probability || a.index - b.index)
-      .map((o, i) => ({ ...o, index: i }))
+/** One outcome in the list: what the enumeration says about it, and its full trace once made. */
+export interface ListedOutcome {
+  readonly index: number
+  readonly probability: number
+  /** Where the random choice was made and what it did there (no trace needed). */
+  readonly choice: ChoiceOutcome
+  /** The full trace, when the list was traced with it (one run, or a short list). */
+  readonly traced?: TracedOutcome
+}
+
+export interface OutcomeList {
+  /** Most likely first. */
+  readonly outcomes: readonly ListedOutcome[]
+  /** The full trace of a listed outcome: made once, then kept. */
+  trace(o: ListedOutcome): TracedOutcome
+}
+
+/** Lists up to this many outcomes are traced in full at once (each card shows its verdict); longer ones trace an outcome when it is played. */
+export const TRACE_ALL_LIMIT = 12
+
+/**
+ * The outcomes of a packet: one run (probability 1), or every outcome the random choices
+ * allow, most likely first.
+ * @example listOutcomes(world, { from: '10.244.1.2', to: '10.96.45.10', proto: 'tcp', dport: 80 }, true).outcomes.map((o) => o.choice.dnat)
+ * // ['10.244.1.2:8080', '10.244.1.200:8080']
+ */
+export function listOutcomes(world: World, send: SendSpec, allOutcomes: boolean): OutcomeList {
+  if (!allOutcomes) {
+    const r = traceWorld(world, send, { seed: 1, now: 0 })
+    const traced: TracedOutcome = { probability: 1, ...r.outcome, steps: r.steps, index: 0 }
+    const choice: ChoiceOutcome = { probability: 1, choices: [], at: null, verdictAtHook: null, dnat: r.outcome.dnat, snat: r.outcome.snat, masquerade: r.outcome.masquerade, matched: [] }
+    const only: ListedOutcome = { index: 0, probability: 1, choice, traced }
+    return { outcomes: [only], trace: () => traced }
   }
-  const r = traceWorld(world, send, { seed: 1, now: 0 })
-  return [{ probability: 1, ...r.outcome, steps: r.steps, index: 0 }]
+  const list = enumerateTraceOutcomes(world, send, { seed: 1, now: 0 })
+  const sorted = list.outcomes.map((choice, i) => ({ choice, i })).sort((a, b) => b.choice.probability - a.choice.probability || a.i - b.i)
+  const done = new Map<number, TracedOutcome>()
+  const trace = (o: Pick<ListedOutcome, 'index' | 'choice'>): TracedOutcome => {
+    let t = done.get(o.index)
+    if (!t) {
+      t = { ...list.replay(o.choice.choices).outcome, index: o.index }
+      done.set(o.index, t)
+    }
+    return t
+  }
+  const eager = sorted.length <= TRACE_ALL_LIMIT
+  const outcomes = sorted.map(({ choice }, index): ListedOutcome => (eager ? { index, probability: choice.probability, choice, traced: trace({ index, choice }) } : { index, probability: choice.probability, choice }))
+  return { outcomes, trace: (o) => o.traced ?? trace(o) }
+}
+
+/** Every listed outcome traced in full (what `listOutcomes` gives, each with its steps). */
+export function traceImported(world: World, send: SendSpec, allOutcomes: boolean): TracedOutcome[] {
+  const list = listOutcomes(world, send, allOutcomes)
+  return list.outcomes.map((o) => list.trace(o))
 }
 
 /** A rule the packet matched on its way, with the user's own line. */
@@ -198,6 +246,27 @@ function findRule(world: World, netns: string, ruleId: string) {
   const chain = rest.join(':')
   const t = world.netns[netns]?.netfilter.tables[table as 'nat']
   return Object.hasOwn(t?.chains ?? {}, chain) ? t?.chains[chain]?.rules[index - 1] : undefined
+}
+
+/** The rules an untraced outcome matched at the hook that chose it (its card's path, before it is traced). */
+export function matchedAtHook(world: World, c: ChoiceOutcome): MatchedRule[] {
+  if (!c.at) return []
+  const at = c.at
+  return c.matched.flatMap((m) => {
+    if (m.rule.action === undefined) return []
+    const rule = findRule(world, at.netns, m.rule.ruleId)
+    const line = rule?.source?.line ?? m.rule.line
+    return [{ netns: at.netns, hook: at.hook, table: m.table, chain: m.chain, raw: m.rule.raw, action: m.rule.action, ...(rule?.source?.file !== undefined && { file: rule.source.file }), ...(line !== undefined && { line }), ...(m.rule.probability !== undefined && { probability: m.rule.probability }) }]
+  })
+}
+
+/** One line for an outcome not traced yet: what the choice did where it was made (the rest is known once it is played). */
+export function describeChoice(c: ChoiceOutcome): string {
+  const bits: string[] = []
+  if (c.dnat) bits.push(`DNAT → ${c.dnat}`)
+  if (c.snat) bits.push(`${c.masquerade ? 'MASQUERADE' : 'SNAT'} → ${c.snat}`)
+  if (c.at) bits.push(`chosen in ${c.at.hook} on ${c.at.netns}${c.verdictAtHook && c.verdictAtHook !== 'ACCEPT' ? `, ${c.verdictAtHook === 'DROP' ? 'dropped' : 'rejected'} there` : ''}`)
+  return bits.join(' · ')
 }
 
 /** One line for an outcome in a list: where it ended and how likely it is. */
