@@ -3,6 +3,7 @@
  * file, the mode (explain, import a node, terminal and labs), presenter mode, the script
  * download and the theme switch.
  */
+import { warmUpLayout } from '../graph/warmUp.ts'
 import { saveTheme } from '../hooks/useTheme.ts'
 import { useExplainer } from '../store/explainer.ts'
 import type { Mode } from '../store/explainer.ts'
@@ -15,9 +16,7 @@ const MODES: readonly [Mode, string][] = [
   ['terminal', 'Terminal & labs'],
 ]
 
-/** The first focus on the picker starts the layout worker, so the scenario picked next lays out at once. */
-const warmUpLayout = () => void import('../graph/elk.ts').then((m) => m.warmUpElk())
-
+/** The scenario picker; focusing it starts the layout worker, so the scenario picked next lays out at once. */
 function Picker() {
   const catalog = useExplainer((s) => s.catalog)
   const scenario = useExplainer((s) => s.scenario)

@@ -5,7 +5,7 @@
  * and the layout code are not part of the first bundle.
  */
 import '@xyflow/react/dist/style.css'
-import { Background, ControlButton, Controls, MiniMap, Panel, ReactFlow, ReactFlowProvider, applyNodeChanges, useNodesInitialized, useReactFlow } from '@xyflow/react'
+import { Background, ControlButton, Controls, MiniMap, Panel, ReactFlow, ReactFlowProvider, applyNodeChanges, useNodesInitialized, useReactFlow, useStoreApi } from '@xyflow/react'
 import type { EdgeTypes, NodeChange, NodeMouseHandler, NodeTypes } from '@xyflow/react'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { cachedTraceAnimations, waitingToken } from '../anim/stepToAnimation.ts'
@@ -17,7 +17,7 @@ import { current, focusNetns, focusServices, packetBefore, topologyWorld } from 
 import { Legend } from '../components/Legend.tsx'
 import { useForwardStep } from '../hooks/useForwardStep.ts'
 import { elkLayout } from './elk.ts'
-import { EMPTY_HIGHLIGHT, useHighlight } from './highlight.ts'
+import { EMPTY_HIGHLIGHT, setHighlight } from './highlight.ts'
 import { cachedLayout, storeLayout } from './layoutCache.ts'
 import { layoutGraph, placeNodes, routeOverlayEdges } from './layout.ts'
 import type { Positions } from './layout.ts'
@@ -45,6 +45,12 @@ const nodeTypes: NodeTypes = {
 const FIT = { padding: { top: '72px', bottom: '16px', left: '16px', right: '16px' }, maxZoom: 1.25, duration: 0 } as const
 
 const edgeTypes: EdgeTypes = { default: PwEdgeView, smoothstep: PwEdgeView }
+
+/**
+ * Bigger graphs render only what is in view. Below this, every node stays in the DOM, so a
+ * camera glide never uncovers an empty strip that React Flow has not rendered yet.
+ */
+const VISIBLE_ONLY_ABOVE = 400
 
 function useGraph(): { graph: GraphModel | null; key: string } {
   const scenario = useExplainer((s) => s.scenario)
@@ -148,7 +154,7 @@ function Flow() {
       nodesConnectable={false}
       edgesFocusable={false}
       elementsSelectable
-      onlyRenderVisibleElements={nodes.length > 150}
+      onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_ABOVE}
       minZoom={0.1}
       maxZoom={2.5}
       colorMode={theme}
@@ -188,10 +194,33 @@ function FollowButton() {
   )
 }
 
+/** How long the camera takes to glide to the packet's node (ms). */
+const GLIDE_MS = 350
+let glideEnd: ReturnType<typeof setTimeout> | undefined
+
+/**
+ * Move the camera in one step and let the browser animate the viewport's CSS transform
+ * (`.pw-glide` in styles.css): React Flow's store changes once, not once per frame, so nodes,
+ * edges and the minimap render once per move. The class comes off when the glide is over, so
+ * the user's own panning stays immediate.
+ */
+function glide(viewport: HTMLElement | null | undefined, ms: number): void {
+  clearTimeout(glideEnd)
+  if (!viewport) return
+  if (ms <= 0) {
+    viewport.classList.remove('pw-glide')
+    return
+  }
+  viewport.style.setProperty('--pw-glide-ms', `${ms}ms`)
+  viewport.classList.add('pw-glide')
+  glideEnd = setTimeout(() => viewport.classList.remove('pw-glide'), ms + 50)
+}
+
 /** Keep the node the packet is on in the middle of the view, at a readable zoom. */
 function useFollow(at: string | null): void {
   const follow = useExplainer((s) => s.follow)
   const rf = useReactFlow()
+  const store = useStoreApi()
   useEffect(() => {
     if (!follow || !at) return
     const n = rf.getInternalNode(at)
@@ -199,8 +228,12 @@ function useFollow(at: string | null): void {
     const w = n.measured.width ?? 0
     const h = n.measured.height ?? 0
     const reduce = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false
-    void rf.setCenter(n.internals.positionAbsolute.x + w / 2, n.internals.positionAbsolute.y + h / 2, { zoom: Math.max(rf.getZoom(), 1), duration: reduce ? 0 : 350 })
-  }, [follow, at, rf])
+    const zoom = Math.max(rf.getZoom(), 1)
+    // Gliding only pans: a change of zoom (the first follow, after fitting the graph) jumps.
+    const ms = reduce || zoom !== rf.getZoom() ? 0 : GLIDE_MS
+    glide(store.getState().domNode?.querySelector<HTMLElement>('.react-flow__viewport'), ms)
+    void rf.setCenter(n.internals.positionAbsolute.x + w / 2, n.internals.positionAbsolute.y + h / 2, { zoom, duration: 0 })
+  }, [follow, at, rf, store])
 }
 
 /** The token for the current step, and the step's emphasis pushed to the highlight store. */
@@ -227,11 +260,7 @@ function Token({ graph }: { graph: GraphModel }) {
       if (dev && graph.nodes.some((n) => n.id === nodeId.iface(ref.netns, dev))) related.add(nodeId.iface(ref.netns, dev))
     }
     const sel = selection ? (selection.dev ? nodeId.iface(selection.netns, selection.dev) : nodeId.stack(selection.netns)) : null
-    useHighlight.setState(
-      anim
-        ? { current: anim.at, from: anim.from, edges: new Set(anim.edges), tunnel: anim.tunnel, related, selected: sel, flow: anim.flow }
-        : { ...EMPTY_HIGHLIGHT, selected: sel },
-    )
+    setHighlight(anim ? { current: anim.at, from: anim.from, edges: new Set(anim.edges), tunnel: anim.tunnel, related, selected: sel, flow: anim.flow } : { ...EMPTY_HIGHLIGHT, selected: sel })
   }, [anim, step, selection, graph])
 
   const stepIndex = c?.stepIndex ?? 0

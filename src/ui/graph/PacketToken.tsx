@@ -7,7 +7,7 @@
  */
 import { ViewportPortal, useStore, useStoreApi } from '@xyflow/react'
 import type { InternalNode, ReactFlowState } from '@xyflow/react'
-import { memo, useCallback, useLayoutEffect, useRef } from 'react'
+import { memo, useCallback, useEffect, useLayoutEffect, useRef } from 'react'
 import type { RefObject } from 'react'
 import type { TraceStep } from '../../engine/sim/trace.ts'
 import { FLOW_STYLE } from '../anim/stepToAnimation.ts'
@@ -75,54 +75,81 @@ function useTravel(el: RefObject<HTMLDivElement | null>, anim: StepAnimation, po
   }, [el, anim, path, seconds])
 }
 
-/** The pane's camera and size, as one string (a stable selector value). */
-const selectView = (s: ReactFlowState) => `${s.transform[0]},${s.transform[1]},${s.transform[2]},${s.width},${s.height}`
-
 const GROUPS = new Set(['netns', 'pod', 'servicesGroup'])
 /** What else is drawn over the graph and should stay readable: its panels (legend, controls, minimap), the drop or delivery mark, a parked token's label, the outcome in presenter mode. */
 const OVERLAYS = '.react-flow__panel, .pw-mark-body, .pw-token.is-parked .pw-token-body, .pw-presenter-results'
 /** The part of a group box the card should not hide: its title. */
 const GROUP_TITLE = 46
+/** The camera rests this long (ms) before the card is placed again for the new view. */
+const SETTLE_MS = 120
+
+const viewOf = (s: ReactFlowState) => `${s.transform[0]},${s.transform[1]},${s.transform[2]},${s.width},${s.height}`
 
 /**
  * Put the header card beside the token where it hides the least of the graph (other boxes,
  * group titles) and stays inside the pane: above, below, right or left of the node the token
- * is on (cardPlacement.ts). Measured after each render and applied to the DOM directly.
+ * (at `at`, on `atNode`) is on (cardPlacement.ts). Applied to the DOM directly.
+ */
+function placeCard(token: HTMLDivElement | null, at: Point, atNode: string | null, k: number, st: ReactFlowState): void {
+  const card = token?.querySelector<HTMLElement>('.pw-card')
+  if (!card) return
+  const [tx, ty, zoom] = st.transform
+  const s = k * zoom
+  const screen = (n: InternalNode): Rect => ({ x: n.internals.positionAbsolute.x * zoom + tx, y: n.internals.positionAbsolute.y * zoom + ty, w: (n.measured.width ?? 0) * zoom, h: (n.measured.height ?? 0) * zoom })
+  const obstacles: Rect[] = []
+  let node: Rect | null = null
+  for (const n of st.nodeLookup.values()) {
+    if (n.hidden) continue
+    const r = screen(n)
+    if (n.id === atNode) node = r
+    obstacles.push(GROUPS.has(n.type ?? '') ? { ...r, h: Math.min(r.h, GROUP_TITLE * zoom) } : r)
+  }
+  const flow = card.closest('.react-flow')
+  if (flow) {
+    const base = flow.getBoundingClientRect()
+    for (const o of flow.parentElement?.querySelectorAll(OVERLAYS) ?? []) {
+      const b = o.getBoundingClientRect()
+      if (b.width && b.height) obstacles.push({ x: b.left - base.left - 6, y: b.top - base.top - 6, w: b.width + 12, h: b.height + 12 })
+    }
+  }
+  const t = { x: at.x * zoom + tx, y: at.y * zoom + ty }
+  const size = { w: card.offsetWidth * s, h: card.offsetHeight * s }
+  const pane = { x: 0, y: 0, w: st.width, h: st.height }
+  const cands = candidates(t, node, size, 16 * s)
+  const r = clampInto(cands[chooseSide(cands, obstacles, pane)], pane)
+  // Screen → the token body's own pixels (its (14, 14) is the token's centre, scaled by k·zoom).
+  card.style.left = `${(r.x - t.x) / s + 14}px`
+  card.style.top = `${(r.y - t.y) / s + 14}px`
+}
+
+/**
+ * The card is placed before paint when the step (or its content) changes. When the camera
+ * moves (following the packet, or the user panning) it rides along with the token and is
+ * placed again once the view rests, so a moving camera costs no layout reads per frame.
  */
 function usePlaceCard(el: RefObject<HTMLDivElement | null>, at: Point | null, atNode: string | null, k: number, rows: unknown): void {
-  const view = useStore(selectView)
   const store = useStoreApi()
+  const ax = at?.x
+  const ay = at?.y
   useLayoutEffect(() => {
-    const card = el.current?.querySelector<HTMLElement>('.pw-card')
-    if (!card || !at) return
-    const [tx = 0, ty = 0, zoom = 1, width = 0, height = 0] = view.split(',').map(Number)
-    const s = k * zoom
-    const screen = (n: InternalNode): Rect => ({ x: n.internals.positionAbsolute.x * zoom + tx, y: n.internals.positionAbsolute.y * zoom + ty, w: (n.measured.width ?? 0) * zoom, h: (n.measured.height ?? 0) * zoom })
-    const obstacles: Rect[] = []
-    let node: Rect | null = null
-    for (const n of store.getState().nodeLookup.values()) {
-      if (n.hidden) continue
-      const r = screen(n)
-      if (n.id === atNode) node = r
-      obstacles.push(GROUPS.has(n.type ?? '') ? { ...r, h: Math.min(r.h, GROUP_TITLE * zoom) } : r)
+    if (ax !== undefined && ay !== undefined) placeCard(el.current, { x: ax, y: ay }, atNode, k, store.getState())
+  }, [el, ax, ay, atNode, k, rows, store])
+  useEffect(() => {
+    if (ax === undefined || ay === undefined) return
+    let last = viewOf(store.getState())
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const unsubscribe = store.subscribe((s) => {
+      const v = viewOf(s)
+      if (v === last) return
+      last = v
+      clearTimeout(timer)
+      timer = setTimeout(() => placeCard(el.current, { x: ax, y: ay }, atNode, k, store.getState()), SETTLE_MS)
+    })
+    return () => {
+      unsubscribe()
+      clearTimeout(timer)
     }
-    const flow = card.closest('.react-flow')
-    if (flow) {
-      const base = flow.getBoundingClientRect()
-      for (const o of flow.parentElement?.querySelectorAll(OVERLAYS) ?? []) {
-        const b = o.getBoundingClientRect()
-        if (b.width && b.height) obstacles.push({ x: b.left - base.left - 6, y: b.top - base.top - 6, w: b.width + 12, h: b.height + 12 })
-      }
-    }
-    const t = { x: at.x * zoom + tx, y: at.y * zoom + ty }
-    const size = { w: card.offsetWidth * s, h: card.offsetHeight * s }
-    const pane = { x: 0, y: 0, w: width, h: height }
-    const cands = candidates(t, node, size, 16 * s)
-    const r = clampInto(cands[chooseSide(cands, obstacles, pane)], pane)
-    // Screen → the token body's own pixels (its (14, 14) is the token's centre, scaled by k·zoom).
-    card.style.left = `${(r.x - t.x) / s + 14}px`
-    card.style.top = `${(r.y - t.y) / s + 14}px`
-  }, [el, at, atNode, k, rows, view, store])
+  }, [el, ax, ay, atNode, k, store])
 }
 
 export const PacketToken = memo(function PacketToken({ anim, step, rows, parked, travel, seconds }: PacketTokenProps) {

@@ -6,7 +6,7 @@
 import { BaseEdge, getBezierPath, getSmoothStepPath } from '@xyflow/react'
 import type { EdgeProps } from '@xyflow/react'
 import { memo } from 'react'
-import { edgeEmphasis, useHighlight } from './highlight.ts'
+import { useEdgeEmphasis } from './highlight.ts'
 import type { PwEdge } from './types.ts'
 
 /** A tunnel dips under both nodes, the way it rides on the underlay; the label sits at its lowest point. */
@@ -17,8 +17,7 @@ function tunnelPath(sx: number, sy: number, tx: number, ty: number): [string, nu
 }
 
 export const PwEdgeView = memo(function PwEdgeView(p: EdgeProps<PwEdge>) {
-  const em = useHighlight((h) => edgeEmphasis(h, p.id))
-  const flow = useHighlight((h) => (em === 'active' ? h.flow : null))
+  const em = useEdgeEmphasis(p.id)
   const kind = p.data?.kind ?? 'stack'
   const args = { sourceX: p.sourceX, sourceY: p.sourceY, targetX: p.targetX, targetY: p.targetY, sourcePosition: p.sourcePosition, targetPosition: p.targetPosition }
   const [path, labelX, labelY] = kind === 'vxlan' || kind === 'ipip' ? tunnelPath(p.sourceX, p.sourceY, p.targetX, p.targetY) : kind === 'chain' && p.data?.layout !== false ? getSmoothStepPath({ ...args, borderRadius: 8 }) : getBezierPath(args)
@@ -27,7 +26,7 @@ export const PwEdgeView = memo(function PwEdgeView(p: EdgeProps<PwEdge>) {
     <BaseEdge
       id={p.id}
       path={path}
-      className={`pw-edge pw-edge-${kind}${em ? ` is-${em}` : ''}${flow ? ` flow-${flow}` : ''}`}
+      className={`pw-edge pw-edge-${kind}${em}`}
       {...(label !== undefined && { label, labelX, labelY, labelShowBg: true, labelBgPadding: [6, 3] as [number, number], labelBgBorderRadius: 4, labelStyle: { fontSize: 13, fontWeight: 600 }, labelBgStyle: { fill: 'var(--pw-panel)' } })}
     />
   )

@@ -2,7 +2,7 @@ import ELK from 'elkjs/lib/elk.bundled.js'
 import { describe, expect, it } from 'vitest'
 import type { ClusterState } from '../../engine/kube/state.ts'
 import { vxlanWorld } from '../../engine/sim/testWorlds.ts'
-import { absoluteCentres, layoutGraph, placeNodes, routeOverlayEdges, toElkGraph } from './layout.ts'
+import { HANDLE_SIZE, absoluteCentres, layoutGraph, nodeHandles, placeNodes, routeOverlayEdges, toElkGraph } from './layout.ts'
 import { nodeId } from './types.ts'
 import { worldToGraph } from './worldToGraph.ts'
 
@@ -53,5 +53,39 @@ describe('layout', () => {
     expect(bgp.sourceHandle).toBe(left ? 'rs' : 'ls')
     // Edges that are laid out keep their default handles.
     expect(routed.find((e) => e.data?.kind === 'veth')!.sourceHandle).toBeUndefined()
+  })
+
+  it('gives every placed node its size and handles, so React Flow measures nothing', async () => {
+    const g = worldToGraph(vxlanWorld())
+    const placed = placeNodes(g.nodes, await layoutGraph(g, run))
+    for (const n of placed) {
+      expect(n.measured, n.id).toEqual({ width: n.width, height: n.height })
+      expect(n.handles, n.id).toHaveLength(10)
+    }
+    // A group's size is the layout's; a leaf keeps the size worldToGraph reserved for it.
+    const group = placed.find((n) => n.id === nodeId.netns('node1'))!
+    expect(group.measured!.width).toBeGreaterThan(176)
+    expect(placed.find((n) => n.id === nodeId.iface('node1', 'eth0'))!.measured).toEqual({ width: 186, height: 62 })
+  })
+})
+
+describe('nodeHandles', () => {
+  // Where React Flow measured the DOM handles of a 186×62 box: 6 px squares centred on its border.
+  const h = HANDLE_SIZE / 2
+  it.each([
+    [null, 'target', 'top', 93 - h, -h],
+    [null, 'source', 'bottom', 93 - h, 62 - h],
+    ['ls', 'source', 'left', -h, 31 - h],
+    ['rt', 'target', 'right', 186 - h, 31 - h],
+    ['bt', 'target', 'bottom', 93 - h, 62 - h],
+  ] as const)('%s %s handle on the %s side at (%d, %d)', (id, type, position, x, y) => {
+    const found = nodeHandles(186, 62).find((x) => x.id === id && x.type === type)
+    expect(found).toMatchObject({ position, x, y, width: HANDLE_SIZE, height: HANDLE_SIZE })
+  })
+
+  it('lists the default pair first, where React Flow looks for an edge without a handle id', () => {
+    const hs = nodeHandles(100, 40)
+    expect(hs.find((x) => x.type === 'source')!.id).toBeNull()
+    expect(hs.find((x) => x.type === 'target')!.id).toBeNull()
   })
 })

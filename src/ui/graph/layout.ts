@@ -5,6 +5,7 @@
  * itself is injected (a Web Worker in the browser, the bundled build in tests), so this module
  * stays pure and testable.
  */
+import type { NodeHandle } from '@xyflow/react'
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js'
 import type { GraphModel, PwEdge, PwNode } from './types.ts'
 
@@ -90,17 +91,53 @@ export async function layoutGraph(g: GraphModel, elk: ElkLayout): Promise<Positi
   return fromElkGraph(await elk(toElkGraph(g)))
 }
 
+/** Handle size (px), as React Flow measures the (invisible) handles nodes.tsx draws, centred on the node's border. */
+export const HANDLE_SIZE = 6
+
+/**
+ * Where the edges of a node of this size attach, as React Flow would measure them from the DOM:
+ * the default pair (target on top, source at the bottom) first, then one source and one target
+ * on each side for edges drawn over the layout (`ls`/`lt`, `rs`/`rt`, `ts`/`tt`, `bs`/`bt`).
+ * Given with the node, they let React Flow draw edges without measuring anything.
+ *
+ * @example
+ * nodeHandles(186, 62)[0] // { id: null, type: 'target', position: 'top', x: 90, y: -3, width: 6, height: 6 }
+ */
+export function nodeHandles(width: number, height: number): NodeHandle[] {
+  const h = HANDLE_SIZE / 2
+  const at = { top: { x: width / 2 - h, y: -h }, bottom: { x: width / 2 - h, y: height - h }, left: { x: -h, y: height / 2 - h }, right: { x: width - h, y: height / 2 - h } } as const
+  const handle = (id: string | null, type: 'source' | 'target', position: keyof typeof at): NodeHandle => ({ id, type, position: position as NodeHandle['position'], ...at[position], width: HANDLE_SIZE, height: HANDLE_SIZE })
+  return [
+    handle(null, 'target', 'top'),
+    handle(null, 'source', 'bottom'),
+    handle('ls', 'source', 'left'),
+    handle('lt', 'target', 'left'),
+    handle('rs', 'source', 'right'),
+    handle('rt', 'target', 'right'),
+    handle('ts', 'source', 'top'),
+    handle('tt', 'target', 'top'),
+    handle('bs', 'source', 'bottom'),
+    handle('bt', 'target', 'bottom'),
+  ]
+}
+
 /**
  * Nodes placed: the layout's positions, then the user's drags on top (a drag of a node that
- * still exists is kept across relayouts). Groups get their size from the layout.
+ * still exists is kept across relayouts). Groups get their size from the layout. Every node
+ * whose size is known carries it as `measured` with its handles, so React Flow shows it and
+ * its edges on the first render instead of measuring each node in the DOM first.
  */
 export function placeNodes(nodes: readonly PwNode[], positions: Positions, drags: Readonly<Record<string, { x: number; y: number }>> = {}): PwNode[] {
   return nodes.map((n) => {
     const p = positions[n.id]
     const d = drags[n.id]
     const position = d ?? (p ? { x: p.x, y: p.y } : n.position)
-    if (GROUP_TYPES.has(n.type ?? '') && p?.width !== undefined) return { ...n, position, width: p.width, height: p.height ?? 0, style: { ...n.style, width: p.width, height: p.height } }
-    return { ...n, position }
+    const group = GROUP_TYPES.has(n.type ?? '') && p?.width !== undefined
+    const width = group ? p.width : n.width
+    const height = group ? (p.height ?? 0) : n.height
+    const sized = width !== undefined && height !== undefined ? { measured: { width, height }, handles: nodeHandles(width, height) } : {}
+    if (group) return { ...n, position, width, height, style: { ...n.style, width, height }, ...sized }
+    return { ...n, position, ...sized }
   })
 }
 

@@ -3,39 +3,36 @@
  * Emphasis (current hop, selection, entries the step used) comes from the highlight store,
  * so the node list itself never changes between steps.
  */
-import { Handle, Position } from '@xyflow/react'
 import type { NodeProps } from '@xyflow/react'
 import { memo } from 'react'
-import { nodeEmphasis, useHighlight } from './highlight.ts'
+import { useNodeEmphasis } from './highlight.ts'
 import type { ChainNode, ContainersNode, IfaceNode, NetnsNode, PodGroupNode, PodNode, SegmentNode, ServiceNode, ServicesGroupNode, StackNode } from './types.ts'
 
-function useEmphasis(id: string): string {
-  const e = useHighlight((h) => nodeEmphasis(h, id))
-  return e ? ` is-${e}` : ''
-}
+const handle = (pos: 'top' | 'bottom' | 'left' | 'right', type: 'source' | 'target', id?: string) => <div key={`${type}-${id ?? ''}`} className={`react-flow__handle react-flow__handle-${pos} ${type}`} data-handlepos={pos} {...(id !== undefined && { 'data-handleid': id })} />
 
-/** Default top/bottom handles for laid-out edges, plus side handles for edges drawn over the layout. */
-function Handles() {
-  return (
-    <>
-      <Handle type="target" position={Position.Top} isConnectable={false} />
-      <Handle type="source" position={Position.Bottom} isConnectable={false} />
-      <Handle type="source" position={Position.Left} id="ls" isConnectable={false} />
-      <Handle type="target" position={Position.Left} id="lt" isConnectable={false} />
-      <Handle type="source" position={Position.Right} id="rs" isConnectable={false} />
-      <Handle type="target" position={Position.Right} id="rt" isConnectable={false} />
-      <Handle type="source" position={Position.Top} id="ts" isConnectable={false} />
-      <Handle type="target" position={Position.Top} id="tt" isConnectable={false} />
-      <Handle type="source" position={Position.Bottom} id="bs" isConnectable={false} />
-      <Handle type="target" position={Position.Bottom} id="bt" isConnectable={false} />
-    </>
-  )
-}
+/**
+ * Handles as plain markup, where React Flow measures them when it first sees a node (the same
+ * ten that layout.ts nodeHandles gives each node): default top/bottom, and a source and a
+ * target on each side for edges drawn over the layout. Nothing connects by hand, so React
+ * Flow's <Handle> components, one store subscription each, would only cost time.
+ */
+const HANDLES = [
+  handle('top', 'target'),
+  handle('bottom', 'source'),
+  handle('left', 'source', 'ls'),
+  handle('left', 'target', 'lt'),
+  handle('right', 'source', 'rs'),
+  handle('right', 'target', 'rt'),
+  handle('top', 'source', 'ts'),
+  handle('top', 'target', 'tt'),
+  handle('bottom', 'source', 'bs'),
+  handle('bottom', 'target', 'bt'),
+]
 
 const KIND_LABEL: Record<string, string> = { veth: 'veth', bridge: 'bridge', vxlan: 'vxlan', phys: 'nic', ipip: 'ipip', dummy: 'dummy', loopback: 'lo' }
 
 export const NetnsGroupNode = memo(function NetnsGroupNode({ id, data }: NodeProps<NetnsNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-group pw-group-${data.nsKind}${em}`} data-testid={`graph-netns-${data.netns}`}>
       <div className="pw-group-title">
@@ -47,7 +44,7 @@ export const NetnsGroupNode = memo(function NetnsGroupNode({ id, data }: NodePro
 })
 
 export const PodBoxNode = memo(function PodBoxNode({ id, data }: NodeProps<PodNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-group pw-group-pod${em}`} data-testid={`graph-netns-${data.netns}`}>
       <div className="pw-group-title">
@@ -59,10 +56,10 @@ export const PodBoxNode = memo(function PodBoxNode({ id, data }: NodeProps<PodNo
 })
 
 export const IfaceBoxNode = memo(function IfaceBoxNode({ id, data }: NodeProps<IfaceNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-iface pw-iface-${data.linkKind}${em}${data.up ? '' : ' is-down'}`} data-testid={`graph-iface-${data.netns}-${data.dev}`} title={`${data.dev} in ${data.netns}: ${data.detail}, MTU ${data.mtu}${data.up ? '' : ', DOWN'}`}>
-      <Handles />
+      {HANDLES}
       <div className="pw-node-head">
         <span className="pw-dev">{data.dev}</span>
         <span className="pw-badge">{KIND_LABEL[data.linkKind] ?? data.linkKind}</span>
@@ -77,10 +74,10 @@ export const IfaceBoxNode = memo(function IfaceBoxNode({ id, data }: NodeProps<I
 })
 
 export const StackBoxNode = memo(function StackBoxNode({ id, data }: NodeProps<StackNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-stack${em}`} data-testid={`graph-stack-${data.netns}`}>
-      <Handles />
+      {HANDLES}
       <div className="pw-node-head">
         <span className="pw-dev">{data.title}</span>
       </div>
@@ -90,10 +87,10 @@ export const StackBoxNode = memo(function StackBoxNode({ id, data }: NodeProps<S
 })
 
 export const ContainersBoxNode = memo(function ContainersBoxNode({ id, data }: NodeProps<ContainersNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-containers${em}`} data-testid={`graph-stack-${data.netns}`}>
-      <Handles />
+      {HANDLES}
       <ul className="pw-container-list" aria-label="containers sharing this netns">
         {data.containers.map((c) => (
           <li key={c.name} className={c.pause ? 'is-pause' : ''} title={c.image}>
@@ -114,10 +111,10 @@ export const ContainersBoxNode = memo(function ContainersBoxNode({ id, data }: N
 })
 
 export const SegmentBoxNode = memo(function SegmentBoxNode({ id, data }: NodeProps<SegmentNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-segment${em}`} data-testid={`graph-segment-${data.name}`}>
-      <Handles />
+      {HANDLES}
       <div className="pw-node-head">
         <span className="pw-dev">{data.name}</span>
         <span className="pw-badge">underlay</span>
@@ -128,10 +125,10 @@ export const SegmentBoxNode = memo(function SegmentBoxNode({ id, data }: NodePro
 })
 
 export const ServiceBoxNode = memo(function ServiceBoxNode({ id, data }: NodeProps<ServiceNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-service${em}`} data-testid={`graph-service-${data.clusterIP}`} title={`Read from the nat table of ${data.from}`}>
-      <Handles />
+      {HANDLES}
       <div className="pw-node-head">
         <span className="pw-dev pw-mono">
           {data.clusterIP}:{data.port}
@@ -145,10 +142,10 @@ export const ServiceBoxNode = memo(function ServiceBoxNode({ id, data }: NodePro
 })
 
 export const ChainBoxNode = memo(function ChainBoxNode({ id, data }: NodeProps<ChainNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-chain pw-chain-${data.role}${em}`} data-testid={`graph-chain-${data.chain}`}>
-      <Handles />
+      {HANDLES}
       <div className="pw-node-head">
         <span className="pw-dev pw-mono">{data.chain}</span>
       </div>
@@ -158,10 +155,10 @@ export const ChainBoxNode = memo(function ChainBoxNode({ id, data }: NodeProps<C
 })
 
 export const PodGroupBoxNode = memo(function PodGroupBoxNode({ id, data }: NodeProps<PodGroupNode>) {
-  const em = useEmphasis(id)
+  const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-podgroup${em}`} data-testid={`graph-podgroup-${data.node}`}>
-      <Handles />
+      {HANDLES}
       <div className="pw-node-head">
         <span className="pw-dev">{data.count} more pods</span>
       </div>

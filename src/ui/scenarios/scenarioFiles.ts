@@ -34,6 +34,6 @@ export const scenarioFileCatalog: readonly ScenarioEntry[] = index.map((e) => {
     title: e.title === e.name ? titleFromFile(e.name) : e.title,
     summary: e.summary ?? `scenarios/${e.name}.yaml`,
     group: e.section ?? 'Scenarios',
-    load: id === DEFAULT_SCENARIO ? loadDefault : () => runOrThrow(id, { kind: 'bundled', name: e.name }),
+    ...(id === DEFAULT_SCENARIO ? { laidOut: true, load: loadDefault } : { load: () => runOrThrow(id, { kind: 'bundled', name: e.name }) }),
   }
 })

@@ -83,6 +83,8 @@ export interface ScenarioEntry {
   readonly summary: string
   /** Picker section (`8.5 Pod-to-pod communication`, `Your files`, `Built-in demos`). */
   readonly group?: string
+  /** Its graph layouts arrive with it (precompiled at build time): opening it starts no layout worker. */
+  readonly laidOut?: boolean
   readonly load: () => Promise<LoadedScenario>
 }
 

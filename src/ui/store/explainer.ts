@@ -9,6 +9,7 @@ import type { Diagnostic } from '../../engine/diagnostics.ts'
 import type { World } from '../../engine/model/types.ts'
 import { frameCount, worldAtFrame } from '../../engine/scenario/timeline.ts'
 import type { Segment } from '../../engine/scenario/timeline.ts'
+import { warmUpLayout } from '../graph/warmUp.ts'
 import { importedEntries } from '../import/catalog.ts'
 import { demoCatalog } from '../scenarios/demos.ts'
 import { mapFrame } from '../scenarios/fromRun.ts'
@@ -199,6 +200,8 @@ export const useExplainer = create<ExplainerState>()((set, get) => {
       }
       const seq = ++loadSeq
       set({ status: 'loading', error: null, problems: null, ...(at.view && { view: at.view }) })
+      // Its graph will need laying out: the worker starts while the scenario loads and runs.
+      if (!entry.laidOut) warmUpLayout()
       try {
         let scenario = await entry.load()
         if (seq !== loadSeq) return // a later open() won
