@@ -47,6 +47,11 @@ export interface EvalEnv {
   readonly now: number
   decide(probability: number, label: string): boolean
   addrType(ip: string, iface?: string): string
+  /**
+   * Record only the rules that matched (a walk's missed rules are left out of its step). For
+   * callers that keep nothing else, such as listing the outcomes of a hook's random choices.
+   */
+  readonly matchedOnly?: boolean
 }
 
 /** Mutable state a walk reads and updates: recent lists and nth counters. */
@@ -490,6 +495,7 @@ export function evalTable(rs: Ruleset, table: TableName, hookChain: string, pkt:
       if (r.probability !== undefined) probability = r.probability
       if (r.assumed) (assumed ??= []).push(r.assumed)
     }
+    if (failed !== undefined && env.matchedOnly && !assumed) continue
     const ev: { -readonly [K in keyof RuleEval]: RuleEval[K] } = { ruleId: rule.id, index: ri + 1, raw: rule.raw, result: failed === undefined ? 'matched' : 'missed' }
     if (rule.source?.line !== undefined) ev.line = rule.source.line
     if (failed !== undefined) ev.failed = failed

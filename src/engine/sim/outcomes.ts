@@ -155,7 +155,7 @@ export function enumerateAtDecisionHook(world: World, send: SendSpec, opts: Outc
   const before = first.answers.slice(0, point.decisionsBefore)
   const runs = enumerateOutcomes((decide) => {
     const rng = createRng(point.rngState)
-    return processHook(point.netns, point.hook, point.packet, netfilterEnv(point.netns, point.now, decide, () => rng.next()), point.path)
+    return processHook(point.netns, point.hook, point.packet, { ...netfilterEnv(point.netns, point.now, decide, () => rng.next()), matchedOnly: true }, point.path)
   })
   const merged = new Map<string, { -readonly [K in keyof ChoiceOutcome]: ChoiceOutcome[K] }>()
   for (const r of runs) {
