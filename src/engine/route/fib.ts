@@ -3,7 +3,7 @@
  * of this netns, 127.0.0.0/8 on lo), then the main table by longest prefix, lowest metric.
  * Simplification: no policy routing (`ip rule`): only the local and main tables are consulted.
  */
-import { ipToInt, parsePrefix, isLoopbackIp } from '../wire/addr.ts'
+import { ipToInt, parsePrefix } from '../wire/addr.ts'
 import type { Ip, Prefix } from '../wire/addr.ts'
 import type { Addr, Link, Netns, Route } from '../model/types.ts'
 
@@ -23,14 +23,21 @@ export function routePrefix(r: Route): Prefix {
   return p
 }
 
-/** The link and address in this netns that own `ip`, if any (the local table). */
+/**
+ * The link and address in this netns that own `ip`, if any (the local table). Every address
+ * has its `local IP` route, even on a down link (fib_add_ifaddr adds it before checking IFF_UP,
+ * and NETDEV_DOWN keeps host-scope routes); an address on lo also makes its whole prefix
+ * local (`local 127.0.0.0/8 dev lo`, AnyIP), and that route survives `ip link set lo down`.
+ */
 export function findLocalAddr(ns: Netns, ip: Ip): { link: Link; addr: Addr } | undefined {
   for (const link of ns.links) {
     for (const addr of link.addrs) if (addr.ip === ip) return { link, addr }
   }
-  if (isLoopbackIp(ip)) {
-    const lo = ns.links.find((l) => l.kind === 'loopback' && l.up)
-    if (lo) return { link: lo, addr: { ip, len: 8, scope: 'host' } }
+  const v = ipToInt(ip)
+  for (const link of ns.links) {
+    if (link.kind !== 'loopback') continue
+    const onLo = link.addrs.find((a) => a.len > 0 && a.len < 32 && !a.noprefixroute && ((ipToInt(a.ip) ^ v) >>> (32 - a.len)) === 0)
+    if (onLo) return { link, addr: { ip, len: onLo.len, scope: 'host' } }
   }
   return undefined
 }
