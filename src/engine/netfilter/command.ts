@@ -132,6 +132,10 @@ function run(rs: Ruleset, argv: readonly string[], opts: { counters?: Readonly<R
   const d = toDraft(rs)
   const t = ensureTable(d, table)
   const chainArg = args[0]
+  const needName = (name: string | undefined): string => {
+    if (name === undefined) throw usage(`option "-${cmd}" requires an argument`)
+    return name
+  }
   const needChain = (name: string | undefined) => {
     if (name === undefined) throw usage(`option "-${cmd}" requires an argument`)
     const c = t.chains.get(name)
@@ -163,38 +167,41 @@ function run(rs: Ruleset, argv: readonly string[], opts: { counters?: Readonly<R
     return Number(s)
   }
   switch (cmd) {
+    // iptables parses the whole rule (loading each match and target extension) before it asks
+    // the kernel for the chain: `-A NOPE -j BOGUS` is "Couldn't load target" (exit 2), not "No chain" (exit 1).
     case 'A': {
-      const c = needChain(chainArg)
-      c.rules.push(parseSpec(c.name))
+      const r = parseSpec(needName(chainArg))
+      needChain(chainArg).rules.push(r)
       return ok(commit())
     }
     case 'I': {
-      const c = needChain(chainArg)
       const n = num(args[1], 'insert') ?? 1
-      const r = parseSpec(c.name)
+      const r = parseSpec(needName(chainArg))
+      const c = needChain(chainArg)
       if (n > c.rules.length + 1) throw kernel('Index of insertion too big.')
       c.rules.splice(n - 1, 0, r)
       return ok(commit())
     }
     case 'D': {
-      const c = needChain(chainArg)
       const n = num(args[1], 'delete')
       if (n !== undefined) {
+        const c = needChain(chainArg)
         if (n > c.rules.length) throw kernel('Index of deletion too big.')
         c.rules.splice(n - 1, 1)
         return ok(commit())
       }
-      const r = parseSpec(c.name)
+      const r = parseSpec(needName(chainArg))
+      const c = needChain(chainArg)
       const i = c.rules.findIndex((x) => sameRule(x, r))
       if (i < 0) throw kernel('Bad rule (does a matching rule exist in that chain?).')
       c.rules.splice(i, 1)
       return ok(commit())
     }
     case 'R': {
-      const c = needChain(chainArg)
       const n = num(args[1], 'replace')
       if (n === undefined) throw usage('-R requires a rule number')
-      const r = parseSpec(c.name)
+      const r = parseSpec(needName(chainArg))
+      const c = needChain(chainArg)
       if (n > c.rules.length) throw kernel('Index of replacement too big.')
       c.rules[n - 1] = r
       return ok(commit())

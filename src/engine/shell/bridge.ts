@@ -3,18 +3,21 @@
  * `bridge fdb show [dev X] [br BR]`, `bridge fdb add|append|replace|del MAC dev X [dst IP]
  * [vni N] [self|master] [permanent|static|dynamic]`. An entry with `master` goes into the
  * bridge's table (the port's bridge); `self` (the default) into the device's own table, which
- * for a VXLAN device is the list of remote VTEPs (`dst`).
+ * for a VXLAN device is the list of remote VTEPs (`dst`). `-j` (with `-p`) prints the same
+ * listing as iproute2's JSON, built from the text lines so both always agree (field names and
+ * order checked against bridge 6.1.0, golden/captured-errors.txt).
  */
 import { NetError, findLink, putFdb, putNetns, setLinkFlag } from '../model/ops.ts'
 import type { FdbEntry } from '../model/types.ts'
 import { isIpv4, isMac, normalizeMac } from '../wire/addr.ts'
-import { printBridgeFdb, printBridgeLink } from '../print/iproute2.ts'
+import { iprouteJson, printBridgeFdb, printBridgeLink } from '../print/iproute2.ts'
 import { matches } from './args.ts'
 import type { Command, Io } from './session.ts'
 import { resolveNetnsName } from './state.ts'
 
 export const bridge: Command = (io, argv) => {
   let netns = io.netns
+  const json = { on: false, pretty: false }
   let i = 1
   while (argv[i]?.startsWith('-')) {
     const a = argv[i]!
@@ -25,7 +28,9 @@ export const bridge: Command = (io, argv) => {
         return 255
       }
       netns = t
-    } else if (!/^-(d|details|s|stats|c|color|j|json|p|pretty)$/.test(a)) {
+    } else if (a === '-j' || a === '-json') json.on = true
+    else if (a === '-p' || a === '-pretty') json.pretty = true
+    else if (!/^-(d|details|s|stats|c|color)$/.test(a)) {
       io.err(`Option "${a}" is unknown, try "bridge help".\n`)
       return 255
     }
@@ -37,8 +42,8 @@ export const bridge: Command = (io, argv) => {
     io.err('Usage: bridge [ OPTIONS ] OBJECT { COMMAND | help }\n       bridge [ -force ] -batch filename\nwhere  OBJECT := { link | fdb | mdb | vlan | vni | monitor }\n       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] |\n                    -o[neline] | -t[imestamp] | -n[etns] name |\n                    -com[pressvlans] -c[olor] -p[retty] -j[son] }\n')
     return 255
   }
-  if (matches(obj, 'link')) return link(io, netns, args)
-  if (matches(obj, 'fdb')) return fdb(io, netns, args)
+  if (matches(obj, 'link')) return link(io, netns, args, json)
+  if (matches(obj, 'fdb')) return fdb(io, netns, args, json)
   if (matches(obj, 'vlan') || matches(obj, 'mdb') || matches(obj, 'monitor') || matches(obj, 'vni')) {
     io.err(`packetwalk: \`bridge ${obj}\` is not simulated (bridges here have no VLANs or multicast groups)\n`)
     return 1
@@ -47,7 +52,60 @@ export const bridge: Command = (io, argv) => {
   return 255
 }
 
-function link(io: Io, netns: string, args: readonly string[]): number {
+interface JsonOpts {
+  readonly on: boolean
+  readonly pretty: boolean
+}
+
+/** `bridge -j link`'s object for one text line: `3: veth-a@cni0: <FLAGS> mtu 1500 master cni0 state forwarding priority 32 cost 2`. */
+export function jsonBridgeLinkLine(line: string): Record<string, unknown> {
+  const m = /^(\d+): ([^@:\s]+)(?:@(\S+))?: <([^>]*)> (.*)$/.exec(line.trimEnd())
+  if (!m) return {}
+  const o: Record<string, unknown> = { ifindex: Number(m[1]) }
+  if (m[3] !== undefined) o.link = m[3]
+  o.ifname = m[2]
+  o.flags = m[4] === '' ? [] : m[4]!.split(',')
+  const t = m[5]!.split(' ')
+  for (let i = 0; i + 1 < t.length; i += 2) o[t[i]!] = /^\d+$/.test(t[i + 1]!) ? Number(t[i + 1]) : t[i + 1]
+  return o
+}
+
+/**
+ * `bridge -j fdb`'s object for one text line (iproute2 bridge/fdb.c order: mac, ifname, vlan,
+ * dst, vni, viaIf, flags, master, state; a learned entry's state is "").
+ *
+ * @example
+ * jsonFdbLine('0a:58:0a:f4:01:02 dev veth1 master cni0 ') // { mac: '0a:58:0a:f4:01:02', ifname: 'veth1', flags: [], master: 'cni0', state: '' }
+ */
+export function jsonFdbLine(line: string): Record<string, unknown> {
+  const t = line.trimEnd().split(' ')
+  const o: Record<string, unknown> = { mac: t[0] }
+  const v: Record<string, string> = {}
+  const flags: string[] = []
+  let state = ''
+  for (let i = 1; i < t.length; i++) {
+    const k = t[i]!
+    if (['dev', 'vlan', 'dst', 'vni', 'via', 'master'].includes(k)) v[k] = t[++i] ?? ''
+    else if (k === 'self' || k === 'router' || k === 'extern_learn' || k === 'offload' || k === 'sticky') flags.push(k)
+    else if (k === 'permanent' || k === 'static') state = k
+  }
+  if (v.dev !== undefined) o.ifname = v.dev
+  if (v.vlan !== undefined) o.vlan = Number(v.vlan)
+  if (v.dst !== undefined) o.dst = v.dst
+  if (v.vni !== undefined) o.vni = Number(v.vni)
+  if (v.via !== undefined) o.viaIf = v.via
+  o.flags = flags
+  if (v.master !== undefined) o.master = v.master
+  o.state = state
+  return o
+}
+
+/** Print text lines as `bridge -j` does: one array of their objects. */
+function printJson(io: Io, text: string, each: (line: string) => Record<string, unknown>, json: JsonOpts): void {
+  io.out(`${iprouteJson(text.split('\n').filter((l) => l !== '').map(each), json.pretty)}\n`)
+}
+
+function link(io: Io, netns: string, args: readonly string[], json: JsonOpts): number {
   const sub = args[0]
   const ns = io.sh.world.netns[netns]!
   if (sub === undefined || matches(sub, 'show') || matches(sub, 'list')) {
@@ -57,7 +115,9 @@ function link(io: Io, netns: string, args: readonly string[]): number {
       io.err(`Cannot find device "${dev}"\n`)
       return 1
     }
-    io.out(printBridgeLink(ns, { w: io.sh.world, ...(dev !== undefined && { dev }) }))
+    const text = printBridgeLink(ns, { w: io.sh.world, ...(dev !== undefined && { dev }) })
+    if (json.on) printJson(io, text, jsonBridgeLinkLine, json)
+    else io.out(text)
     return 0
   }
   if (matches(sub, 'set')) {
@@ -81,7 +141,7 @@ function link(io: Io, netns: string, args: readonly string[]): number {
   return 255
 }
 
-function fdb(io: Io, netns: string, args: readonly string[]): number {
+function fdb(io: Io, netns: string, args: readonly string[], json: JsonOpts): number {
   const sub = args[0]
   const ns = io.sh.world.netns[netns]!
   if (sub === undefined || matches(sub, 'show') || matches(sub, 'list')) {
@@ -98,7 +158,9 @@ function fdb(io: Io, netns: string, args: readonly string[]): number {
         return 1
       }
     }
-    io.out(printBridgeFdb(ns, { ...(dev !== undefined && { dev }), ...(br !== undefined && { br }) }))
+    const text = printBridgeFdb(ns, { ...(dev !== undefined && { dev }), ...(br !== undefined && { br }) })
+    if (json.on) printJson(io, text, jsonFdbLine, json)
+    else io.out(text)
     return 0
   }
   const mode = matches(sub, 'add') ? 'add' : matches(sub, 'append') ? 'append' : matches(sub, 'replace') ? 'replace' : matches(sub, 'delete') || sub === 'del' ? 'del' : undefined

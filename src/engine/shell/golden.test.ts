@@ -27,6 +27,7 @@ function parseCaptured(text: string): Block[] {
 }
 
 const blocks = parseCaptured(readFileSync(new URL('./golden/captured.txt', import.meta.url), 'utf8'))
+const errorBlocks = parseCaptured(readFileSync(new URL('./golden/captured-errors.txt', import.meta.url), 'utf8'))
 
 /** Mask what differs on every run: MACs, times, ids, ports, sequence numbers. */
 function mask(text: string): string {
@@ -51,6 +52,7 @@ class Replay {
   state: ShellState = createShell(emptyWorld())
   private seed = 1
   private next = 0
+  constructor(private readonly blocks: readonly Block[]) {}
   readonly checks: { cmd: string; actual: ShellRun; golden: Block; compare: 'all' | 'lastErrLine' | 'stdoutPrefix' }[] = []
 
   run(cmd: string): ShellRun {
@@ -60,10 +62,10 @@ class Replay {
   }
 
   golden(cmd: string): Block {
-    const i = blocks.findIndex((b, k) => k >= this.next && b.cmd === cmd)
+    const i = this.blocks.findIndex((b, k) => k >= this.next && b.cmd === cmd)
     if (i < 0) throw new Error(`no golden block for ${cmd}`)
     this.next = i + 1
-    return blocks[i]!
+    return this.blocks[i]!
   }
 
   check(cmd: string, compare: 'all' | 'lastErrLine' = 'all'): void {
@@ -89,7 +91,7 @@ class Replay {
   }
 }
 
-const r = new Replay()
+const r = new Replay(blocks)
 // ---- Exercise 1: two netns on a bridge
 for (const c of ['ip netns add pwG-a', 'ip netns add pwG-b', 'ip netns list', 'ip netns add pwG-a', 'ip link add cni0 type bridge', 'ip link show cni0', 'ip link set cni0 up', 'ip addr add 10.244.1.1/24 dev cni0', 'ip addr show cni0', 'ip link add veth-a type veth peer name eth0 netns pwG-a', 'ip link add veth-b type veth peer name eth0-b', 'ip link set eth0-b netns pwG-b', 'ip netns list', 'ip netns exec pwG-b ip link set eth0-b name eth0', 'ip link set veth-a master cni0', 'ip link set veth-b master cni0']) r.check(c)
 r.golden('ip link show') // the bridge took veth-a's MAC (lowest port MAC): not modelled, see below
@@ -165,11 +167,22 @@ r.check('ip netns exec pwG-p1 ping -c 1 -M do -s 1472 10.244.2.2')
 r.golden('ip netns exec pwG-n1 tcpdump -i eth0 -n udp')
 for (const c of ['ip netns del pwG-nope', 'ip netns del pwG-p2', 'ip netns exec pwG-n2 ip link show veth-p']) r.check(c)
 
-describe('the shell prints what the real tools printed (golden/captured.txt)', () => {
-  it('replays the capture script', () => {
+// ---- golden/capture-errors.sh: errors checked in the order the real tools check them, and JSON
+const e = new Replay(errorBlocks)
+for (const c of ['ip netns add pwE-a', 'ip link add cni0 type bridge', 'ip link set cni0 up', 'ip addr add 10.244.1.1/24 dev cni0', 'ip link add veth-a type veth peer name eth0 netns pwE-a', 'ip link set veth-a master cni0', 'ip link set veth-a up', 'ip -n pwE-a addr add 10.244.1.2/24 dev eth0', 'ip -n pwE-a link set eth0 up', 'ip -n pwE-a link set lo up', 'ip -n pwE-a route add default via 10.244.1.1']) e.run(c)
+for (const c of ['iptables -A FOO -j BOGUS', 'iptables -A FOO -j ACCEPT', 'iptables -A INPUT -j BOGUS', 'iptables -I FOO -j BOGUS', 'iptables -D FOO -j BOGUS', 'iptables -D FOO 1', 'iptables -R FOO 1 -j BOGUS', 'iptables -t nat -A FOO -p tcp --dport 80 -j DNAT --to-destination 10.244.1.3:80', 'iptables -t nat -A FOO -j KUBE-SVC-NOPE']) e.check(c)
+for (const c of ['ip route show table foo', 'ip route show table 100', 'ip route show table main', 'ip route add 10.9.0.0/16 dev cni0 table foo', 'ip -j route show table foo']) e.check(c)
+for (const c of ['bridge -j link', 'bridge -j link show dev veth-a', 'bridge -j -p link show dev veth-a', 'bridge -j fdb show dev veth-a', 'bridge -j -p fdb show dev veth-a']) e.check(c)
+for (const c of ['ip link add vxlan0 type vxlan id 42 dstport 4789 local 10.244.1.1 nolearning', 'ip link add vx1 type vxlan id 43 remote 192.168.1.20 dstport 8472 dev cni0']) e.run(c)
+for (const c of ['bridge fdb append 00:00:00:00:00:00 dev vxlan0 dst 192.168.1.20 vni 100', 'bridge fdb show dev vxlan0', 'bridge -j fdb show dev vxlan0', 'bridge -j fdb show dev vx1', 'ip neigh add 10.244.1.9 lladdr 02:00:00:00:00:09 dev cni0', 'ip -j neigh show dev cni0', 'ip -j neigh', 'ip netns exec pwE-a ip -j route get 10.244.1.1', 'ip -j netns list', 'ip -j rule']) e.check(c)
+
+describe('the shell prints what the real tools printed (golden/captured.txt, golden/captured-errors.txt)', () => {
+  it('replays the capture scripts', () => {
     expect(r.checks.length).toBeGreaterThan(120)
+    // every block of captured-errors.txt is compared
+    expect(e.checks.length).toBe(errorBlocks.length)
   })
-  it.each(r.checks.map((c, i) => [`${String(i + 1).padStart(3)} ${c.cmd}`, c] as const))('%s', (_name, c) => {
+  it.each([...r.checks, ...e.checks].map((c, i) => [`${String(i + 1).padStart(3)} ${c.cmd}`, c] as const))('%s', (_name, c) => {
     // The exit status is part of the interface scripts rely on.
     expect(c.actual.exitCode, c.cmd).toBe(c.golden.rc)
     if (c.compare === 'lastErrLine') {

@@ -142,7 +142,7 @@ export const ip: Command = (io, argv) => {
       case 'netns':
         return ipNetns(io, g, args)
       case 'rule':
-        return ipRule(io, args)
+        return ipRule(io, g, args)
       case 'help':
         io.out(USAGE)
         return 0
@@ -568,10 +568,18 @@ interface RouteArgs {
   onlink?: boolean
 }
 
-function parseTable(t: string): Route['table'] | 'all' {
+/**
+ * A `table` argument: a name from /etc/iproute2/rt_tables (local 255, main 254, default 253,
+ * unspec 0 = all) or a number. Anything else is refused as iproute2 does, with its own words
+ * for listing ("table id value is invalid") and for changing ("\"table\" value is invalid"),
+ * both ending in a blank line (the message carries its own newline), exit 255.
+ */
+function parseTable(io: Io, t: string, forShow: boolean): Route['table'] | 'all' {
   if (t === 'main' || t === '254') return 'main'
   if (t === 'local' || t === '255') return 'local'
-  if (t === 'all' || t === '0') return 'all'
+  if (t === 'all' || t === '0' || t === 'unspec') return 'all'
+  if (t === 'default') return 253
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(t) || Number(t) > 0xffffffff) fail(io, `Error: argument "${t}" is wrong: ${forShow ? 'table id value is invalid' : '"table" value is invalid'}\n\n`, 255)
   return Number(t)
 }
 
@@ -594,7 +602,7 @@ function parseRouteArgs(io: Io, args: readonly string[], forShow = false): Route
       let v = next()
       if (v === 'lock') v = next()
       r.mtu = Number(v)
-    } else if (a === 'table') r.table = parseTable(next())
+    } else if (a === 'table') r.table = parseTable(io, next(), forShow)
     else if (a === 'onlink') r.onlink = true
     else if (a === 'nexthop') fail(io, 'packetwalk: multipath routes (nexthop) are not simulated', 2)
     else if (a === 'advmss' || a === 'realm' || a === 'tos' || a === 'weight' || a === 'initcwnd') next()
@@ -686,6 +694,9 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
     return 0
   }
   let routes = n.routes.filter((x) => x.table === table)
+  // A numbered table exists once a route was put in it; the kernel refuses to dump one that never was.
+  // Simplified: here a table with no routes left counts as never created (the kernel keeps an emptied table).
+  if (typeof table === 'number' && routes.length === 0) fail(io, 'Error: ipv4: FIB table does not exist.\nDump terminated', 2)
   if (r.dev !== undefined) routes = routes.filter((x) => x.dev === r.dev)
   if (r.proto !== undefined) routes = routes.filter((x) => x.proto === r.proto)
   if (r.via !== undefined) routes = routes.filter((x) => x.via === r.via)
@@ -714,8 +725,37 @@ function routeGet(io: Io, g: Global, args: readonly string[]): number {
   const text = printRouteGet(ns(io, g), c.ip)
   if (text.startsWith('RTNETLINK')) fail(io, text, 2)
   const pmtu = io.sh.pmtu[`${g.netns} ${c.ip}`]
+  if (g.json) {
+    io.out(`${iprouteJson([jsonRouteGet(text)], g.pretty)}\n`)
+    return 0
+  }
   io.out(pmtu !== undefined ? text.replace(/ {4}cache \n$/, `    cache expires 597sec mtu ${pmtu} \n`) : text)
   return 0
+}
+
+/**
+ * `ip -j route get`'s object from the text form (same fields, same order: type unless unicast,
+ * dst, gateway, dev, prefsrc, flags, uid, cache flags). Simplified: a learned path MTU
+ * (`cache expires … mtu …`) is not carried into the JSON.
+ */
+function jsonRouteGet(text: string): Record<string, unknown> {
+  const [first = '', second = ''] = text.split('\n')
+  const t = first.trim().split(/\s+/)
+  const o: Record<string, unknown> = {}
+  let i = 0
+  if (!isIpv4(t[0] ?? '')) o.type = t[i++]
+  o.dst = t[i++]
+  const keys: Readonly<Record<string, string>> = { via: 'gateway', dev: 'dev', src: 'prefsrc' }
+  let uid = 0
+  for (; i < t.length; i++) {
+    const k = t[i]!
+    if (k === 'uid') uid = Number(t[++i])
+    else if (keys[k] !== undefined) o[keys[k]] = t[++i]
+  }
+  o.flags = []
+  o.uid = uid
+  o.cache = [...second.matchAll(/<([^>]*)>/g)].flatMap((m) => m[1]!.split(','))
+  return o
 }
 
 // ---- ip neigh -------------------------------------------------------------------------------
@@ -809,9 +849,13 @@ function neighShow(io: Io, g: Global, args: readonly string[]): number {
 
 // ---- ip rule --------------------------------------------------------------------------------
 
-function ipRule(io: Io, args: readonly string[]): number {
+function ipRule(io: Io, g: Global, args: readonly string[]): number {
   const sub = args[0]
   if (sub === undefined || matches(sub, 'show') || matches(sub, 'list')) {
+    if (g.json) {
+      io.out(`${iprouteJson([[0, 'local'], [32766, 'main'], [32767, 'default']].map(([priority, table]) => ({ priority, src: 'all', table })), g.pretty)}\n`)
+      return 0
+    }
     io.out('0:\tfrom all lookup local\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n')
     return 0
   }
@@ -830,7 +874,8 @@ function ipNetns(io: Io, g: Global, args: readonly string[]): number {
     // Peers seen from the peer side too: a netns whose veth points here has an id for us, and we for it.
     for (const n of Object.values(w.netns)) for (const l of n.links) if (l.kind === 'veth' && l.peer?.netns === g.netns && n.name !== g.netns && !ids.has(n.name)) ids.set(n.name, ids.size)
     const names = namedNetns(w, machineOf(w, w.netns[io.sh.machine] ?? here)).filter((x) => x !== g.netns)
-    io.out(names.map((x) => `${netnsDisplayName(w, x)}${ids.has(x) ? ` (id: ${ids.get(x)!})` : ''}\n`).join(''))
+    if (g.json) io.out(`${iprouteJson(names.map((x) => ({ name: netnsDisplayName(w, x), ...(ids.has(x) && { id: ids.get(x)! }) })), g.pretty)}\n`)
+    else io.out(names.map((x) => `${netnsDisplayName(w, x)}${ids.has(x) ? ` (id: ${ids.get(x)!})` : ''}\n`).join(''))
     return 0
   }
   if (matches(sub, 'add')) {
