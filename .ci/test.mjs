@@ -83,8 +83,19 @@ if (want('kernel') && existsSync(join(root, 'src/kernel-diff/run.ts'))) {
     const r = JSON.parse(readFileSync(json, 'utf8'))
     if (r.skipped) {
       console.log(`\n*** kernel differential test SKIPPED: ${r.skipped} ***\n`)
-      summary.push(`kernel: skipped: ${r.skipped}`)
-    } else report('kernel', r.passed, r.failed, r.known ? `${r.known} known difference${r.known === 1 ? '' : 's'}, listed above` : '')
+      summary.push(`kernel: 0 passed, 0 failed (skipped: all: ${r.skipped})`)
+    } else {
+      // Nothing skipped silently: worlds this machine cannot build, probes it cannot ask, scenario
+      // actions the kernel cannot be asked about, each with its reason; problems are failures.
+      const notes = []
+      if (r.problems?.length) notes.push(`${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} loading worlds/scenarios, counted as failed`)
+      if (r.known) notes.push(`${r.known} known difference${r.known === 1 ? '' : 's'}, listed above`)
+      const skips = Object.entries(r.skipReasons ?? {})
+      if (r.skippedWorlds || r.skippedProbes || r.skippedActions) {
+        notes.push(`skipped: ${r.skippedWorlds ?? 0} world${r.skippedWorlds === 1 ? '' : 's'}, ${r.skippedProbes ?? 0} probe${r.skippedProbes === 1 ? '' : 's'}, ${r.skippedActions ?? 0} scenario action${r.skippedActions === 1 ? '' : 's'}: ${skips.map(([why, n]) => `${n}× ${why}`).join('; ')}`)
+      }
+      report('kernel', r.passed, r.failed, notes.join('; '))
+    }
   } else report('kernel', 0, 1, 'no report written')
 }
 

@@ -6,19 +6,25 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DnsRecordSpec } from '../engine/export/script.ts'
-import type { World } from '../engine/model/types.ts'
+import { exportScript, neighArgs } from '../engine/export/script.ts'
+import type { Netns, World } from '../engine/model/types.ts'
 import { setLinkMtu } from '../engine/model/ops.ts'
 import type { DnsResponder } from '../engine/sim/simulate.ts'
 import { createRng } from '../engine/sim/rng.ts'
 import { bridgeWorld, vxlanWorld } from '../engine/sim/testWorlds.ts'
 import { loadWorldFile } from '../engine/world/worldFile.ts'
 import { clusterDnsResponder } from '../engine/kube/dns.ts'
+import { buildCluster } from '../engine/kube/build.ts'
+import { config, desc, kindNodes, pod, WEB } from '../engine/kube/testClusters.ts'
 import { generateProbes, serviceProbes } from './probes.ts'
 import type { CaseProbe } from './probes.ts'
 import { loadClusterText } from '../engine/kube/load.ts'
 import { parseScenario, runScenario } from '../engine/scenario/runner.ts'
+import type { ScenarioRun } from '../engine/scenario/runner.ts'
+import type { Segment } from '../engine/scenario/timeline.ts'
 import { COMMON_ACTION_KEYS } from '../engine/scenario/schema.ts'
-import { resolveSource, resolveTarget } from '../engine/session.ts'
+import type { Action } from '../engine/scenario/schema.ts'
+import { lookup, resolveSource, resolveTarget } from '../engine/session.ts'
 import { randomWorlds } from './randomWorlds.ts'
 
 export interface DiffCase {
@@ -120,6 +126,41 @@ export function testWorldCases(): DiffCase[] {
   ]
 }
 
+/** The NetworkPolicy of kube/flows.test.ts: web pods take port http from the client pod and the underlay, not from the laptop. */
+const FLOWS_POLICY = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-allow-client}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: client}}}, {ipBlock: {cidr: 172.18.0.0/16, except: [172.18.0.100/32]}}]
+    ports: [{port: http}]
+---
+`
+
+/** The CNIs kube/flows.test.ts runs its flow tables over. */
+export const FLOWS_CNIS = ['{plugin: flannel, backend: vxlan}', '{plugin: flannel, backend: host-gw}', '{plugin: calico, mode: bgp}', '{plugin: calico, mode: ipip}'] as const
+
+/**
+ * The 3-node clusters of kube/flows.test.ts (src/engine/kube/testClusters.ts), one per CNI, so
+ * every backend it tests (host-gw and ipip too, which no cluster file uses) meets the kernel:
+ * probed from the client pod, a web pod on another node, the buddy, the nodes and the laptop.
+ */
+export function testClusterCases(): DiffCase[] {
+  return FLOWS_CNIS.map((cni, i) => {
+    const body = WEB + FLOWS_POLICY + pod('client', 'k8s-guide-worker2', { app: 'client' }, []) + pod('intruder', 'k8s-guide-worker2', { app: 'intruder' }, []) + pod('buddy', 'k8s-guide-worker2', { app: 'buddy' }, [8080])
+    const built = buildCluster(desc(config(cni, 'dns: {records: [{name: example.com, data: 93.184.216.34}]}\n') + kindNodes() + body), { seed: 11 })
+    const world: World = { ...built.world, cluster: built.cluster }
+    const podNs = (name: string) => built.cluster.pods.find((p) => p.name === name || p.name.startsWith(`${name}-`))?.netns
+    const webElsewhere = built.cluster.pods.find((p) => p.name.startsWith('web-') && p.node !== 'k8s-guide-worker2')?.netns
+    const nodes = built.cluster.nodes.map((n) => n.name).filter((n) => world.netns[n])
+    const sources = [podNs('client'), webElsewhere, podNs('buddy'), ...nodes.slice(0, 2), 'laptop'].filter((x): x is string => x !== undefined && world.netns[x] !== undefined)
+    const mode = /(?:backend|mode): ([\w-]+)/.exec(cni)![1]!
+    const plugin = cni.includes('flannel') ? 'flannel' : 'calico'
+    return withProbes(`kube:flows-${plugin}-${mode}`, `src/engine/kube/flows.test.ts cluster, CNI ${cni}`, world, 700 + i, [], { sources })
+  })
+}
+
 export function randomCases(seed: number, count: number): DiffCase[] {
   return randomWorlds(seed, count).map((r, i) => ({
     name: `random:${r.name}`,
@@ -129,22 +170,90 @@ export function randomCases(seed: number, count: number): DiffCase[] {
   }))
 }
 
-/** Actions that leave the world as it is; the first other one ends what the start world can answer. */
+/** Actions that leave the world as it is (they only ask). */
 const READ_ONLY = new Set(['send', 'note', 'lookup', 'connect'])
 
+/** Drop what a build on the kernel does not recreate: conntrack entries and learned neighbours and FDB entries (those not in `base`). */
+export function withoutLearnedState(w: World, base: World): World {
+  const netns: Record<string, Netns> = {}
+  for (const [name, n] of Object.entries(w.netns)) {
+    const b = base.netns[name]
+    const neigh = n.neigh.filter((e) => neighArgs(e) !== undefined || b?.neigh.some((x) => x.ip === e.ip && x.dev === e.dev && x.state === e.state && x.mac === e.mac))
+    const fdb = n.fdb.filter((e) => e.permanent || b?.fdb.some((x) => x.mac === e.mac && x.dev === e.dev && x.dst === e.dst))
+    netns[name] = { ...n, neigh, fdb, conntrack: b?.conntrack ?? [] }
+  }
+  return { ...w, netns }
+}
+
+/** The segments each action made (by action index), from the run's frame spans. */
+function segmentsByAction(run: ScenarioRun): Map<number, Segment[]> {
+  const out = new Map<number, Segment[]>()
+  let frame = 0
+  for (const s of run.timeline.segments) {
+    const span = run.spans.find((x) => frame >= x.firstFrame && frame <= x.lastFrame)
+    if (span) out.set(span.action, [...(out.get(span.action) ?? []), s])
+    frame += s.kind === 'trace' ? Math.max(1, s.steps.length) : 1
+  }
+  return out
+}
+
+interface ScenarioState {
+  /** 1-based number of the action that made this state; 0 for the start. */
+  readonly after: number
+  readonly world: World
+  readonly script: string
+  readonly probes: CaseProbe[]
+}
+
+/** The kernel-side probes for one read-only action in a state's world (none for a note), or why it cannot be probed. */
+function actionProbes(world: World, a: Action, ai: number): { probes: CaseProbe[]; skipped: string[] } {
+  const skipped: string[] = []
+  const multi = world.cluster !== undefined
+  if ('send' in a) {
+    const from = resolveSource(world, a.send.from)
+    const to = resolveTarget(world, a.send.to, a.send.port)
+    if (!world.netns[from]) return { probes: [], skipped: [`a send from ${a.send.from}, not a netns of the world`] }
+    // A bare datagram to a DNS port: dnsmasq ignores what is not a DNS message (DNS is probed with queries).
+    if (a.send.proto === 'udp' && to.port === 53) return { probes: [], skipped: ['a bare UDP datagram to port 53 (the DNS stand-in ignores what is not a DNS query)'] }
+    if (a.send.proto === 'icmp') return { probes: [{ kind: 'ping', from, to: to.ip, ...(a.send.size !== undefined && { size: a.send.size }), ...(a.send.df !== undefined && { df: a.send.df }), ...(a.send.ttl !== undefined && { ttl: a.send.ttl }) }], skipped }
+    if (to.port === undefined) return { probes: [], skipped: [`a ${a.send.proto} send without a port`] }
+    return { probes: [{ kind: a.send.proto, from, to: to.ip, port: to.port, multi: true }], skipped }
+  }
+  if ('lookup' in a || 'connect' in a) {
+    const spec = 'lookup' in a ? { from: a.lookup.from, name: a.lookup.name, type: a.lookup.type } : { from: a.connect.from, name: a.connect.name, type: 'A' as const }
+    const from = resolveSource(world, spec.from)
+    const server = world.netns[from]?.resolvConf?.nameservers[0]
+    if (!server) return { probes: [], skipped: [`a lookup from ${spec.from}, which has no nameserver`] }
+    // Each name the resolver asks (search list, ndots), as the engine's lookup asks them.
+    const r = lookup(world, from, spec.name, { type: spec.type, seed: 1 + ai })
+    if (spec.type !== 'A') return { probes: [], skipped: [`a ${spec.type} lookup (the DNS probe asks A only)`] }
+    const probes: CaseProbe[] = r.queries.map((name) => ({ kind: 'dns', from, server, name, ...(multi && { multi }) }))
+    if ('connect' in a) {
+      if (r.answer) probes.push({ kind: a.connect.proto, from, to: r.answer, port: a.connect.port, multi: true })
+      else skipped.push(`a connect to ${a.connect.name}, which the engine does not resolve (${r.rcode})`)
+    }
+    return { probes, skipped }
+  }
+  return { probes: [], skipped }
+}
+
 /**
- * Every scenario, once as written and once per what-if: the world it starts from, probed with
- * its own `send` actions (those before its first change to the world), plus conntrack.
+ * Every scenario, once as written and once per what-if. The world is advanced through the
+ * actions (the runner's own intermediate worlds): the start and each later world that builds
+ * differently on the kernel is a case, probed with the read-only actions that follow it
+ * (`send` as ping/tcp/udp, `lookup` as DNS queries for each name the resolver asks,
+ * `connect` as those plus a TCP connect), plus conntrack. What cannot be probed is counted
+ * in `skipped` with its reason.
  */
-export function scenarioCases(dir: string): { cases: DiffCase[]; problems: string[]; skippedSends: number } {
+export function scenarioCases(dir: string): { cases: DiffCase[]; problems: string[]; skipped: string[] } {
   const cases: DiffCase[] = []
   const problems: string[] = []
-  let skippedSends = 0
+  const skipped: string[] = []
   let files: string[]
   try {
     files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()
   } catch {
-    return { cases, problems: [`${dir}: cannot read the folder`], skippedSends }
+    return { cases, problems: [`${dir}: cannot read the folder`], skipped }
   }
   for (const f of files) {
     const parsed = parseScenario(readFileSync(join(dir, f), 'utf8'), { file: f })
@@ -161,39 +270,43 @@ export function scenarioCases(dir: string): { cases: DiffCase[]; problems: strin
       }
     }
     for (const whatIf of [undefined, ...scn.whatIfs.map((w) => w.id)]) {
+      const label = `${f}${whatIf ? ` [${whatIf}]` : ''}`
       const run = runScenario(scn, { readFile, file: f }, whatIf ? { whatIfs: [whatIf] } : {})
       if (run.diagnostics.some((d) => d.severity === 'error')) {
-        problems.push(`${f}${whatIf ? ` [${whatIf}]` : ''}: ${run.diagnostics.find((d) => d.severity === 'error')!.message}`)
+        problems.push(`${label}: ${run.diagnostics.find((d) => d.severity === 'error')!.message}`)
         continue
       }
-      const world = run.start
-      const probes: CaseProbe[] = []
-      let open = true
-      for (const a of scn.actions) {
+      const byAction = segmentsByAction(run)
+      const script = (w: World) => exportScript(w, { prefix: 'x-' })
+      const states: ScenarioState[] = [{ after: 0, world: run.start, script: script(run.start), probes: [] }]
+      scn.actions.forEach((a, ai) => {
+        const state = states.at(-1)!
         const kind = Object.keys(a).find((k) => !COMMON_ACTION_KEYS.includes(k))
-        if (kind && !READ_ONLY.has(kind)) open = false
-        if (!('send' in a) || !a.send) continue
-        if (!open) {
-          skippedSends++
-          continue
+        if (kind && !READ_ONLY.has(kind)) {
+          const after = byAction.get(ai)?.at(-1)?.after
+          if (!after) return
+          const world = withoutLearnedState(after, run.start)
+          const text = script(world)
+          if (text !== state.script) states.push({ after: ai + 1, world, script: text, probes: [] })
+          return
         }
         try {
-          const from = resolveSource(world, a.send.from)
-          const to = resolveTarget(world, a.send.to, a.send.port)
-          if (!world.netns[from]) continue
-          // A bare datagram to a DNS port: dnsmasq ignores what is not a DNS message (DNS is probed with queries).
-          if (a.send.proto === 'udp' && to.port === 53) continue
-          if (a.send.proto === 'icmp') probes.push({ kind: 'ping', from, to: to.ip, ...(a.send.size !== undefined && { size: a.send.size }), ...(a.send.df !== undefined && { df: a.send.df }), ...(a.send.ttl !== undefined && { ttl: a.send.ttl }) })
-          else if (to.port !== undefined) probes.push({ kind: a.send.proto, from, to: to.ip, port: to.port, multi: true })
+          const r = actionProbes(state.world, a, ai)
+          state.probes.push(...r.probes)
+          skipped.push(...r.skipped.map((s) => `${label} action ${ai + 1}: ${s}`))
         } catch (e) {
-          problems.push(`${f}: action "${a.title}": ${e instanceof Error ? e.message : String(e)}`)
+          problems.push(`${label}: action "${a.title}": ${e instanceof Error ? e.message : String(e)}`)
         }
+      })
+      const probed = states.filter((s) => s.probes.length > 0)
+      if (probed.length === 0) skipped.push(`${label}: no action the kernel can be asked about (no send, lookup or connect)`)
+      for (const s of probed) {
+        const name = `scenario:${f.replace(/\.\w+$/, '')}${whatIf ? `[${whatIf}]` : ''}${s.after > 0 ? `@${s.after}` : ''}`
+        cases.push({ name, origin: `${join(dir, f)}${s.after > 0 ? `, the world after action ${s.after}` : ''}`, world: s.world, probes: [...s.probes, ...conntrackProbes(s.world)] })
       }
-      if (probes.length === 0) continue
-      cases.push({ name: `scenario:${f.replace(/\.\w+$/, '')}${whatIf ? `[${whatIf}]` : ''}`, origin: join(dir, f), world, probes: [...probes, ...conntrackProbes(world)] })
     }
   }
-  return { cases, problems, skippedSends }
+  return { cases, problems, skipped }
 }
 
 /**

@@ -3,11 +3,19 @@
  * its probes there, trace the same probes with the engine, and compare what the sender saw.
  *
  *   tsx src/kernel-diff/run.ts [--json=PATH] [--only=TEXT] [--seed=N] [--random=N]
- *                              [--concurrency=N] [--keep] [--verbose] [--strict]
+ *                              [--concurrency=N] [--keep] [--verbose] [--strict] [--list]
  *
- * Writes `{ "passed": N, "failed": N, "known": N, … }` to --json (known: differences listed in
- * KNOWN, engine gaps already understood; --strict counts them as failures), or `{ "skipped": "<reason>" }` when
- * this machine cannot build network namespaces (not root, no iproute2…), and says so loudly.
+ * --only=TEXT keeps the worlds whose name contains TEXT (a merged world's name lists every
+ * case in it); --list prints the worlds and their probes and builds nothing.
+ *
+ * Writes `{ "passed": N, "failed": N, "known": N, "skippedWorlds": N, "skippedProbes": N,
+ * "skipReasons": {reason: count}, "problems": […], … }` to --json (known: differences listed in
+ * KNOWN, engine gaps already understood; --strict counts them as failures; problems: a world,
+ * cluster or scenario that cannot be loaded or probed, each one a failure), or
+ * `{ "skipped": "<reason>" }` when this machine cannot build network namespaces (not root, no
+ * iproute2…), and says so loudly. Nothing is left out silently: a world or probe this machine
+ * cannot run, or a scenario action the kernel cannot be asked about, is counted as skipped
+ * with its reason.
  * Every namespace carries a prefix unique to this run; `down` runs in a finally.
  */
 import { spawnSync } from 'node:child_process'
@@ -20,7 +28,7 @@ import type { World } from '../engine/model/types.ts'
 import { simulate } from '../engine/sim/simulate.ts'
 import type { SimResult } from '../engine/sim/simulate.ts'
 import { renderOutcome, renderTrace } from '../engine/sim/render.ts'
-import { clusterCases, dnsFor, mergeSameWorlds, randomCases, scenarioCases, testWorldCases, worldFileCases } from './cases.ts'
+import { clusterCases, dnsFor, mergeSameWorlds, randomCases, scenarioCases, testClusterCases, testWorldCases, worldFileCases } from './cases.ts'
 import { enumerateOutcomes } from '../engine/netfilter/enumerate.ts'
 import type { DiffCase } from './cases.ts'
 import { checkKernel, runScript } from './kernel.ts'
@@ -41,10 +49,11 @@ interface Args {
   keep: boolean
   verbose: boolean
   strict: boolean
+  list: boolean
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seed: 20261126, random: 12, concurrency: 4, keep: false, verbose: false, strict: false }
+  const a: Args = { seed: 20261126, random: 12, concurrency: 4, keep: false, verbose: false, strict: false, list: false }
   for (const arg of argv) {
     const [k, v] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, '']
     if (k === '--json') a.json = v
@@ -55,6 +64,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--keep') a.keep = true
     else if (k === '--verbose') a.verbose = true
     else if (k === '--strict') a.strict = true
+    else if (k === '--list') a.list = true
     else throw new Error(`unknown option ${arg}`)
   }
   return a
@@ -79,6 +89,8 @@ export interface ProbeReport {
   readonly trace?: string
   /** A difference already understood (an engine gap with an owner), and why. */
   readonly known?: string
+  /** Not asked: why (a tool this machine lacks). Counted apart, neither passed nor failed. */
+  readonly skipped?: string
 }
 
 /**
@@ -97,6 +109,8 @@ export interface CaseReport {
   readonly origin: string
   readonly error?: string
   readonly skipped?: string
+  /** For a skipped world: how many probes it had. */
+  readonly skippedProbes?: number
   readonly probes: readonly ProbeReport[]
   readonly seconds: number
 }
@@ -124,13 +138,20 @@ function downOnSignal(signal: NodeJS.Signals): void {
   })
 }
 
+/** Probes this machine cannot ask, each with the reason. */
+function unaskable(c: DiffCase, caps: Capabilities): ProbeReport[] {
+  const none: Observation = { status: 'not asked' }
+  return c.probes.filter((p) => p.kind === 'conntrack' && !caps.conntrack).map((p) => ({ probe: formatProbe(p), ok: false, kernel: none, engine: none, diffs: [], skipped: 'the conntrack tool is not installed (Debian: apt-get install conntrack)' }))
+}
+
 async function runCase(c0: DiffCase, prefix: string, dir: string, caps: Capabilities, args: Args): Promise<CaseReport> {
-  // Without the conntrack tool there is no `conntrack -L` to compare with.
+  // Without the conntrack tool there is no `conntrack -L` to compare with: those probes are skipped, and said so.
+  const notAsked = unaskable(c0, caps)
   const c = caps.conntrack ? c0 : { ...c0, probes: c0.probes.filter((p) => p.kind !== 'conntrack') }
   const started = performance.now()
   const seconds = () => Math.round((performance.now() - started) / 100) / 10
   const why = unsupported(c.world, caps)
-  if (why) return { name: c.name, origin: c.origin, skipped: why, probes: [], seconds: 0 }
+  if (why) return { name: c.name, origin: c.origin, skipped: why, probes: [], seconds: 0, skippedProbes: c0.probes.length }
   const path = join(dir, `${prefix}.sh`)
   writeFileSync(path, exportScript(c.world, { prefix, title: c.name, ...(c.dnsRecords && { dnsRecords: c.dnsRecords }) }))
   live.add(path)
@@ -215,7 +236,7 @@ async function runCase(c0: DiffCase, prefix: string, dir: string, caps: Capabili
       const known = cmp.ok || !r ? undefined : KNOWN.find((k) => k.matches(p, kernel, obs, r))?.why
       return { probe: spec, ok: cmp.ok, kernel, engine: obs, diffs: cmp.diffs, ...(!cmp.ok && trace && { trace }), ...(known && { known }) }
     })
-    return { name: c.name, origin: c.origin, probes: reports, seconds: seconds() }
+    return { name: c.name, origin: c.origin, probes: [...reports, ...notAsked], seconds: seconds() }
   } finally {
     if (!args.keep) {
       const down = await runScript(path, ['down'])
@@ -285,19 +306,32 @@ async function main(): Promise<number> {
   downOnSignal('SIGTERM')
   const tag = `pwk${(process.pid % 46656).toString(36)}`
   const write = (o: object) => args.json && writeFileSync(args.json, `${JSON.stringify(o, null, 2)}\n`)
+  const files = worldFileCases(join(root, 'scenarios/worlds'))
+  const clusters = clusterCases(join(root, 'scenarios/clusters'))
+  const scenarios = scenarioCases(join(root, 'scenarios'))
+  const problems = [...files.problems, ...clusters.problems, ...scenarios.problems]
+  for (const p of problems) console.error(`kernel-diff: PROBLEM (counted as a failure): ${p}`)
+  // Scenario actions the kernel cannot be asked about: skipped, by reason.
+  const skipReasons = new Map<string, number>()
+  const skip = (reason: string, n: number) => n > 0 && skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + n)
+  for (const s of scenarios.skipped) console.log(`kernel-diff: skipped: ${s}`)
+  skip('scenario actions the kernel cannot be asked about (listed above)', scenarios.skipped.length)
+  let cases = mergeSameWorlds([...files.cases, ...clusters.cases, ...scenarios.cases, ...testWorldCases(), ...testClusterCases(), ...randomCases(args.seed, args.random)])
+  if (args.only) cases = cases.filter((c) => c.name.includes(args.only!))
+  if (args.list) {
+    for (const c of cases) {
+      console.log(`${c.name}  (${c.origin})`)
+      for (const p of c.probes) console.log(`    ${formatProbe(p)}${p.multi ? ' (multi)' : ''}`)
+    }
+    console.log(`kernel-diff: ${cases.length} worlds, ${cases.reduce((n, c) => n + c.probes.length, 0)} probes`)
+    return problems.length > 0 ? 1 : 0
+  }
   const check = await checkKernel(`${tag}-`)
   if (!check.ok) {
     console.log(`\n*** kernel differential test SKIPPED: ${check.reason} ***\n`)
     write({ skipped: check.reason })
     return 0
   }
-  const files = worldFileCases(join(root, 'scenarios/worlds'))
-  const clusters = clusterCases(join(root, 'scenarios/clusters'))
-  const scenarios = scenarioCases(join(root, 'scenarios'))
-  for (const p of [...files.problems, ...clusters.problems, ...scenarios.problems]) console.error(`kernel-diff: ${p}`)
-  if (scenarios.skippedSends > 0) console.log(`kernel-diff: ${scenarios.skippedSends} scenario sends come after a change to the world and are not probed`)
-  let cases = mergeSameWorlds([...files.cases, ...clusters.cases, ...scenarios.cases, ...testWorldCases(), ...randomCases(args.seed, args.random)])
-  if (args.only) cases = cases.filter((c) => c.name.includes(args.only!))
   const dir = mkdtempSync(join(tmpdir(), 'packetwalk-kernel-'))
   const started = performance.now()
   console.log(`kernel-diff: ${cases.length} worlds, ${cases.reduce((n, c) => n + c.probes.length, 0)} probes, prefix ${tag}-*, ${args.concurrency} at a time`)
@@ -308,19 +342,30 @@ async function main(): Promise<number> {
     if (!args.keep) rmSync(dir, { recursive: true, force: true })
   }
   let passed = 0
-  let failed = 0
+  let failed = problems.length
   let known = 0
+  let skippedWorlds = 0
+  let skippedProbes = 0
   for (const c of reports) {
-    const bad = c.probes.filter((p) => !p.ok && (args.strict || !p.known))
-    const understood = c.probes.filter((p) => !p.ok && !args.strict && p.known).length
-    passed += c.probes.length - bad.length - understood
+    const asked = c.probes.filter((p) => !p.skipped)
+    const notAsked = c.probes.filter((p) => p.skipped)
+    const bad = asked.filter((p) => !p.ok && (args.strict || !p.known))
+    const understood = asked.filter((p) => !p.ok && !args.strict && p.known).length
+    passed += asked.length - bad.length - understood
     failed += bad.length + (c.error ? 1 : 0)
     known += understood
+    for (const p of notAsked) skip(p.skipped!, 1)
+    skippedProbes += notAsked.length + (c.skippedProbes ?? 0)
+    if (c.skipped) {
+      skippedWorlds++
+      skip(`worlds: ${c.skipped}`, 1)
+    }
     const mark = c.skipped ? '-' : c.error || bad.length ? '✗' : understood ? '~' : '✓'
-    console.log(`${mark} ${c.name.padEnd(40)} ${c.skipped ? `skipped: ${c.skipped}` : c.error ? c.error : `${c.probes.length - bad.length - understood}/${c.probes.length} probes agree${understood ? `, ${understood} known difference(s)` : ''} (${c.seconds}s)`}`)
-    if (args.verbose) for (const p of c.probes) console.log(`    ${p.ok ? '✓' : p.known ? '~' : '✗'} ${p.probe}  kernel: ${formatObservation(p.kernel)}`)
+    const note = `${understood ? `, ${understood} known difference(s)` : ''}${notAsked.length ? `, ${notAsked.length} skipped` : ''}`
+    console.log(`${mark} ${c.name.padEnd(40)} ${c.skipped ? `skipped: ${c.skipped} (${c.skippedProbes ?? 0} probes)` : c.error ? c.error : `${asked.length - bad.length - understood}/${asked.length} probes agree${note} (${c.seconds}s)`}`)
+    if (args.verbose) for (const p of c.probes) console.log(`    ${p.skipped ? '-' : p.ok ? '✓' : p.known ? '~' : '✗'} ${p.probe}  ${p.skipped ? `skipped: ${p.skipped}` : `kernel: ${formatObservation(p.kernel)}`}`)
   }
-  for (const c of reports) for (const p of c.probes.filter((x) => !x.ok && (args.strict || !x.known))) printMismatch(c, p)
+  for (const c of reports) for (const p of c.probes.filter((x) => !x.ok && !x.skipped && (args.strict || !x.known))) printMismatch(c, p)
   const knownSeen = new Map<string, number>()
   for (const c of reports) for (const p of c.probes) if (!p.ok && p.known) knownSeen.set(p.known, (knownSeen.get(p.known) ?? 0) + 1)
   if (knownSeen.size > 0) {
@@ -330,8 +375,16 @@ async function main(): Promise<number> {
   }
   for (const k of KNOWN) if (!knownSeen.has(k.why) && !args.only) console.log(`kernel-diff: known difference "${k.id}" no longer shows up: remove it from KNOWN in src/kernel-diff/run.ts`)
   const secs = Math.round((performance.now() - started) / 100) / 10
-  console.log(`\nkernel-diff: ${passed} probes agree, ${failed} differ, ${known} known differences, ${reports.filter((r) => r.skipped).length} worlds skipped, ${secs}s`)
-  write({ passed, failed, known, seconds: secs, cases: reports.map(({ probes, ...rest }) => ({ ...rest, probes: probes.map(({ trace: _t, ...p }) => p) })) })
+  if (problems.length > 0) {
+    console.log(`\n*** ${problems.length} problem(s) loading or probing worlds, clusters or scenarios (each counted as a failure) ***`)
+    for (const p of problems) console.log(`  ✗ ${p}`)
+  }
+  if (skipReasons.size > 0) {
+    console.log(`\n*** skipped: ${skippedWorlds} world(s), ${skippedProbes} probe(s), ${scenarios.skipped.length} scenario action(s) ***`)
+    for (const [why, n] of skipReasons) console.log(`  skipped: ${n} (${why})`)
+  }
+  console.log(`\nkernel-diff: ${passed} probes agree, ${failed} differ (${problems.length} of them problems loading or probing), ${known} known differences, skipped: ${skippedWorlds} worlds, ${skippedProbes} probes, ${scenarios.skipped.length} scenario actions, ${secs}s`)
+  write({ passed, failed, known, problems, skippedWorlds, skippedProbes, skippedActions: scenarios.skipped.length, skipReasons: Object.fromEntries(skipReasons), seconds: secs, cases: reports.map(({ probes, ...rest }) => ({ ...rest, probes: probes.map(({ trace: _t, ...p }) => p) })) })
   return failed > 0 ? 1 : 0
 }
 
