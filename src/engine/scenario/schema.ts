@@ -195,6 +195,21 @@ export const WhatIf = z.strictObject({
 })
 export type WhatIf = z.infer<typeof WhatIf>
 
+/**
+ * What the viewer's "Compare side by side" view puts beside this scenario: one of its own
+ * what-ifs (the same world with one thing changed) or another scenario, by `metadata.id`.
+ * The actions are paired in order, so the honest pair sends the same packets.
+ */
+export const Compare = z.strictObject({
+  /** A what-if id of this file, or another scenario's `metadata.id`. */
+  with: slug,
+  /** The view's heading ("Calico BGP beside flannel VXLAN"). */
+  title: z.string().min(1),
+  /** Column headings: this scenario as written, and what it is compared with. */
+  labels: z.strictObject({ this: z.string().min(1), with: z.string().min(1) }).optional(),
+})
+export type Compare = z.infer<typeof Compare>
+
 export const ScenarioFile = z
   .strictObject({
     apiVersion: z.literal('packetwalk.dev/v1'),
@@ -215,6 +230,7 @@ export const ScenarioFile = z
     seed: z.number().int().min(0).default(1),
     actions: z.array(Action).min(1),
     whatIfs: z.array(WhatIf).default([]),
+    compare: Compare.optional(),
   })
   .refine((s) => (s.world === undefined) !== (s.cluster === undefined), { message: 'give exactly one of `world` or `cluster`', path: ['world'] })
 export type ScenarioFile = z.infer<typeof ScenarioFile>

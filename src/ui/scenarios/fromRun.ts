@@ -103,6 +103,7 @@ export function loadedFromRun(id: string, run: ScenarioRun, source?: ScenarioSou
     whatIfs: run.scenario.whatIfs.map((w) => ({ id: w.id, label: w.label, description: w.description.replace(/\s+/g, ' ').trim() })),
     activeWhatIfs: run.whatIfs,
     ...(source && { source }),
+    ...(run.scenario.compare && { compare: run.scenario.compare }),
     warnings: run.diagnostics.filter((d) => d.severity !== 'error'),
   }
 }

@@ -75,6 +75,14 @@ export interface LoadedScenario {
   readonly source?: ScenarioSource
   /** Warnings the file produced (errors never get this far). */
   readonly warnings?: readonly Diagnostic[]
+  /** What the file says to put beside it in the compare view (a what-if id or another scenario's id). */
+  readonly compare?: CompareInfo
+}
+
+export interface CompareInfo {
+  readonly with: string
+  readonly title: string
+  readonly labels?: { readonly this: string; readonly with: string }
 }
 
 export interface ScenarioEntry {
