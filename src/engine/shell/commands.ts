@@ -4,6 +4,7 @@
  */
 import { BUILTINS } from './builtins.ts'
 import { bridge } from './bridge.ts'
+import { calicoctl } from './calico.ts'
 import { cniPlugin } from './cni.ts'
 import { curl, nc, python3, socat } from './connect.ts'
 import { dig, nslookup } from './dnsTools.ts'
@@ -21,7 +22,8 @@ const help: Command = (io) => {
   network     ip (netns, link, addr, route, neigh), bridge (link, fdb), sysctl
   netfilter   iptables, iptables-save, iptables-restore, conntrack
   traffic     ping, curl, nc, nslookup, dig, tcpdump (runs in the background; kill %N stops it)
-  kubernetes  kubectl (get, scale, expose, delete pod, apply -f -, exec), crictl (pods, ps, inspectp)
+  kubernetes  kubectl (get, scale, expose, delete pod, apply -f -, exec), crictl (pods, ps, inspectp),
+              calicoctl node status (on a node of a Calico cluster)
   CNI         CNI_COMMAND=ADD … /opt/cni/bin/bridge < conf.json (bridge, host-local, loopback, portmap, flannel)
   files       cat /etc/resolv.conf, ls /etc/cni/net.d/, cat /run/flannel/subnet.env
   shell       export, echo, cat, grep, head, tail, wc, |, ;, &&, $VAR, $(cmd), << EOF
@@ -57,6 +59,7 @@ const NETWORK: Readonly<Record<string, Command>> = {
   tcpdump,
   kubectl,
   crictl,
+  calicoctl,
   help,
 }
 
