@@ -11,8 +11,9 @@ export function bridgePorts(ns: Netns, bridge: string): Link[] {
   return ns.links.filter((l) => l.master === bridge)
 }
 
+/** has_expired: a dynamic entry is gone once `updated + ageing_time <= now` (time_before_eq); ageing_time 0 ages everything at once. */
 function isLive(e: FdbEntry, br: BridgeLink, now: number): boolean {
-  return e.permanent || e.updated === undefined || now - e.updated <= br.ageingTime * 1000
+  return e.permanent || e.updated === undefined || now - e.updated < br.ageingTime * 1000
 }
 
 /** The FDB entry for `mac` on a bridge, ignoring aged-out dynamic entries. */
@@ -21,15 +22,18 @@ export function lookupFdb(ns: Netns, br: BridgeLink, mac: Mac, now: number): Fdb
 }
 
 /**
- * Learning: the source MAC of a frame that arrived on `port` is now reachable through it.
- * Returns the entry to write, or undefined when nothing changes (a local/permanent entry, or
+ * Learning (br_fdb_update): the source MAC of a frame that arrived on `port` is now reachable
+ * through it. Returns the entry to write, or undefined when nothing changes (a local entry, or
  * the same port seen again within the same instant). Multicast sources are never learned.
+ * A static entry (`bridge fdb add … master static`, permanent here but not local) moves to the
+ * new port and stays static, as the kernel does (checked: `static` on p1 became `dev p2 … static`).
  */
 export function learnFdb(ns: Netns, br: BridgeLink, mac: Mac, port: string, now: number): FdbEntry | undefined {
   if (isMulticastMac(mac)) return undefined
   const existing = ns.fdb.find((e) => e.master === br.name && e.mac === mac)
-  if (existing && (existing.permanent || existing.local)) return undefined
-  if (existing && existing.dev === port && existing.updated === now) return undefined
+  if (existing?.local) return undefined
+  if (existing && existing.dev === port && (existing.permanent || existing.updated === now)) return undefined
+  if (existing?.permanent) return { ...existing, dev: port, updated: now }
   return { mac, dev: port, master: br.name, permanent: false, updated: now }
 }
 

@@ -3,7 +3,7 @@
  * destination MAC to a remote VTEP; an all-zeros entry is the default for unknown and
  * broadcast frames. Encapsulation wraps the inner Ethernet frame in outer IPv4/UDP/VXLAN.
  */
-import { ZERO_MAC } from '../wire/addr.ts'
+import { ZERO_MAC, isMulticastMac } from '../wire/addr.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES } from '../wire/packet.ts'
 import type { Ipv4Header, Packet } from '../wire/packet.ts'
@@ -18,6 +18,31 @@ export function lookupVxlanFdb(ns: Netns, dev: VxlanLink, dst: Mac): { entries: 
   if (dflt.length > 0) return { entries: dflt, defaulted: true }
   if (dev.remote) return { entries: [{ mac: ZERO_MAC, dev: dev.name, dst: dev.remote, self: true, permanent: true }], defaulted: true }
   return { entries: [], defaulted: false }
+}
+
+export type VxlanSnoop =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'learn'; readonly entry: FdbEntry }
+  | { readonly kind: 'drop'; readonly reason: string; readonly entry?: FdbEntry }
+
+/**
+ * What receiving an inner frame from `remote` does to the device's FDB (vxlan_set_mac and
+ * vxlan_snoop): its own MAC coming back is a loop and is dropped; with `learning`, an unknown
+ * source MAC is learned behind `remote`, a learned one follows it (and is refreshed), and a
+ * permanent entry pointing elsewhere is not migrated: the frame is dropped (checked: with a
+ * static entry for B's MAC to another VTEP, B's frames never reached the stack; nolearning
+ * accepts them). Multicast and all-zeros sources are never learned.
+ *
+ * @example learnVxlanFdb(ns, flannel1, '02:00:00:00:d2:05', '192.168.1.20', 1000)
+ *   // → { kind: 'learn', entry: { mac: '02:00:00:00:d2:05', dev: 'flannel.1', dst: '192.168.1.20', self: true, permanent: false, updated: 1000 } }
+ */
+export function learnVxlanFdb(ns: Netns, dev: VxlanLink, mac: Mac, remote: Ip, now: number): VxlanSnoop {
+  if (mac === dev.mac) return { kind: 'drop', reason: `${dev.name} receives its own MAC ${mac} back from ${remote}: a loop, dropped` }
+  if (!dev.learning || mac === ZERO_MAC || isMulticastMac(mac)) return { kind: 'none' }
+  const existing = ns.fdb.find((e) => e.dev === dev.name && e.master === undefined && e.mac === mac)
+  if (existing?.dst === remote) return existing.permanent || existing.updated === now ? { kind: 'none' } : { kind: 'learn', entry: { ...existing, updated: now } }
+  if (existing?.permanent) return { kind: 'drop', reason: `${mac} has a permanent entry on ${dev.name} to ${existing.dst ?? '?'}, but came from ${remote}: static entries are not migrated, the frame is dropped`, entry: existing }
+  return { kind: 'learn', entry: { mac, dev: dev.name, dst: remote, self: true, permanent: false, updated: now } }
 }
 
 /** Outer headers for an inner Ethernet frame. The UDP source port is a flow hash in the kernel; the caller picks it. */
