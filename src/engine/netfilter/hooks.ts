@@ -70,6 +70,8 @@ export interface NfEnv {
   addrType(ip: Ip, iface?: string): string
   /** The source address MASQUERADE picks for a packet leaving through `outIface` towards `dst`. */
   masqueradeSource(outIface: string | undefined, dst: Ip): Ip | undefined
+  /** Record only the rules that matched (EvalEnv.matchedOnly): for listing outcomes, not for a trace. */
+  readonly matchedOnly?: boolean
 }
 
 export interface NatChange {
