@@ -6,8 +6,11 @@
  *   graph already laid out, so opening it needs neither the YAML/zod parsers nor the ELK
  *   worker. Only the default scenario is imported this way; every other file is parsed and
  *   run in the browser when it is opened.
- * The engine is loaded through Vite's module runner only when a precompiled file is asked
- * for, so loading the Vite config stays light for every other build and test run.
+ * - the app's index.html, in a build, gets the App already rendered with the default scenario
+ *   open (prerender.tsx): the first paint needs no script.
+ * The engine is loaded through Vite's module runner only when a precompiled file or the
+ * prerender is asked for, so loading the Vite config stays light for every other build and
+ * test run.
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { basename, join } from 'node:path'
@@ -51,11 +54,34 @@ export function sortIndex(entries: readonly ScenarioIndexEntry[]): ScenarioIndex
   return [...entries].sort((a, b) => (a.order ?? Infinity) - (b.order ?? Infinity) || a.name.localeCompare(b.name))
 }
 
+/** Stylesheets mean nothing to a render in Node (the page links the built ones): each is an empty module there. */
+const NO_CSS: Plugin = {
+  name: 'packetwalk-prerender-no-css',
+  enforce: 'pre',
+  resolveId: (id) => (/\.css($|\?)/.test(id) ? '\0packetwalk-empty-stylesheet' : undefined),
+  load: (id) => (id === '\0packetwalk-empty-stylesheet' ? 'export default ""' : undefined),
+}
+
+/** Where the prerendered App goes in index.html. */
+const ROOT_DIV = '<div id="root"></div>'
+
 export function packetwalkScenarios(opts: { readonly dir: string }): Plugin {
   const dir = opts.dir
   return {
     name: 'packetwalk-scenarios',
     enforce: 'pre',
+    async transformIndexHtml(html, ctx) {
+      // The dev server renders in the page; a build writes the first paint into the file.
+      if (ctx.server || !html.includes(ROOT_DIV) || !ctx.filename.endsWith('/src/index.html')) return html
+      const { runnerImport } = await import('vite')
+      const { module } = await runnerImport<typeof import('./prerender.tsx')>(fileURLToPath(new URL('./prerender.tsx', import.meta.url)), {
+        configFile: false,
+        root: fileURLToPath(new URL('../../', import.meta.url)),
+        logLevel: 'warn',
+        plugins: [packetwalkScenarios(opts), NO_CSS],
+      })
+      return html.replace(ROOT_DIV, `<div id="root">${await module.prerenderApp()}</div>`)
+    },
     resolveId(id) {
       return id === SCENARIO_INDEX_ID ? RESOLVED_INDEX_ID : undefined
     },

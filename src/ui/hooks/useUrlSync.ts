@@ -19,7 +19,12 @@ export function useUrlSync(): void {
     const at = { ...(u.frame !== undefined && { frame: u.frame }), ...(u.view && { view: u.view }) }
     const st = useExplainer.getState()
     if (u.url) void st.openUrl(u.url, at)
-    else void st.open(u.scenario ?? DEFAULT_SCENARIO, { ...at, ...(u.whatIf && { whatIf: u.whatIf }) })
+    else {
+      const id = u.scenario ?? DEFAULT_SCENARIO
+      // main.tsx may have opened it already (a first visit): opening it again would redraw the page.
+      const opened = st.status === 'ready' && st.scenario?.id === id && u.frame === undefined && !u.view && !u.whatIf
+      if (!opened) void st.open(id, { ...at, ...(u.whatIf && { whatIf: u.whatIf }) })
+    }
     let last = ''
     return useExplainer.subscribe((s) => {
       if (!s.scenario || s.status !== 'ready' || s.scenario.id.startsWith(EPHEMERAL_PREFIX)) return
