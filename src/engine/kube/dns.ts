@@ -7,11 +7,19 @@
  * ClusterIP (headless: the ready endpoints), `_<port>._<proto>.<svc>.<ns>.svc.<zone>` SRV,
  * `a-b-c-d.<ns>.pod.<zone>` A (`pods insecure`: no check), PTR for ClusterIPs and endpoint
  * IPs, NXDOMAIN for other names in the zone; everything else goes to `forward .` (the
- * upstream from the ClusterConfig, answered from its static records).
- * Simplifications: `cache 30` is noted, not simulated; no AAAA data (IPv4 cluster); no
- * search domains inherited from the node; no endpoint hostnames/subdomains.
+ * upstream from the ClusterConfig, answered from its static records). Record TTLs are the
+ * kubernetes plugin's `ttl` (kubeadm's Corefile: 30; the plugin's default: 5).
+ * `answerWithCache`: the `cache` plugin in front of both, one cache per CoreDNS pod (its
+ * netns), read and written at the simulated time `now` (plugin/cache: an entry lives for the
+ * answer's lowest TTL, at most `cache N`, at least 5 s; a denial for its SOA's TTL; SERVFAIL
+ * 5 s; a hit carries the TTL left, whole seconds, and stays a hit while that is above 0).
+ * Simplifications: no AAAA data (IPv4 cluster); no search domains inherited from the node;
+ * no endpoint hostnames/subdomains; no cache eviction (capacity 9984 is never reached here),
+ * prefetch or serve_stale; a forwarded denial is kept for `cache N` (the upstream's SOA is not
+ * simulated, assumed to allow at least that).
  */
-import type { ResolvConf } from '../model/types.ts'
+import type { DnsCacheEntry, Netns, ResolvConf } from '../model/types.ts'
+import type { Effect } from '../sim/trace.ts'
 import type { DnsQuestion, DnsRecord } from '../wire/packet.ts'
 import { cidrContains, isIpv4 } from '../wire/addr.ts'
 import { isHeadless, readyEndpoints, svcKey } from './services.ts'
@@ -41,7 +49,28 @@ export interface DnsAnswer {
   readonly forwarded: boolean
 }
 
-const TTL = 30
+/** The `ttl` of the Corefile's kubernetes block (the plugin's default when absent: 5 s). */
+export function kubernetesTtl(corefile: string): number {
+  const block = /^\s*kubernetes\b[^\n{]*\{([^}]*)\}/m.exec(corefile)?.[1] ?? ''
+  const ttl = /^\s*ttl\s+(\d+)\s*$/m.exec(block)?.[1]
+  return ttl === undefined ? 5 : Math.min(Number(ttl), 3600)
+}
+
+/**
+ * The `cache` plugin's caps from a Corefile: `cache N` caps both kinds at N seconds; a bare
+ * `cache` uses 3600 (success) and 1800 (denial). `null`: no cache plugin.
+ */
+export function cacheCaps(corefile: string): { readonly success: number; readonly denial: number } | null {
+  const m = /^\s*cache(?:\s+(\d+))?\s*(?:\{|$)/m.exec(corefile)
+  if (!m) return null
+  return m[1] === undefined ? { success: 3600, denial: 1800 } : { success: Number(m[1]), denial: Number(m[1]) }
+}
+
+type DnsCluster = Pick<ClusterState, 'dns' | 'services' | 'endpointSlices' | 'namespaces' | 'pods' | 'config'>
+
+function recordTtl(cluster: Pick<ClusterState, 'dns'>): number {
+  return kubernetesTtl(cluster.dns.corefile)
+}
 
 function reverseName(ip: string): string {
   return `${ip.split('.').reverse().join('.')}.in-addr.arpa`
@@ -53,13 +82,13 @@ function reverseName(ip: string): string {
  * @example
  * answerQuery(cluster, { name: 'web.default.svc.cluster.local', type: 'A' }).answers[0]?.data // '10.96.45.123'
  */
-export function answerQuery(cluster: Pick<ClusterState, 'dns' | 'services' | 'endpointSlices' | 'namespaces' | 'pods' | 'config'>, q: DnsQuestion): DnsAnswer {
+export function answerQuery(cluster: DnsCluster, q: DnsQuestion): DnsAnswer {
   const zone = cluster.dns.clusterDomain.toLowerCase().replace(/\.$/, '')
   const name = q.name.toLowerCase().replace(/\.$/, '')
-  const cacheNote = ` (cache ${cluster.dns.cacheSeconds}: a repeat within ${cluster.dns.cacheSeconds}s would come from the cache; not simulated)`
-  const nx = (why: string): DnsAnswer => ({ rcode: 'NXDOMAIN', answers: [], aa: true, explain: `${why}: NXDOMAIN from the kubernetes plugin (zone ${zone})${cacheNote}`, forwarded: false })
-  const nodata = (why: string): DnsAnswer => ({ rcode: 'NOERROR', answers: [], aa: true, explain: `${why}: NOERROR with no ${q.type} records${cacheNote}`, forwarded: false })
-  const ok = (answers: DnsRecord[], why: string): DnsAnswer => ({ rcode: 'NOERROR', answers, aa: true, explain: `${why}${cacheNote}`, forwarded: false })
+  const TTL = recordTtl(cluster)
+  const nx = (why: string): DnsAnswer => ({ rcode: 'NXDOMAIN', answers: [], aa: true, explain: `${why}: NXDOMAIN from the kubernetes plugin (zone ${zone})`, forwarded: false })
+  const nodata = (why: string): DnsAnswer => ({ rcode: 'NOERROR', answers: [], aa: true, explain: `${why}: NOERROR with no ${q.type} records`, forwarded: false })
+  const ok = (answers: DnsRecord[], why: string): DnsAnswer => ({ rcode: 'NOERROR', answers, aa: true, explain: why, forwarded: false })
 
   if (name.endsWith('.in-addr.arpa') && q.type === 'PTR') {
     const parts = name.slice(0, -'.in-addr.arpa'.length).split('.')
@@ -151,18 +180,114 @@ function forward(cluster: Pick<ClusterState, 'dns'>, q: DnsQuestion, name: strin
   return { rcode, answers: [], aa: false, explain: `${base}, which answers ${rcode} (no record configured for ${name})`, forwarded: true }
 }
 
+/** The key of a cache entry: CoreDNS hashes the lowercased name and the type (and the DO bit, never set here). */
+export function dnsCacheKey(name: string, type: string): string {
+  return `${name.toLowerCase().replace(/\.$/, '')}/${type.toUpperCase()}`
+}
+
+/** Seconds an entry stored at `stored` (ms) has left at `now` (ms): plugin/cache item.ttl, whole seconds elapsed. */
+export function dnsCacheTtlLeft(entry: Pick<DnsCacheEntry, 'ttl' | 'stored'>, now: number): number {
+  return entry.ttl - Math.floor((now - entry.stored) / 1000)
+}
+
+/** A cached answer still served at `now` (its TTL left is above 0), or undefined. */
+export function lookupDnsCache(netns: Pick<Netns, 'dnsCache'>, q: { name: string; type: string }, now: number): DnsCacheEntry | undefined {
+  const e = netns.dnsCache?.[dnsCacheKey(q.name, q.type)]
+  return e && dnsCacheTtlLeft(e, now) > 0 ? e : undefined
+}
+
+/** What CoreDNS answered, and for a cache hit or a newly cached answer, the entry and the TTL left. */
+export interface CachedDnsAnswer extends DnsAnswer {
+  /** `hit`: served from this pod's cache; `stored`: answered by a plugin and kept; `none`: not cached. */
+  readonly cache: 'hit' | 'stored' | 'none'
+  /** TTL in the answer, seconds (for a hit: what was left). */
+  readonly ttl?: number
+  /** A hit that differs from what the plugins would answer now (the cluster changed since). */
+  readonly stale?: boolean
+  readonly effects: readonly Effect[]
+}
+
+/**
+ * CoreDNS with its `cache` plugin: the answer from this pod's cache while an entry for the
+ * question lives (with the TTL left), else the kubernetes or forward plugin's answer, kept in
+ * the cache as an effect on the pod's netns (`dns-cache`).
+ *
+ * @example
+ * const q = { name: 'web.default.svc.cluster.local', type: 'A' } as const
+ * const first = answerWithCache(cluster, 'kube-system/coredns-a', netns, q, 0) // cache 'stored', ttl 30
+ * const after = first.effects.reduce(applyToNetns, netns)
+ * answerWithCache(cluster, 'kube-system/coredns-a', after, q, 12_000) // cache 'hit', ttl 18
+ */
+export function answerWithCache(cluster: DnsCluster, serverNetns: string, netns: Pick<Netns, 'dnsCache' | 'pod'> | undefined, q: DnsQuestion, now: number): CachedDnsAnswer {
+  const pod = netns?.pod?.name ?? cluster.pods.find((p) => p.netns === serverNetns)?.name ?? serverNetns
+  const caps = cacheCaps(cluster.dns.corefile)
+  const hit = caps && netns ? lookupDnsCache(netns, q, now) : undefined
+  if (hit) {
+    const left = dnsCacheTtlLeft(hit, now)
+    const fresh = answerQuery(cluster, q)
+    const same = fresh.rcode === hit.rcode && [...fresh.answers.map((a) => a.data)].sort().join() === [...hit.answers.map((a) => a.data)].sort().join()
+    const age = Math.floor((now - hit.stored) / 1000)
+    const staleNote = same ? '' : `; stale: the ${fresh.forwarded ? 'forward' : 'kubernetes'} plugin would now answer ${fresh.rcode}${fresh.answers.length ? ` ${fresh.answers.map((a) => a.data).join(', ')}` : ''}, but the cache keeps serving the old answer until its TTL runs out`
+    return {
+      rcode: hit.rcode,
+      answers: hit.answers.map((a) => ({ ...a, ttl: left })),
+      aa: true,
+      forwarded: false,
+      explain: `answered from the cache of ${pod} (TTL ${left} s left): ${hit.rcode}${hit.answers.length ? ` ${hit.answers.map((a) => `${a.type} ${a.data}`).join(', ')}` : ''}, kept ${age} s ago when the ${hit.plugin} plugin answered${staleNote}`,
+      cache: 'hit',
+      ttl: left,
+      ...(!same && { stale: true }),
+      effects: [],
+    }
+  }
+  const a = answerQuery(cluster, q)
+  const plugin = a.forwarded ? 'forward' : 'kubernetes'
+  const by = `answered by the ${plugin} plugin: ${a.explain}`
+  const duration = caps ? cacheDuration(cluster, a, caps) : 0
+  if (!caps || duration <= 0) return { ...a, explain: caps ? `${by}; not cached (${a.rcode} answers are not kept)` : by, cache: 'none', effects: [] }
+  // plugin/cache WriteMsg: every record of the reply carries the cache duration as its TTL.
+  const answers = a.answers.map((r) => ({ ...r, ttl: duration }))
+  const entry: DnsCacheEntry = { name: q.name.toLowerCase().replace(/\.$/, ''), type: q.type, rcode: a.rcode, answers, ttl: duration, stored: now, plugin, explain: a.explain }
+  return {
+    ...a,
+    answers,
+    explain: `${by}; the cache of ${pod} keeps this ${a.rcode === 'NOERROR' && a.answers.length > 0 ? 'answer' : a.rcode === 'SERVFAIL' ? 'failure' : 'denial'} for ${duration} s`,
+    cache: 'stored',
+    ttl: duration,
+    effects: [{ kind: 'dns-cache', netns: serverNetns, key: dnsCacheKey(q.name, q.type), entry }],
+  }
+}
+
+/**
+ * How long plugin/cache keeps an answer, seconds (computeTTL): the lowest TTL in the message
+ * between 5 s and the cap; a denial's TTL is its SOA's (the kubernetes plugin: min(ttl, 300));
+ * SERVFAIL 5 s (`servfail` default); REFUSED is not cached.
+ */
+function cacheDuration(cluster: Pick<ClusterState, 'dns'>, a: DnsAnswer, caps: { readonly success: number; readonly denial: number }): number {
+  const clamp = (ttl: number, max: number) => Math.min(Math.max(ttl, 5), max)
+  if (a.rcode === 'REFUSED') return 0
+  if (a.rcode === 'SERVFAIL') return 5
+  if (a.rcode === 'NXDOMAIN' || a.answers.length === 0) {
+    // Simplification: the upstream's SOA is not simulated; its TTL is taken to be at least the cap.
+    return clamp(a.forwarded ? caps.denial : Math.min(recordTtl(cluster), 300), caps.denial)
+  }
+  return clamp(Math.min(...a.answers.map((r) => r.ttl)), caps.success)
+}
+
 /**
  * A DNS responder for the tracer: every netns with a `dns: true` listener (the CoreDNS pods)
- * answers with `answerQuery` over this cluster.
+ * answers with `answerWithCache` over this cluster, reading and writing that pod's cache at the
+ * time the query arrives (without `at`, no cache: `answerQuery`).
  *
  * @example
  * simulate(world, { from: 'default/client', to: '10.96.0.10', proto: 'udp', dport: 53, dns: { name: 'web', type: 'A' } }, { dns: clusterDnsResponder(cluster) })
  */
-export function clusterDnsResponder(cluster: Pick<ClusterState, 'dns' | 'services' | 'endpointSlices' | 'namespaces' | 'pods' | 'config'>): (serverNetns: string, question: { name: string; type: string }) => DnsAnswer {
-  return (_server, question) => {
+export function clusterDnsResponder(cluster: DnsCluster): (serverNetns: string, question: { name: string; type: string }, at?: { readonly now: number; readonly netns: Netns }) => DnsAnswer & { readonly effects?: readonly Effect[] } {
+  return (server, question, at) => {
     const type = (['A', 'AAAA', 'SRV', 'PTR', 'CNAME', 'TXT'] as const).find((t) => t === question.type.toUpperCase())
     if (!type) return { rcode: 'NOERROR', answers: [], aa: true, explain: `query type ${question.type} is not simulated; empty answer`, forwarded: false }
-    return answerQuery(cluster, { name: question.name, type })
+    if (!at) return answerQuery(cluster, { name: question.name, type })
+    return answerWithCache(cluster, server, at.netns, { name: question.name, type }, at.now)
   }
 }
 

@@ -7,6 +7,7 @@
 import type { Ip, Mac } from '../wire/addr.ts'
 import type { ConntrackEntry, Ruleset, IpSet, RecentEntry } from '../netfilter/types.ts'
 import type { ClusterState } from '../kube/state.ts'
+import type { DnsRecord } from '../wire/packet.ts'
 
 /** Where a model element came from: a line of a file the user gave us. */
 export interface SourceRef {
@@ -184,6 +185,24 @@ export interface ResolvConf {
   readonly source?: SourceRef
 }
 
+/** One answer kept by CoreDNS's `cache` plugin (plugin/cache item: the message, its TTL and when it was stored). */
+export interface DnsCacheEntry {
+  /** The question, lowercased, without the trailing dot. */
+  readonly name: string
+  readonly type: string
+  readonly rcode: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED'
+  /** The records as first answered (their TTL is the cache duration). */
+  readonly answers: readonly DnsRecord[]
+  /** Seconds the entry is served for: the answer's lowest TTL, capped by `cache N`, at least 5 (origTTL). */
+  readonly ttl: number
+  /** Simulated time it was stored, ms. */
+  readonly stored: number
+  /** The plugin that answered before the cache kept it. */
+  readonly plugin: 'kubernetes' | 'forward'
+  /** What that plugin said when it answered. */
+  readonly explain: string
+}
+
 /** What a pod netns is for, when it belongs to a Kubernetes pod. */
 export interface PodInfo {
   readonly namespace: string
@@ -222,6 +241,8 @@ export interface Netns {
   /** Imported from a dump: which sockets listen is unknown, so local delivery assumes one does. */
   readonly socketsUnknown?: boolean
   readonly resolvConf?: ResolvConf
+  /** CoreDNS's `cache` plugin in this netns (a CoreDNS pod), by `dnsCacheKey(name, type)`; expired entries stay until replaced. */
+  readonly dnsCache?: Readonly<Record<string, DnsCacheEntry>>
   /** Next ifindex to hand out. */
   readonly nextIfindex: number
 }

@@ -1,7 +1,7 @@
 /**
  * Applying a step's effects to a world. The tracer records every state change as an effect;
  * replaying the effects of steps 0..k on the starting world gives the exact state after step
- * k (conntrack, FDB, neighbours, counters, recent lists), which is how a viewer steps back.
+ * k (conntrack, FDB, neighbours, counters, recent lists, CoreDNS caches), which is how a viewer steps back.
  */
 import type { Netns, World } from '../model/types.ts'
 import type { Effect, TraceStep } from './trace.ts'
@@ -23,6 +23,8 @@ export function applyToNetns(ns: Netns, e: Effect): Netns {
       const list = ns.recent[e.list] ?? []
       return { ...ns, recent: { ...ns.recent, [e.list]: [...list.filter((r) => r.addr !== e.entry.addr), e.entry] } }
     }
+    case 'dns-cache':
+      return { ...ns, dnsCache: { ...ns.dnsCache, [e.key]: e.entry } }
   }
 }
 

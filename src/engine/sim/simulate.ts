@@ -28,11 +28,17 @@ import { createRng, randomInt } from '../rng.ts'
 import type { Rng } from '../rng.ts'
 import type { Effect, Flow, Outcome, ReplyOutcome, SendSpec, TableRef, TraceStep, Verdict } from './trace.ts'
 
-/** Answers DNS questions for a netns that runs a DNS server (CoreDNS). Injected by the caller. */
-export type DnsResponder = (serverNetns: string, question: { name: string; type: string }) => {
+/**
+ * Answers DNS questions for a netns that runs a DNS server (CoreDNS). Injected by the caller.
+ * `at` is the server's netns as the trace has it and the simulated time the query arrives;
+ * `effects` are state changes the answer makes there (a CoreDNS cache entry), recorded on the
+ * `dns` step.
+ */
+export type DnsResponder = (serverNetns: string, question: { name: string; type: string }, at?: { readonly now: number; readonly netns: Netns }) => {
   rcode: 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED'
   answers: { name: string; type: 'A' | 'AAAA' | 'SRV' | 'PTR' | 'CNAME' | 'TXT'; ttl: number; data: string }[]
   explain: string
+  effects?: readonly Effect[]
 }
 
 export interface SimOptions {
@@ -1296,9 +1302,9 @@ function deliverLocal(ctx: Ctx, nsName: string, inDev: string, skb: Skb): void {
     delivered(ctx, nsName, pkt, `${h.dst}:${t.dport}`, `${l.app} receives the datagram on udp/${t.dport}`, l)
     const dns = pkt.headers.find((x) => x.kind === 'dns')
     if (l.dns && dns?.kind === 'dns' && dns.qr === 'query') {
-      const ans = ctx.dns?.(nsName, dns.question) ?? { rcode: 'SERVFAIL' as const, answers: [], explain: 'no DNS data is attached to this world' }
+      const ans = ctx.dns?.(nsName, dns.question, { now: ctx.t, netns: n }) ?? { rcode: 'SERVFAIL' as const, answers: [], explain: 'no DNS data is attached to this world' }
       ctx.flow = 'dns-reply'
-      record(ctx, { kind: 'dns', netns: nsName, packet: pkt, explain: `${l.app}: ${ans.explain}` })
+      record(ctx, { kind: 'dns', netns: nsName, packet: pkt, explain: `${l.app}: ${ans.explain}`, ...(ans.effects && ans.effects.length > 0 && { effects: ans.effects }) })
       const resp: Packet = {
         headers: [
           { kind: 'ipv4', src: h.dst, dst: h.src, ttl: DEFAULT_TTL, df: false, id: nextId(ctx), proto: 'udp', length: 90 },

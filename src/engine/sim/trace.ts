@@ -5,7 +5,7 @@
  */
 import type { Ip } from '../wire/addr.ts'
 import type { Packet } from '../wire/packet.ts'
-import type { Addr, FdbEntry, Listener, NeighEntry, Route } from '../model/types.ts'
+import type { Addr, DnsCacheEntry, FdbEntry, Listener, NeighEntry, Route } from '../model/types.ts'
 import type { ConntrackEntry, Hook, RecentEntry, TableName } from '../netfilter/types.ts'
 
 export type StepKind =
@@ -60,6 +60,7 @@ export type Effect =
   | { readonly kind: 'conntrack'; readonly netns: string; readonly entry: ConntrackEntry }
   | { readonly kind: 'counter'; readonly netns: string; readonly ruleId: string; readonly bytes: number }
   | { readonly kind: 'recent'; readonly netns: string; readonly list: string; readonly entry: RecentEntry }
+  | { readonly kind: 'dns-cache'; readonly netns: string; readonly key: string; readonly entry: DnsCacheEntry }
 
 /** One rule as evaluated for one packet. */
 export interface RuleEval {
