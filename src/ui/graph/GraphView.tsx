@@ -16,6 +16,7 @@ import { frameDuration } from '../store/playback.ts'
 import { current, focusNetns, focusServices, packetBefore, topologyWorld } from '../store/selectors.ts'
 import { Legend } from '../components/Legend.tsx'
 import { useForwardStep } from '../hooks/useForwardStep.ts'
+import { selectedNode } from '../inspectors/graphTarget.ts'
 import { elkLayout } from './elk.ts'
 import { EMPTY_HIGHLIGHT, setHighlight } from './highlight.ts'
 import { cachedLayout, storeLayout } from './layoutCache.ts'
@@ -259,7 +260,7 @@ function Token({ graph }: { graph: GraphModel }) {
       const dev = ref.table === 'route' ? ref.route.dev : ref.table === 'neigh' || ref.table === 'fdb' ? ref.entry.dev : ref.table === 'addr' || ref.table === 'link' ? ref.dev : undefined
       if (dev && graph.nodes.some((n) => n.id === nodeId.iface(ref.netns, dev))) related.add(nodeId.iface(ref.netns, dev))
     }
-    const sel = selection ? (selection.dev ? nodeId.iface(selection.netns, selection.dev) : nodeId.stack(selection.netns)) : null
+    const sel = selection ? selectedNode(selection, graph) : null
     setHighlight(anim ? { current: anim.at, from: anim.from, edges: new Set(anim.edges), tunnel: anim.tunnel, related, selected: sel, flow: anim.flow } : { ...EMPTY_HIGHLIGHT, selected: sel })
   }, [anim, step, selection, graph])
 

@@ -1,5 +1,30 @@
-/** CNI: every plugin invocation the cluster made (env, stdin, result), when the world came from a cluster description. */
+/**
+ * CNI: every plugin invocation the cluster made (env, stdin, result), when the world came from
+ * a cluster description. A call's pod points at its netns in the graph, its veth at the host end.
+ */
+import type { World } from '../../engine/model/types.ts'
+import { GraphLink } from './GraphLink.tsx'
+import { cniTargets } from './graphTarget.ts'
 import { useInspected } from './useInspected.ts'
+
+function CallTargets({ world, pod }: { world: World; pod: string }) {
+  const t = cniTargets(world, pod)
+  if (!t.pod && !t.veth) return null
+  return (
+    <p className="pw-graph-links">
+      {t.pod && (
+        <span>
+          <span className="pw-muted">pod</span> <GraphLink target={t.pod} text={pod} />
+        </span>
+      )}
+      {t.veth && (
+        <span>
+          <span className="pw-muted">host veth</span> <GraphLink target={t.veth} text={t.veth.dev} />
+        </span>
+      )}
+    </p>
+  )
+}
 
 export function CniView() {
   const { world } = useInspected()
@@ -36,6 +61,7 @@ export function CniView() {
                 </>
               )}
             </details>
+            {k.pod && k.parent === undefined && world && <CallTargets world={world} pod={k.pod} />}
           </li>
         ))}
       </ol>

@@ -1,8 +1,22 @@
-/** DNS: the sending pod's resolv.conf, then each query of the timeline in order with its answer. An empty state when the scenario does no DNS. */
+/**
+ * DNS: the sending pod's resolv.conf, then each query of the timeline in order with its answer.
+ * The server a query went to points at the netns that answered it (the CoreDNS pod, after
+ * kube-proxy's DNAT), an answer's address at its owner (a Service's box, a pod). An empty
+ * state when the scenario does no DNS.
+ */
 import { printResolvConf } from '../../engine/kube/dns.ts'
+import type { World } from '../../engine/model/types.ts'
 import type { DnsMessage } from '../../engine/wire/packet.ts'
 import { useExplainer } from '../store/explainer.ts'
+import { GraphLink } from './GraphLink.tsx'
+import { dnsServer, targetForIp } from './graphTarget.ts'
 import { useInspected } from './useInspected.ts'
+
+/** The node a netns lives on (its host netns), whose nat table turns a ClusterIP into a pod. */
+function hostOf(w: World, netns: string): string | undefined {
+  const node = w.netns[netns]?.node
+  return Object.values(w.netns).find((n) => n.kind === 'host' && (n.node ?? n.name) === node)?.name ?? netns
+}
 
 export function DnsView() {
   const scenario = useExplainer((s) => s.scenario)
@@ -11,7 +25,7 @@ export function DnsView() {
     if (s.kind !== 'trace' || !s.send.dns) return []
     const answer = [...s.steps].reverse().find((st) => st.flow === 'dns-reply' && st.kind === 'deliver')
     const msg = answer?.packet.headers.find((h): h is DnsMessage => h.kind === 'dns')
-    return [{ i, from: s.send.from, question: s.send.dns, msg, verdict: s.outcome.verdict }]
+    return [{ i, from: s.send.from, question: s.send.dns, msg, verdict: s.outcome.verdict, server: dnsServer(s.steps, world) }]
   })
   if (queries.length === 0)
     return (
@@ -31,12 +45,23 @@ export function DnsView() {
           <li key={q.i} className={c?.segmentIndex === q.i ? 'is-used' : ''}>
             <code>
               {q.question.type}? {q.question.name}
-            </code>{' '}
+            </code>
+            {q.server && (
+              <>
+                {' '}
+                to <GraphLink target={q.server.target} text={q.server.ip} />
+                {q.server.target && <span className="pw-muted"> (answered by {q.server.target.name})</span>}
+              </>
+            )}{' '}
             →{' '}
             {q.msg ? (
               <code>
                 {q.msg.rcode}
-                {q.msg.answers.length ? ` ${q.msg.answers.map((a) => `${a.type} ${a.data}`).join(', ')}` : ''}
+                {q.msg.answers.map((a, k) => (
+                  <span key={k}>
+                    {k > 0 ? ',' : ''} {a.type} {a.type === 'A' && world ? <GraphLink target={targetForIp(world, a.data, hostOf(world, q.from))} text={a.data} /> : a.data}
+                  </span>
+                ))}
               </code>
             ) : (
               <span>no answer ({q.verdict})</span>

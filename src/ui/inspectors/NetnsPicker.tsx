@@ -5,7 +5,6 @@ import { useExplainer } from '../store/explainer.ts'
 export function NetnsPicker({ netns, stepNetns }: { netns: string; stepNetns: string | null }) {
   const world = useExplainer((s) => s.world)
   const names = useMemo(() => (world ? Object.keys(world.netns) : []), [world])
-  const selection = useExplainer((s) => s.selection)
   const select = useExplainer((s) => s.select)
   return (
     <div className="pw-netns-picker">
@@ -20,7 +19,7 @@ export function NetnsPicker({ netns, stepNetns }: { netns: string; stepNetns: st
           ))}
         </select>
       </label>
-      {selection && stepNetns && selection.netns !== stepNetns && (
+      {stepNetns && netns !== stepNetns && (
         <button type="button" className="pw-link" onClick={() => select(null)}>
           follow the packet ({stepNetns})
         </button>

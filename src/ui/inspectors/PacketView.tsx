@@ -1,10 +1,23 @@
 /** The packet as a Wireshark-like layer tree, each change against the packet before this step shown in place (old value struck through, added/removed layers marked). */
+import type { World } from '../../engine/model/types.ts'
 import { diffLayers, natChanges } from '../packet/layers.ts'
+import type { Field, Layer } from '../packet/layers.ts'
 import { packetBefore } from '../store/selectors.ts'
+import { GraphLink } from './GraphLink.tsx'
+import { targetForIp } from './graphTarget.ts'
 import { useInspected } from './useInspected.ts'
 
+/** Fields holding an address a netns owns: IP source/destination, ARP sender/target IP. */
+const ADDRESS_FIELDS: Partial<Record<Layer['kind'], readonly string[]>> = { ipv4: ['Source', 'Destination'], arp: ['Sender IP', 'Target IP'] }
+
+/** A field's value; an address points at the netns that owns it (seen from the step's netns, for a ClusterIP). */
+function FieldValue({ kind, f, world, netns }: { kind: Layer['kind']; f: Field; world: World | null; netns: string }) {
+  if (!world || !ADDRESS_FIELDS[kind]?.includes(f.name)) return <>{f.value}</>
+  return <GraphLink target={targetForIp(world, f.value, netns)} text={f.value} />
+}
+
 export function PacketView() {
-  const { c } = useInspected()
+  const { c, world } = useInspected()
   const st = c?.step
   if (!c || !st) return <p className="pw-empty">No packet on this frame: it is a change to the world.</p>
   const layers = diffLayers(packetBefore(c.steps, c.stepIndex), st.packet)
@@ -39,7 +52,7 @@ export function PacketView() {
                           <del>{f.old}</del>{' '}
                         </>
                       )}
-                      {f.value}
+                      <FieldValue kind={l.kind} f={f} world={world} netns={st.netns} />
                     </dd>
                   </div>
                 ))}

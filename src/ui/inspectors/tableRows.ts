@@ -17,6 +17,24 @@ export interface Row {
   readonly reason?: string
   /** The device the row is about, so selecting it can highlight the graph. */
   readonly dev?: string
+  /** Addresses the row names, each with its part (`original src`…), so each can point at its owner in the graph. */
+  readonly addrs?: readonly RowAddr[]
+}
+
+export interface RowAddr {
+  readonly role: string
+  readonly ip: string
+}
+
+/** A conntrack entry's endpoints, as `conntrack -L` orders them: original src, dst, then the reply's (an address already listed is not repeated). */
+export function conntrackAddrs(e: ConntrackEntry): RowAddr[] {
+  const all = [
+    { role: 'original src', ip: e.orig.src },
+    { role: 'original dst', ip: e.orig.dst },
+    { role: 'reply src', ip: e.reply.src },
+    { role: 'reply dst', ip: e.reply.dst },
+  ]
+  return all.filter((a, i) => all.findIndex((b) => b.ip === a.ip) === i)
 }
 
 const refIn = (ref: TableRef | undefined, netns: string, table: TableRef['table']) => (ref && ref.table === table && ref.netns === netns ? ref : undefined)
@@ -119,7 +137,7 @@ export function conntrackRows(ns: Netns, now: number, step?: TraceStep): Row[] {
     if (!text) return []
     const hit = ref?.table === 'conntrack' && ref.entry.id === e.id
     const w = wrote.some((x) => x.id === e.id)
-    return [{ key: String(e.id), text, used: hit || w, ...((hit || w) && { reason: hit ? 'this packet belongs to this connection' : 'created or updated by this step' }) }]
+    return [{ key: String(e.id), text, used: hit || w, addrs: conntrackAddrs(e), ...((hit || w) && { reason: hit ? 'this packet belongs to this connection' : 'created or updated by this step' }) }]
   })
 }
 

@@ -1,5 +1,6 @@
 /** What every inspector needs: the current step, its segment, the world then, and the netns to describe. */
 import { useExplainer } from '../store/explainer.ts'
+import { inspectorPick } from './graphTarget.ts'
 import { current, inspectedNetns } from '../store/selectors.ts'
 import type { Current } from '../store/selectors.ts'
 import type { Netns, World } from '../../engine/model/types.ts'
@@ -16,6 +17,6 @@ export function useInspected(): Inspected {
   const world = useExplainer((s) => s.world)
   const selection = useExplainer((s) => s.selection)
   const c = current(scenario, frame)
-  const name = inspectedNetns(selection, c?.step ?? null, world)
+  const name = inspectedNetns(inspectorPick(selection), c?.step ?? null, world)
   return { c, world, netns: name && world ? (world.netns[name] ?? null) : null }
 }

@@ -4,8 +4,7 @@
  * result; components select the slices they need. Playback and checkpoint rules live in
  * pure reducers (playback.ts, checkpoints.ts); what is remembered lives in persist.ts.
  */
-import { useStore } from 'zustand'
-import { createStore } from 'zustand/vanilla'
+import { create } from 'zustand'
 import type { Diagnostic } from '../../engine/diagnostics.ts'
 import type { World } from '../../engine/model/types.ts'
 import { frameCount, worldAtFrame } from '../../engine/scenario/timeline.ts'
@@ -32,6 +31,15 @@ import type { InspectorView } from './urlState.ts'
 export interface Selection {
   readonly netns: string
   readonly dev?: string
+  /** A KUBE-* chain: its box in the Services chain view, when the graph draws it. */
+  readonly chain?: string
+  /** A Service's ClusterIP (held by no interface): its box, when the graph draws it. */
+  readonly clusterIP?: string
+  /**
+   * Present when the pick was made in an inspector to point at something in the graph: the
+   * netns the inspectors go on describing (null: the current step's). Absent: they describe `netns`.
+   */
+  readonly inspect?: string | null
 }
 
 export type Theme = 'light' | 'dark'
@@ -131,8 +139,7 @@ function problemsOf(e: unknown, what: string): Problems {
   return { what, diagnostics: [{ code: 'SCN000', severity: 'error', message: e instanceof Error ? e.message : String(e) }], files: {} }
 }
 
-/** The store itself (build-time prerender.tsx reads it; components use `useExplainer`). */
-export const explainerStore = createStore<ExplainerState>()((set, get) => {
+export const useExplainer = create<ExplainerState>()((set, get) => {
   /** Show a loaded scenario at a frame: playback, world and per-scenario view state start over. */
   const show = (scenario: LoadedScenario, frame = 0, extra: Partial<ExplainerState> = {}) => {
     const playback = playbackReducer(get().playback, { type: 'load', total: frameCount(scenario.timeline), frame })
@@ -325,6 +332,3 @@ export const explainerStore = createStore<ExplainerState>()((set, get) => {
     },
   }
 })
-
-/** The explainer's state in a component: `useExplainer((s) => s.playback)`; outside React, `useExplainer.getState()`. */
-export const useExplainer = Object.assign(<T>(selector: (s: ExplainerState) => T): T => useStore(explainerStore, selector), explainerStore)

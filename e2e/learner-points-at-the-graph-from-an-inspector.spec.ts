@@ -1,0 +1,44 @@
+import { expect, test } from './fixtures.ts'
+
+/** `netns/dev` in a graph link's data-target → the graph box for it. */
+const ifaceTestId = (target: string | null) => {
+  const [netns, dev] = (target ?? '').split('/')
+  return `graph-iface-${netns}-${dev}`
+}
+
+test('a DNAT rule and a conntrack entry point at the pod they name; the inspector stays put', async ({ app, page }) => {
+  await app.open('?s=clusterip-by-hand')
+  await app.step.toFirst({ kind: 'netfilter', netns: 'host', flow: 'request' })
+
+  // iptables: the matched DNAT rule names a backend address; its button selects that pod's eth0.
+  await app.inspector.open('iptables')
+  const matched = page.getByTestId('chain-nat-TEST-SVC').locator('[data-status="matched"]')
+  const dnat = matched.getByTestId('graph-link')
+  await expect(dnat).toHaveAccessibleName(/^10\.244\.1\.[34]: highlight .+ in the graph$/)
+  const backend = page.getByTestId(ifaceTestId(await dnat.getAttribute('data-target')))
+  await expect(backend).not.toHaveClass(/is-selected/)
+  // Keyboard: the button is reachable and Enter presses it.
+  await dnat.focus()
+  await page.keyboard.press('Enter')
+  await expect(backend).toHaveClass(/is-selected/)
+  await expect(dnat).toHaveAttribute('aria-pressed', 'true')
+  await app.screenshot('30-iptables-points-at-backend')
+  // Pressing again lets go.
+  await dnat.click()
+  await expect(backend).not.toHaveClass(/is-selected/)
+
+  // conntrack: at the end the host's table has the connection; the reply source is the backend.
+  await app.step.toEnd()
+  await app.inspector.open('conntrack')
+  await page.getByTestId('netns-picker').selectOption('host')
+  const row = app.inspector.table('conntrack').locator('li').filter({ hasText: 'dst=10.96.1.100' })
+  const replySrc = row.getByRole('button', { name: /^10\.244\.1\.[34]: highlight/ })
+  const pod = page.getByTestId(ifaceTestId(await replySrc.getAttribute('data-target')))
+  await replySrc.click()
+  await expect(pod).toHaveClass(/is-selected/)
+  // The graph points at the pod; the table still shows the host's connections.
+  await expect(page.getByTestId('netns-picker')).toHaveValue('host')
+  await expect(app.inspector.table('conntrack')).toContainText('dst=10.96.1.100')
+  expect((await app.snapshot()).selection).toMatchObject({ inspect: 'host' })
+  await app.screenshot('31-conntrack-points-at-backend')
+})
