@@ -4,7 +4,8 @@
  * result; components select the slices they need. Playback and checkpoint rules live in
  * pure reducers (playback.ts, checkpoints.ts); what is remembered lives in persist.ts.
  */
-import { create } from 'zustand'
+import { useStore } from 'zustand'
+import { createStore } from 'zustand/vanilla'
 import type { Diagnostic } from '../../engine/diagnostics.ts'
 import type { World } from '../../engine/model/types.ts'
 import { frameCount, worldAtFrame } from '../../engine/scenario/timeline.ts'
@@ -139,7 +140,8 @@ function problemsOf(e: unknown, what: string): Problems {
   return { what, diagnostics: [{ code: 'SCN000', severity: 'error', message: e instanceof Error ? e.message : String(e) }], files: {} }
 }
 
-export const useExplainer = create<ExplainerState>()((set, get) => {
+/** The store itself (build-time prerender.tsx reads it; components use `useExplainer`). */
+export const explainerStore = createStore<ExplainerState>()((set, get) => {
   /** Show a loaded scenario at a frame: playback, world and per-scenario view state start over. */
   const show = (scenario: LoadedScenario, frame = 0, extra: Partial<ExplainerState> = {}) => {
     const playback = playbackReducer(get().playback, { type: 'load', total: frameCount(scenario.timeline), frame })
@@ -332,3 +334,6 @@ export const useExplainer = create<ExplainerState>()((set, get) => {
     },
   }
 })
+
+/** The explainer's state in a component: `useExplainer((s) => s.playback)`; outside React, `useExplainer.getState()`. */
+export const useExplainer = Object.assign(<T>(selector: (s: ExplainerState) => T): T => useStore(explainerStore, selector), explainerStore)
