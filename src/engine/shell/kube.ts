@@ -570,9 +570,14 @@ function apply(io: Io, snap0: ClusterSnapshot, f: KubeFlags): number {
           invalid(p.error.issues)
           continue
         }
-        const before = snap.cluster.services.some((s) => svcKey(s) === `${ns}/${name}`)
+        const old = snap.cluster.services.find((s) => svcKey(s) === `${ns}/${name}`)
+        const before = old !== undefined
+        // An applied Service keeps its ClusterIP (the field is immutable; apply merges it in), and
+        // its own address is not "already allocated" to it.
+        const clusterIP = p.data.spec.clusterIP ?? old?.spec.clusterIP
         commit(io, withCtx(snap, (ctx) => {
-          addService(ctx, p.data)
+          ctx.state.services = ctx.state.services.filter((s) => svcKey(s) !== `${ns}/${name}`)
+          addService(ctx, { ...p.data, spec: { ...p.data.spec, ...(clusterIP !== undefined && { clusterIP }) } })
           syncCluster(ctx)
         }))
         io.out(`service/${name} ${before ? 'configured' : 'created'}\n`)

@@ -6,6 +6,8 @@
  */
 import { lookup } from '../session.ts'
 import { loadClusterText } from '../kube/load.ts'
+import { addService, syncCluster } from '../kube/build.ts'
+import { finish, newCtx } from '../kube/ctx.ts'
 import { scaleDeployment } from '../kube/operations.ts'
 import { addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, newNetns, putNetns, setLinkUp, setMaster } from '../model/ops.ts'
 import type { Netns, World } from '../model/types.ts'
@@ -15,7 +17,21 @@ import { cidrContains } from '../wire/addr.ts'
 export type LabId = 'bridge' | 'vxlan' | 'service-dnat' | 'dns-debug'
 
 /** The fault the DNS lab starts with (the instructor picks; the default is CoreDNS scaled to zero). */
-export type DnsFault = 'coredns-scaled-to-zero' | 'kube-dns-rule-missing' | 'wrong-nameserver'
+export type DnsFault = 'coredns-scaled-to-zero' | 'kube-dns-rule-missing' | 'wrong-nameserver' | 'kube-dns-no-endpoints' | 'policy-blocks-dns'
+
+/** Every DNS fault with what an instructor's picker shows (what is broken, not how to fix it). */
+export const DNS_FAULTS: readonly { readonly id: DnsFault; readonly label: string }[] = [
+  { id: 'coredns-scaled-to-zero', label: 'CoreDNS pods down (Deployment scaled to zero)' },
+  { id: 'kube-dns-no-endpoints', label: 'kube-dns Service selects no pods (no endpoints)' },
+  { id: 'kube-dns-rule-missing', label: 'kube-proxy rule for the kube-dns ClusterIP missing on node1' },
+  { id: 'wrong-nameserver', label: 'client pod\'s resolv.conf names the wrong nameserver' },
+  { id: 'policy-blocks-dns', label: 'a NetworkPolicy blocks the client\'s UDP 53 (Calico cluster)' },
+]
+
+/** A fault name from outside (URL, storage), if it is one. */
+export function parseDnsFault(text: string | null | undefined): DnsFault | undefined {
+  return DNS_FAULTS.find((f) => f.id === text)?.id
+}
 
 export interface Lab {
   readonly id: LabId
@@ -93,6 +109,8 @@ export const LABS: readonly Lab[] = [
       'Reproduce it: `kubectl exec client -- nslookup web`. What does the pod ask, and whom? `kubectl exec client -- cat /etc/resolv.conf`.',
       'Is the DNS Service there, and does it have endpoints? `kubectl get svc -n kube-system kube-dns` and `kubectl get endpoints -n kube-system kube-dns`.',
       'Are the CoreDNS pods running? `kubectl get pods -n kube-system -l k8s-app=kube-dns`. A Deployment can be scaled back up with `kubectl scale`.',
+      'Pods running but no endpoints? Compare the Service\'s selector (`kubectl get svc -n kube-system -o wide`) with the pods\' labels; a Service can be re-applied with `kubectl apply -f -`.',
+      'Is a NetworkPolicy in the way? `kubectl get networkpolicies -A`: under Calico, a policy with Egress rules drops whatever it does not allow, DNS included.',
       'Does the node rewrite the kube-dns ClusterIP? `iptables -t nat -S KUBE-SERVICES | grep 10.96.0.10` on the pod\'s node.',
       'Watch the query itself: `tcpdump -i cni0 -n udp port 53` on the node, then run nslookup again.',
     ],
@@ -174,8 +192,23 @@ metadata: { name: client, namespace: default, labels: { app: client } }
 spec: { nodeName: node1, containers: [{ name: client, image: busybox:1.36 }] }
 `
 
+/** The client may talk to the web pods on TCP 80 and nothing else: its DNS queries (UDP 53 to kube-dns) are dropped. */
+const DNS_BLOCKING_POLICY = `---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: client-egress, namespace: default }
+spec:
+  podSelector: { matchLabels: { app: client } }
+  policyTypes: [Egress]
+  egress:
+    - to: [{ podSelector: { matchLabels: { app: web } } }]
+      ports: [{ protocol: TCP, port: 80 }]
+`
+
 function dnsLabWorld(fault: DnsFault): World {
-  const loaded = loadClusterText(DNS_CLUSTER, { file: 'dns-lab.yaml', seed: 1 })
+  // NetworkPolicy needs an enforcing CNI: that fault's cluster runs Calico instead of flannel.
+  const text = fault === 'policy-blocks-dns' ? DNS_CLUSTER.replace('cni: { plugin: flannel, backend: vxlan }', 'cni: { plugin: calico, mode: bgp }') + DNS_BLOCKING_POLICY : DNS_CLUSTER
+  const loaded = loadClusterText(text, { file: 'dns-lab.yaml', seed: 1 })
   if (!loaded.world || !loaded.cluster) throw new Error(`dns lab cluster does not build: ${loaded.diagnostics.map((d) => d.message).join('; ')}`)
   const snap = { world: loaded.world, cluster: loaded.cluster }
   switch (fault) {
@@ -194,6 +227,18 @@ function dnsLabWorld(fault: DnsFault): World {
       const tables = { ...node.netfilter.tables, nat: { ...nat, chains: { ...nat.chains, 'KUBE-SERVICES': { ...svc, rules } } } }
       return putNetns(snap.world, { ...node, netfilter: { tables } })
     }
+    case 'kube-dns-no-endpoints': {
+      // Someone re-applied kube-dns with a selector that matches no pod: CoreDNS runs, the Service is empty.
+      const ctx = newCtx(snap.world, snap.cluster)
+      const svc = snap.cluster.services.find((x) => x.metadata.name === 'kube-dns' && x.metadata.namespace === 'kube-system')
+      if (!svc) return snap.world
+      ctx.state.services = ctx.state.services.filter((x) => x !== svc)
+      addService(ctx, { ...svc, spec: { ...svc.spec, selector: { 'k8s-app': 'kubedns' } } })
+      syncCluster(ctx)
+      return finish(ctx).world
+    }
+    case 'policy-blocks-dns':
+      return snap.world
     case 'wrong-nameserver': {
       const client = Object.values(snap.world.netns).find((n) => n.pod?.name === 'client')!
       return putNetns(snap.world, { ...client, resolvConf: { ...client.resolvConf!, nameservers: ['10.96.0.11'] } })
