@@ -2,7 +2,7 @@ import ELK from 'elkjs/lib/elk.bundled.js'
 import { describe, expect, it } from 'vitest'
 import type { ClusterState } from '../../engine/kube/state.ts'
 import { vxlanWorld } from '../../engine/sim/testWorlds.ts'
-import { HANDLE_SIZE, absoluteCentres, layoutGraph, nodeHandles, placeNodes, routeOverlayEdges, toElkGraph } from './layout.ts'
+import { HANDLE_SIZE, LARGE_GRAPH, absoluteCentres, layoutGraph, nodeHandles, placeNodes, routeOverlayEdges, toElkGraph } from './layout.ts'
 import { nodeId } from './types.ts'
 import { worldToGraph } from './worldToGraph.ts'
 
@@ -17,6 +17,21 @@ describe('layout', () => {
     expect(node1.children!.map((c) => c.id)).toContain(nodeId.netns('node1-pod'))
     expect(e.edges!.some((x) => x.id.startsWith('vxlan:'))).toBe(false)
     expect(e.edges!.some((x) => x.id.startsWith('veth:'))).toBe(true)
+  })
+
+  it('a large graph asks ELK for one crossing-minimisation pass, everywhere in the hierarchy; a small one keeps the default', () => {
+    const small = toElkGraph(worldToGraph(vxlanWorld()))
+    expect(small.layoutOptions!['elk.layered.thoroughness']).toBeUndefined()
+    const g = worldToGraph(vxlanWorld())
+    // Pad the same graph past the threshold with loose boxes.
+    const pad = Array.from({ length: LARGE_GRAPH }, (_, i) => ({ ...g.nodes.find((n) => n.type === 'segment')!, id: `pad-${i}` }))
+    const big = toElkGraph({ ...g, nodes: [...g.nodes, ...pad] })
+    const groups: NonNullable<typeof big.children> = []
+    const walk = (n: typeof big) => n.children?.forEach((c) => (c.children ? (groups.push(c), walk(c)) : undefined))
+    walk(big)
+    expect(big.layoutOptions!['elk.layered.thoroughness']).toBe('1')
+    expect(groups.length).toBeGreaterThan(0)
+    expect(groups.every((c) => c.layoutOptions!['elk.layered.thoroughness'] === '1')).toBe(true)
   })
 
   it('places pods above their node’s NIC and the underlay below both nodes', async () => {

@@ -52,13 +52,23 @@ const GROUP_OPTIONS = {
   'elk.layered.spacing.nodeNodeBetweenLayers': '26',
 }
 
+/**
+ * From this many nodes on, crossing minimisation makes one pass instead of ELK's default
+ * seven (`thoroughness`). A big cluster (300 pods: 800 boxes) lays out 2–4× faster; on the
+ * graphs measured (48 and 830 boxes) every position came out the same.
+ */
+export const LARGE_GRAPH = 200
+const FAST = { 'elk.layered.thoroughness': '1' }
+
 /** The ELK graph for a graph model: groups nest their children; tunnel/BGP/Service→pod edges are left out. */
 export function toElkGraph(g: GraphModel): ElkNode {
   const byId = new Map<string, ElkNode>()
-  const root: ElkNode = { id: 'root', layoutOptions: ROOT_OPTIONS, children: [], edges: [] }
+  const large = g.nodes.length >= LARGE_GRAPH
+  const opts = (o: Record<string, string>) => (large ? { ...o, ...FAST } : o)
+  const root: ElkNode = { id: 'root', layoutOptions: opts(ROOT_OPTIONS), children: [], edges: [] }
   for (const n of g.nodes) {
     const group = GROUP_TYPES.has(n.type ?? '')
-    const e: ElkNode = group ? { id: n.id, layoutOptions: n.type === 'servicesGroup' ? SERVICES_OPTIONS : GROUP_OPTIONS, children: [] } : { id: n.id, width: n.width ?? 150, height: n.height ?? 50 }
+    const e: ElkNode = group ? { id: n.id, layoutOptions: opts(n.type === 'servicesGroup' ? SERVICES_OPTIONS : GROUP_OPTIONS), children: [] } : { id: n.id, width: n.width ?? 150, height: n.height ?? 50 }
     byId.set(n.id, e)
     const parent = n.parentId ? byId.get(n.parentId) : root
     ;(parent ?? root).children!.push(e)
