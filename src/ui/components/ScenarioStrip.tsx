@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef } from 'react'
 import type { RefObject } from 'react'
+import { CompareButton } from '../compare/CompareButton.tsx'
 import { useExplainer } from '../store/explainer.ts'
 import { whatIfChanges } from '../scenarios/fromRun.ts'
 
@@ -119,6 +120,7 @@ export function ScenarioStrip() {
         </details>
       )}
       <WhatIfs />
+      <CompareButton />
     </div>
   )
 }

@@ -1,0 +1,33 @@
+import { expect, test } from './fixtures.ts'
+
+test('scenario 07 beside flannel: both columns, the VXLAN difference explained, stepping moves both, Esc closes', async ({ app, page }) => {
+  await app.open('?s=scn-07-pod-to-pod-calico-bgp')
+  await page.getByTestId('compare-open').click()
+  const view = page.getByTestId('compare-view')
+  await expect(view).toBeVisible()
+  await expect(page.getByTestId('compare-column-left')).toContainText('Calico (BGP)')
+  await expect(page.getByTestId('compare-column-left')).toContainText('playing')
+  await expect(page.getByTestId('compare-column-right')).toContainText('flannel (VXLAN)')
+  // Hops only flannel takes are marked, VXLAN first among them.
+  await expect(view.locator('[data-testid="compare-row"][data-tag="encap"]').first()).toHaveAttribute('data-status', 'right-only')
+  const encap = view.locator('[data-testid="compare-difference"][data-tag="encap"]')
+  await expect(encap).toContainText('VXLAN encapsulation')
+  await expect(encap).toContainText('UDP 8472')
+
+  // The keyboard steps the explainer, and the current hop is marked in the view.
+  const before = await app.step.frame()
+  await page.keyboard.press('ArrowRight')
+  await expect.poll(() => app.step.frame()).toBe(before + 1)
+  await expect(view.locator('[aria-current="step"]')).toHaveCount(1)
+
+  // Picking the difference shows where it is and why.
+  await encap.click()
+  await expect(page.getByTestId('compare-why')).toContainText('outer 192.168.1.10 → 192.168.1.20, UDP 8472, VXLAN VNI 1')
+  await page.getByTestId('compare-next-difference').click()
+  await expect(page.getByTestId('compare-why')).toBeVisible()
+  await app.screenshot('compare-calico-flannel')
+
+  await page.keyboard.press('Escape')
+  await expect(view).toHaveCount(0)
+  await expect(page.getByTestId('compare-open')).toBeFocused()
+})
