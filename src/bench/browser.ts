@@ -158,6 +158,9 @@ export interface ImportRun {
   readonly longestTask: number
   /** Longest gap between two frames while importing: the page's responsiveness. */
   readonly worstFrameMs: number
+  /** The page's JS heap: before the pick, and the most it held while importing and after (bytes, CDP Performance.getMetrics every 100 ms). */
+  readonly heapBefore: number
+  readonly heapPeak: number
 }
 
 /**
@@ -185,8 +188,23 @@ export async function measureImport(browser: Browser, url: string, file: string)
       }
       requestAnimationFrame(tick)
     })()`)
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const heap = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0
+    const heapBefore = await heap()
+    let heapPeak = heapBefore
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        heapPeak = Math.max(heapPeak, await heap())
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    })()
     await page.getByTestId('import-file-input').setInputFiles(file)
     await page.locator('[data-testid="import-status"][data-status="done"]').waitFor({ timeout: 180_000 })
+    await page.waitForTimeout(300)
+    sampling = false
+    await sampler
     const r = await page.evaluate(() => {
       const w = window as unknown as { __imp: { t0: number; long: number[]; worst: number; on: boolean } }
       w.__imp.on = false
@@ -200,6 +218,8 @@ export async function measureImport(browser: Browser, url: string, file: string)
       longTasks: r.long.filter((d) => d > 100).length,
       longestTask: Math.max(0, ...r.long),
       worstFrameMs: r.worst,
+      heapBefore,
+      heapPeak,
     }
   } finally {
     await context.close()

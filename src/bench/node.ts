@@ -11,11 +11,16 @@
  *                     deciding hook; no trace each), same packet and cluster as `outcomes`, N times;
  *                     then replay of one outcome (its full trace, what opening it costs), N times
  *   enumerate-dump E N  the same in the dump world
+ *   import FILE       importDumps + importToWorld of FILE (what the import worker does), once, in
+ *                     this fresh process: its time and the process's peak memory (max RSS) above
+ *                     what it held once the file was read
  * Times are milliseconds from performance.now() around the engine call only.
  */
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { parseIptablesSave } from '../engine/netfilter/save.ts'
+import { importDumps } from '../engine/import/importDump.ts'
+import { importToWorld } from '../engine/import/toWorld.ts'
 import { enumerateTraceOutcomes, traceWorld, traceWorldAll } from '../engine/trace.ts'
 import type { World } from '../engine/model/types.ts'
 import { loadClusterText } from '../engine/kube/load.ts'
@@ -38,7 +43,19 @@ function out(result: Record<string, unknown>): void {
 const [cmd, arg, countText] = process.argv.slice(2)
 const count = Number(countText ?? 1)
 
-if (cmd === 'parse' || cmd === 'warm' || cmd === 'trace') {
+if (cmd === 'import') {
+  const text = readFileSync(arg!, 'utf8')
+  const rssBefore = process.resourceUsage().maxRSS
+  let world: World | undefined
+  let rules = 0
+  const ms = time(() => {
+    const r = importDumps([{ name: 'dump.rules', text }])
+    world = importToWorld(r)
+    rules = Object.values(world.netns).reduce((n, ns) => n + Object.values(ns.netfilter.tables).reduce((m, t) => m + Object.values(t.chains).reduce((k, c) => k + c.rules.length, 0), 0), 0)
+  })
+  // maxRSS is in KiB: the peak the import added to a process that already held the text.
+  out({ ms: [ms], peakKiB: process.resourceUsage().maxRSS - rssBefore, rssKiB: process.resourceUsage().maxRSS, rules, netns: Object.keys(world?.netns ?? {}).length })
+} else if (cmd === 'parse' || cmd === 'warm' || cmd === 'trace') {
   const text = readFileSync(arg!, 'utf8')
   let parsed = parseIptablesSave('')
   const first = time(() => (parsed = parseIptablesSave(text)))

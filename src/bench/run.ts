@@ -154,6 +154,10 @@ async function engine(): Promise<void> {
     rows.push({ figure: `  every outcome traced in full (${String(o.steps)} steps, the CLI's --all-outcomes)`, ...fmt(summarize(o.ms)) })
     if (Math.abs((o.probability as number) - 1) > 1e-9 || o.delivered !== o.outcomes) notes.push(`all outcomes (${where}): probabilities sum to ${String(o.probability)}, ${String(o.delivered)} of ${String(o.outcomes)} delivered`)
   }
+  log('import of the 5k-service dump (engine)…')
+  const imports = Array.from({ length: QUICK ? 2 : 3 }, () => runBench(bundle, 'import', join(CACHE, 'kube-proxy-5000.rules')))
+  rows.push({ figure: `import of the 5k-service dump, engine only (${String(imports[0]!.rules)} rules): time`, ...fmt(summarize(imports.map((r) => r.ms[0]!))) })
+  rows.push({ figure: '  peak memory it adds to the process (max RSS)', ...fmt(summarize(imports.map((r) => (r.peakKiB as number) * 1024)), (x) => `${(x / 2 ** 20).toFixed(0)} MiB`) })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -224,6 +228,8 @@ async function browser(): Promise<void> {
         rows.push({ figure: '  page responsive: longest frame gap while importing', ...fmt(worst), floor: '≤ 100 ms', ok: worst.max <= 100 })
         const lt = summarize(imports.map((r) => r.longTasks))
         rows.push({ figure: '  long tasks > 100 ms while importing', ...fmt(lt, (x) => String(x)), floor: '0', ok: lt.max === 0 })
+        const mib = (x: number) => `${(x / 2 ** 20).toFixed(0)} MiB`
+        rows.push({ figure: '  page JS heap at its peak while importing (above the page before)', ...fmt(summarize(imports.map((r) => r.heapPeak - r.heapBefore)), mib) })
         notes.push(`longest task while importing: ${imports.map((r) => ms(r.longestTask)).join(', ')}`)
       } else rows.push({ figure: 'import of the 5k-service dump in the browser', median: 'pending: no import UI yet' })
     } finally {
