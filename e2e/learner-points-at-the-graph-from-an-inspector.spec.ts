@@ -42,3 +42,15 @@ test('a DNAT rule and a conntrack entry point at the pod they name; the inspecto
   expect((await app.snapshot()).selection).toMatchObject({ inspect: 'host' })
   await app.screenshot('31-conntrack-points-at-backend')
 })
+
+test('a Calico node lists its BGP peers and the block it advertises; a peer points at its node', async ({ app, page }) => {
+  await app.open('?s=scn-07-pod-to-pod-calico-bgp&v=tables')
+  await page.getByTestId('netns-picker').selectOption('node1')
+  const bgp = page.getByTestId('table-bgp')
+  // two-nodes-calico.yaml: node1 owns 10.244.1.0/24 and peers with node2 (192.168.1.20) in the mesh.
+  await expect(bgp.getByTestId('bgp-advertised')).toContainText('10.244.1.0/24')
+  await expect(bgp.getByTestId('bgp-peer')).toHaveText(/192\.168\.1\.20 node2 · Established · node-to-node mesh · learned 10\.244\.2\.0\/24/)
+  await bgp.getByRole('button', { name: /^192\.168\.1\.20: highlight node node2 in the graph$/ }).click()
+  await expect(app.graph.iface('node2', 'eth0')).toHaveClass(/is-selected/)
+  await app.screenshot('32-calico-bgp-peers')
+})

@@ -1,12 +1,13 @@
 /** Addresses, routes, neighbours, bridge FDB and VXLAN FDB of one netns, as they are at this frame, with the entry the step used marked and explained. */
 import { useEffect, useRef } from 'react'
+import { BgpTable } from './BgpTable.tsx'
 import { NetnsPicker } from './NetnsPicker.tsx'
 import { RowsTable } from './RowsTable.tsx'
 import { addrRows, fdbRows, neighRows, routeRows, sysctlRows } from './tableRows.ts'
 import { useInspected } from './useInspected.ts'
 
 export function TablesView() {
-  const { c, netns } = useInspected()
+  const { c, netns, world } = useInspected()
   const box = useRef<HTMLDivElement>(null)
   // Keep the entry the step used in view: on a projector nobody scrolls to find it.
   useEffect(() => {
@@ -22,6 +23,7 @@ export function TablesView() {
     <div data-testid="inspector-tables" ref={box}>
       <NetnsPicker netns={netns.name} stepNetns={c?.step?.netns ?? null} />
       <RowsTable title="ip route" rows={routeRows(netns, refStep)} netns={netns.name} empty="No routes." testId="table-routes" />
+      {world && <BgpTable world={world} netns={netns} />}
       <RowsTable title="ip neigh" rows={neighRows(netns, refStep)} netns={netns.name} empty="No neighbour entries yet: nothing has been resolved by ARP." testId="table-neigh" />
       {(hasBridge || fdb.bridge.length > 0) && <RowsTable title="bridge fdb (bridge ports)" rows={fdb.bridge} netns={netns.name} empty="No entries." testId="table-fdb" />}
       {(hasVxlan || fdb.vxlan.length > 0) && <RowsTable title="bridge fdb (VXLAN remotes)" rows={fdb.vxlan} netns={netns.name} empty="No remote VTEPs." testId="table-vxlan-fdb" />}

@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { loadClusterText } from '../../engine/kube/load.ts'
 import { worldAtStep } from '../../engine/sim/effects.ts'
 import { simulate } from '../../engine/sim/simulate.ts'
 import { bridgeWorld, vxlanWorld } from '../../engine/sim/testWorlds.ts'
 import type { ChainWalk } from '../../engine/sim/trace.ts'
 import { parseIptablesSave } from '../../engine/netfilter/save.ts'
 import { loadWorld } from '../scenarios/buildDemo.ts'
-import { addrRows, chainView, conntrackRows, fdbRows, lastNetfilterStep, neighRows, routeRows, sysctlRows } from './tableRows.ts'
+import { addrRows, bgpView, chainView, conntrackRows, fdbRows, lastNetfilterStep, neighRows, routeRows, sysctlRows } from './tableRows.ts'
 
 const used = (rows: readonly { used: boolean; text: string }[]) => rows.filter((r) => r.used).map((r) => r.text)
 
@@ -83,5 +85,29 @@ describe('table rows', () => {
       [5, 'not-evaluated', false],
     ])
     expect(v.rows[3]!.counters).toEqual([1, 60])
+  })
+})
+
+describe('bgpView: a Calico node’s peers and the block it advertises', () => {
+  const text = readFileSync(new URL('../../../scenarios/clusters/two-nodes-calico.yaml', import.meta.url), 'utf8')
+  const w = loadClusterText(text, { seed: 1 }).world!
+
+  it('node1 advertises its podCIDR block and peers with node2, whose block it learned', () => {
+    // two-nodes-calico.yaml: node1 podCIDR 10.244.1.0/24, node2 192.168.1.20 with 10.244.2.0/24; full mesh.
+    expect(bgpView(w, w.netns.node1!)).toEqual({
+      node: 'node1',
+      asNumber: 64512,
+      advertised: ['10.244.1.0/24'],
+      peers: [{ peer: 'node2', peerIp: '192.168.1.20', state: 'Established', info: 'node-to-node mesh', learned: ['10.244.2.0/24'] }],
+    })
+    // What it learned is what BIRD installed: the route via the peer, proto bird.
+    expect(routeRows(w.netns.node1!).map((r) => r.text)).toContain('10.244.2.0/24 via 192.168.1.20 dev eth0 proto bird')
+  })
+
+  it('no BGP view for a pod, or for a node without Calico', () => {
+    const pod = Object.values(w.netns).find((n) => n.kind === 'pod')!
+    expect(bgpView(w, pod)).toBeUndefined()
+    const flannel = vxlanWorld()
+    expect(bgpView(flannel, flannel.netns.node1!)).toBeUndefined()
   })
 })

@@ -4,7 +4,7 @@
  * the current step used it, with the reason the engine gave. Pure: netns and step in, rows out.
  */
 import type { ConntrackEntry, Rule, Ruleset } from '../../engine/netfilter/types.ts'
-import type { FdbEntry, NeighEntry, Netns, Route } from '../../engine/model/types.ts'
+import type { FdbEntry, NeighEntry, Netns, Route, World } from '../../engine/model/types.ts'
 import type { ChainWalk, RuleEval, TableRef, TraceStep } from '../../engine/sim/trace.ts'
 import { printConntrackL } from '../../engine/netfilter/conntrack.ts'
 import { printFdbEntry, printNeighEntry, printRoute } from '../../engine/print/iproute2.ts'
@@ -139,6 +139,43 @@ export function conntrackRows(ns: Netns, now: number, step?: TraceStep): Row[] {
     const w = wrote.some((x) => x.id === e.id)
     return [{ key: String(e.id), text, used: hit || w, addrs: conntrackAddrs(e), ...((hit || w) && { reason: hit ? 'this packet belongs to this connection' : 'created or updated by this step' }) }]
   })
+}
+
+// -------------------------------------------------------------------------------------------
+// BGP (Calico)
+
+export interface BgpPeerRow {
+  readonly peer: string
+  readonly peerIp: string
+  readonly state: string
+  readonly info: string
+  /** The blocks this peer advertises, which BIRD here installs as routes via the peer. */
+  readonly learned: readonly string[]
+}
+
+export interface BgpView {
+  /** The cluster node (BIRD's name for itself). */
+  readonly node: string
+  readonly asNumber: number
+  /** What this node's BIRD exports: its IPAM block(s). */
+  readonly advertised: readonly string[]
+  readonly peers: readonly BgpPeerRow[]
+}
+
+/**
+ * A Calico node's BGP side, as `calicoctl node status` and BIRD's export see it: its peers
+ * (node-to-node mesh) and the pod CIDR block it advertises. Undefined for a netns that is not
+ * the host netns of a node with BGP sessions.
+ */
+export function bgpView(w: World, ns: Netns): BgpView | undefined {
+  const bgp = w.cluster?.bgp
+  if (!bgp || ns.kind !== 'host') return undefined
+  const node = ns.node ?? ns.name
+  const prefixesOf = (n: string) => bgp.advertised.find((a) => a.node === n)?.prefixes ?? []
+  const peers = bgp.sessions.filter((s) => s.node === node).map((s) => ({ peer: s.peer, peerIp: s.peerIp, state: s.state, info: s.info, learned: prefixesOf(s.peer) }))
+  const advertised = prefixesOf(node)
+  if (peers.length === 0 && advertised.length === 0) return undefined
+  return { node, asNumber: bgp.asNumber, advertised, peers }
 }
 
 // -------------------------------------------------------------------------------------------
