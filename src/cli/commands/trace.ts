@@ -11,6 +11,7 @@ import type { Outcome, SendSpec } from '../../engine/sim/trace.ts'
 import type { Io } from '../io.ts'
 import { EXIT, UsageError, flag, flagAll, has, parseArgs } from '../io.ts'
 import { loadInputs, printDiagnostics } from '../inputs.ts'
+import { withIcmpErrorReply } from '../reply.ts'
 
 const HELP = `usage: packetwalk trace INPUT... --from SRC --to DST[:PORT] [--proto tcp|udp|icmp]
                        [--all-outcomes] [--round-trip] [--seed N] [--json]
@@ -47,6 +48,8 @@ export async function trace(argv: string[], io: Io): Promise<number> {
     const r = traceWorld(loaded.world, send, { seed, now: 0 })
     outcomes = [{ probability: 1, ...r.outcome, steps: r.steps }]
   }
+  // An ICMP error that comes back is the answer the sender gets, as a RST is.
+  outcomes = outcomes.map((o) => withIcmpErrorReply(o, send.roundTrip === true))
 
   if (has(args, 'json')) {
     io.stdout(`${JSON.stringify({ outcomes }, null, 2)}\n`)
