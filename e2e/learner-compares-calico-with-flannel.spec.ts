@@ -31,3 +31,21 @@ test('scenario 07 beside flannel: both columns, the VXLAN difference explained, 
   await expect(view).toHaveCount(0)
   await expect(page.getByTestId('compare-open')).toBeFocused()
 })
+
+test('with the flannel what-if on, flannel is the side that plays; dark theme reads too', async ({ app, page }) => {
+  await app.open('?s=scn-07-pod-to-pod-calico-bgp&w=flannel')
+  expect((await app.snapshot()).whatIf).toBe('flannel')
+  await app.step.toFirst({ kind: 'encap', flow: 'request' })
+  await page.getByTestId('compare-open').click()
+  await expect(page.getByTestId('compare-column-right')).toContainText('playing')
+  await expect(page.getByTestId('compare-column-left')).not.toContainText('playing')
+  // The current step is flannel's encapsulation: Calico has no such hop on that row.
+  const current = page.locator('[data-testid="compare-row"].is-current')
+  await expect(current).toHaveAttribute('data-tag', 'encap')
+  await expect(current.locator('td').nth(2)).toHaveAttribute('aria-current', 'step')
+  await expect(page.getByTestId('compare-why')).toContainText('VXLAN encapsulation')
+  await page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'))
+  await app.screenshot('compare-flannel-playing-dark')
+  await page.getByTestId('compare-close').click()
+  await expect(page.getByTestId('compare-view')).toHaveCount(0)
+})

@@ -181,6 +181,11 @@ describe('scenario 07 beside its flannel what-if', () => {
     expect(wire.sides).toEqual({ left: '10.244.1.2 → 10.244.2.5, no outer header', right: 'outer 192.168.1.10 → 192.168.1.20 UDP 8472 VNI 1, inner 10.244.1.2 → 10.244.2.5' })
   })
 
+  it('lists the most telling differences first: what happens to the packet, then the routes and the MTU', () => {
+    // encap/decap/wire change the packet itself; the bridge and ARP bookkeeping come after.
+    expect(groups.slice(0, 5).map((g) => g.title)).toEqual(['VXLAN encapsulation', 'VXLAN decapsulation', 'On the wire', 'Route: proto bird vs dev flannel.1', 'A different route'])
+  })
+
   it('lines the common path up: the same pods send and receive on both sides', () => {
     const same = rows.filter((r) => r.status === 'same')
     // send, the final delivery, and the ARP exchange on the underlay are shared.

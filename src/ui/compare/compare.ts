@@ -317,7 +317,10 @@ export interface DifferenceGroup {
   readonly rows: readonly number[]
 }
 
-/** The differences by kind and title, in the order they first appear: the view's summary. */
+/** The order the summary lists kinds of difference: what changes the packet first, the bookkeeping last. */
+const TAG_ORDER: readonly DifferenceTag[] = ['encap', 'decap', 'wire', 'route', 'mtu', 'tunnel-device', 'outer-route', 'outer-netfilter', 'bridge', 'proxy-arp', 'routed-veth', 'routed', 'arp', 'extra-hop']
+
+/** The differences by kind and title (most telling kind first, then in the order they appear): the view's summary. */
 export function summarizeDifferences(rows: readonly CompareRow[]): DifferenceGroup[] {
   const groups = new Map<string, { tag: DifferenceTag; title: string; explain: string; rows: number[] }>()
   rows.forEach((r, i) => {
@@ -329,7 +332,9 @@ export function summarizeDifferences(rows: readonly CompareRow[]): DifferenceGro
     if (g) g.rows.push(i)
     else groups.set(key, { tag: d.tag, title: d.title, explain: d.explain, rows: [i] })
   })
-  return [...groups.values()]
+  // Within a kind, a named contrast ("Route: proto bird vs dev flannel.1") before the generic one.
+  const generic = (g: DifferenceGroup) => (g.title === 'A different route' ? 1 : 0)
+  return [...groups.values()].sort((a, b) => TAG_ORDER.indexOf(a.tag) - TAG_ORDER.indexOf(b.tag) || generic(a) - generic(b) || a.rows[0]! - b.rows[0]!)
 }
 
 /** The row showing a side's step (-1: none). */
