@@ -1,17 +1,20 @@
 /**
  * A lab beside the terminal: the task, hints one at a time, and the checks, re-run on the
- * world after every command (checkLab). Progress (hints seen, completion) survives reloads.
+ * world after every command (checkLab). Progress (hints seen, completion) survives reloads;
+ * so does the work itself (the store replays the saved steps). For the DNS lab an
+ * instructor picks the fault; picking one starts the lab over with it.
  */
 import { useEffect, useState } from 'react'
 import type { World } from '../../engine/model/types.ts'
-import { findLab } from '../../engine/shell/labs.ts'
-import type { LabId } from '../../engine/shell/labs.ts'
+import { DNS_FAULTS, findLab, parseDnsFault } from '../../engine/shell/labs.ts'
+import type { DnsFault, LabId } from '../../engine/shell/labs.ts'
 import { loadProgress, saveProgress } from './labProgress.ts'
 import { useShellStore } from './useShellStore.ts'
 
 export function LabPanel(props: { readonly lab: LabId; readonly onRestart: (world: World, before: World) => void }) {
   const lab = findLab(props.lab)
   const result = useShellStore((s) => s.labResult)
+  const fault = useShellStore((s) => s.fault)
   const [progress, setProgress] = useState(() => loadProgress()[props.lab] ?? { hintsShown: 0, done: false })
   const done = progress.done || (result?.done ?? false)
 
@@ -26,9 +29,9 @@ export function LabPanel(props: { readonly lab: LabId; readonly onRestart: (worl
     saveProgress(props.lab, next)
   }
 
-  const restart = () => {
+  const restart = (withFault: DnsFault | null = fault) => {
     const before = useShellStore.getState().world ?? { netns: {}, segments: {}, nodes: [] }
-    const w = useShellStore.getState().startLab(props.lab)
+    const w = useShellStore.getState().startLab(props.lab, { fresh: true, ...(withFault && { fault: withFault }) })
     props.onRestart(w, before)
   }
 
@@ -38,6 +41,25 @@ export function LabPanel(props: { readonly lab: LabId; readonly onRestart: (worl
         {lab.title} <span className="pw-lab-section">({lab.section})</span>
       </h2>
       <p>{lab.task}</p>
+      {props.lab === 'dns-debug' && (
+        <label className="pw-lab-fault">
+          Fault (instructor){' '}
+          <select
+            value={fault ?? 'coredns-scaled-to-zero'}
+            onChange={(e) => {
+              const f = parseDnsFault(e.target.value)
+              if (f) restart(f)
+            }}
+            data-testid="lab-fault-picker"
+          >
+            {DNS_FAULTS.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <ul className="pw-lab-checks" aria-live="polite" aria-label="Checks">
         {(result?.checks ?? []).map((c) => (
           <li key={c.text} data-testid="lab-check" data-ok={c.ok} className={c.ok ? 'ok' : 'todo'}>
@@ -62,7 +84,7 @@ export function LabPanel(props: { readonly lab: LabId; readonly onRestart: (worl
         <button type="button" onClick={showHint} disabled={progress.hintsShown >= lab.hints.length} data-testid="lab-hint-button">
           {progress.hintsShown >= lab.hints.length ? 'No more hints' : `Show a hint (${progress.hintsShown + 1} of ${lab.hints.length})`}
         </button>
-        <button type="button" onClick={restart} data-testid="lab-restart">
+        <button type="button" onClick={() => restart()} data-testid="lab-restart">
           Start over
         </button>
       </div>

@@ -107,4 +107,29 @@ describe('<TerminalPanel>', () => {
     expect(screen.getAllByTestId('lab-check').map((c) => c.getAttribute('data-ok'))).toEqual(['true', 'true', 'true'])
     expect(JSON.parse(localStorage.getItem(PROGRESS_KEY)!)).toEqual({ 'service-dnat': { hintsShown: 1, done: true } })
   })
+
+  it('a lab brought back after a reload shows its earlier output and checks', async () => {
+    const first = render(<TerminalPanel world={null} lab="service-dnat" />)
+    await waitFor(() => expect(fake.state.onData).toBeDefined(), { timeout: 15_000 })
+    type('iptables -t nat -N TEST-SVC')
+    type('iptables -t nat -N TEST-SVC')
+    first.unmount()
+    fake.state.written = ''
+    fake.state.onData = undefined
+    // a new page: the panel mounts again and the store replays the saved lines
+    render(<TerminalPanel world={null} lab="service-dnat" />)
+    await waitFor(() => expect(fake.state.onData).toBeDefined(), { timeout: 15_000 })
+    expect(fake.state.written).toContain('root@host:~# iptables -t nat -N TEST-SVC\r\niptables: Chain already exists.\r\n')
+  })
+
+  it('the DNS lab\'s fault picker starts the lab over with that fault', async () => {
+    render(<TerminalPanel world={null} lab="dns-debug" fault="kube-dns-no-endpoints" />)
+    const picker = await screen.findByTestId('lab-fault-picker')
+    expect((picker as HTMLSelectElement).value).toBe('kube-dns-no-endpoints')
+    // CoreDNS runs; the Service has no endpoints
+    expect(screen.getAllByTestId('lab-check').map((c) => c.getAttribute('data-ok'))).toEqual(['true', 'false', 'false'])
+    fireEvent.change(picker, { target: { value: 'coredns-scaled-to-zero' } })
+    await waitFor(() => expect(screen.getAllByTestId('lab-check').map((c) => c.getAttribute('data-ok'))).toEqual(['false', 'false', 'false']))
+    expect(screen.getByTestId<HTMLSelectElement>('lab-fault-picker').value).toBe('coredns-scaled-to-zero')
+  })
 })

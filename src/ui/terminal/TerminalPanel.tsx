@@ -10,7 +10,7 @@
  */
 import { Suspense, lazy } from 'react'
 import type { World } from '../../engine/model/types.ts'
-import type { LabId } from '../../engine/shell/labs.ts'
+import type { DnsFault, LabId } from '../../engine/shell/labs.ts'
 import type { ShellCommit } from './useShellStore.ts'
 
 const TerminalWorkspace = lazy(() => import('./TerminalWorkspace.tsx'))
@@ -24,6 +24,8 @@ export interface TerminalPanelProps {
   readonly netns?: string
   /** Lab mode: the lab's starting world replaces `world` (reported through onCommit). Without it, `?lab=ID` in the URL picks one. */
   readonly lab?: LabId
+  /** The DNS lab's fault (the instructor's pick). Without it, `?fault=ID` in the URL, else the one saved with the learner's session, else CoreDNS scaled to zero. */
+  readonly fault?: DnsFault
   readonly theme?: 'light' | 'dark'
   /** CSS height of the terminal area (default 22rem). */
   readonly height?: string

@@ -3,7 +3,8 @@
  * shell store, and lays out the netns picker, the terminal and the lab panel.
  */
 import { useEffect, useRef, useState } from 'react'
-import type { LabId } from '../../engine/shell/labs.ts'
+import { parseDnsFault } from '../../engine/shell/labs.ts'
+import type { DnsFault, LabId } from '../../engine/shell/labs.ts'
 import { LabPanel } from './LabPanel.tsx'
 import { NetnsPicker } from './NetnsPicker.tsx'
 import type { TerminalPanelProps } from './TerminalPanel.tsx'
@@ -19,9 +20,15 @@ function labFromUrl(): LabId | undefined {
   return LAB_IDS.find((id) => id === v)
 }
 
+/** `?fault=kube-dns-no-endpoints`: the instructor's fault for the DNS lab (a link for the class). */
+function faultFromUrl(): DnsFault | undefined {
+  return parseDnsFault(new URLSearchParams(globalThis.location?.search ?? '').get('fault'))
+}
+
 export default function TerminalWorkspace(props: TerminalPanelProps) {
   const { world, netns, onCommit } = props
   const [lab] = useState(() => props.lab ?? labFromUrl())
+  const [fault] = useState(() => props.fault ?? faultFromUrl())
   const attached = useRef<string | null>(null)
   const [session, setSession] = useState<number | null>(null)
   const commitRef = useRef(onCommit)
@@ -37,11 +44,11 @@ export default function TerminalWorkspace(props: TerminalPanelProps) {
     const store = useShellStore.getState()
     if (lab) {
       const before = world ?? { netns: {}, segments: {}, nodes: [] }
-      const w = store.startLab(lab)
+      const w = store.startLab(lab, fault ? { fault } : {})
       commitRef.current?.({ command: `# lab: ${lab}`, before, world: w, traces: [], segments: [{ kind: 'change', title: `Lab: ${lab}`, before, after: w, events: [{ kind: 'shell', text: `lab ${lab} starts` }] }] })
     } else store.attach(world ?? { netns: {}, segments: {}, nodes: [] }, netns !== undefined ? { netns } : {})
     setSession(useShellStore.getState().session)
-  }, [lab, netns, world])
+  }, [lab, fault, netns, world])
 
   // Adopt the app's world only when the app hands over a different one (a new frame or
   // scenario); re-renders with the same world keep the shell's own changes.

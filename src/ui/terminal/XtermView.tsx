@@ -53,6 +53,9 @@ export function XtermView(props: { readonly height: string; readonly theme: 'lig
       return sh ? prompt(sh) : '$ '
     }
     term.write(toTerminal('packetwalk shell: type `help` for the commands, Tab completes, ↑/↓ walk the history.\n'))
+    // A lab brought back from a saved session shows what it printed before the reload.
+    const transcript = useShellStore.getState().transcript
+    if (transcript) term.write(toTerminal(transcript))
     term.write(currentPrompt())
 
     const sub = term.onData((data) => {
