@@ -92,6 +92,8 @@ export interface LookupResult {
   readonly rcode: string
   /** The first A record, if any. */
   readonly answer?: Ip
+  /** The answer's TTL, seconds: how long CoreDNS caches a fresh answer, or what its cache has left on a hit. */
+  readonly ttl?: number
   readonly world: World
   /** Why the lookup ended: answered, NXDOMAIN for every name, or no server reachable. */
   readonly explain: string
@@ -132,7 +134,8 @@ export function lookup(w: World, fromText: string, name: string, opts: { type?: 
     last = msg.rcode
     if (msg.rcode === 'NOERROR' && msg.answers.length > 0) {
       const a = msg.answers.find((x) => x.type === 'A')
-      return { segments, queries: asked, rcode: msg.rcode, ...(a && { answer: a.data }), world, explain: `${q} answered: ${msg.answers.map((x) => `${x.type} ${x.data}`).join(', ')}` }
+      const ttl = msg.answers[0]!.ttl
+      return { segments, queries: asked, rcode: msg.rcode, ...(a && { answer: a.data }), ttl, world, explain: `${q} answered: ${msg.answers.map((x) => `${x.type} ${x.data}`).join(', ')} (TTL ${ttl} s)` }
     }
   }
   return { segments, queries: asked, rcode: last, world, explain: `every name in the search sequence failed (${last})` }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { answerQuery, answerWithCache, cacheCaps, clusterDnsResponder, dnsCacheKey, kubernetesTtl, printResolvConf, resolverQueries } from './dns.ts'
 import type { CachedDnsAnswer } from './dns.ts'
 import { buildCluster } from './build.ts'
@@ -204,6 +205,17 @@ describe('answerWithCache (CoreDNS cache plugin, one cache per pod)', () => {
     else expect(r.explain).toMatch(/^answered by the kubernetes plugin/)
   })
 
+  it('property: a repeat is a hit exactly while fewer than 30 whole seconds have passed, with 30 minus those seconds left', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 120_000 }), (elapsed) => {
+        const r = answerWithCache(c, a.name, warm, WEB, 1_000 + elapsed)
+        // elapsed < 30 000 ms ⇔ floor(elapsed / 1000) < 30 ⇔ TTL left > 0
+        expect(r.cache).toBe(elapsed < 30_000 ? 'hit' : 'stored')
+        expect(r.ttl).toBe(elapsed < 30_000 ? 30 - Math.floor(elapsed / 1000) : 30)
+      }),
+    )
+  })
+
   it('the other replica has its own, empty cache: a miss', () => {
     const r = answerWithCache(c, b.name, b, WEB, 2_000)
     expect(r.cache).toBe('stored')
@@ -315,6 +327,7 @@ describe('lookups served from the cache', () => {
     const first = lookup(w, 'default/client', 'db.default.svc.cluster.local.', { seed: 5, now: 0 })
     const before = first.segments[0]!.steps.find((s) => s.kind === 'dns')!
     expect(before.explain).toContain('answered by the kubernetes plugin')
+    expect(first.ttl).toBe(30)
     const scaled = scaleDeployment({ world: first.world, cluster: first.world.cluster! }, { name: 'db' }, 1)
     const w2: World = { ...scaled.world, cluster: scaled.cluster }
     // the cache lives in the CoreDNS pods' netns, which scaling another deployment leaves alone
@@ -328,6 +341,8 @@ describe('lookups served from the cache', () => {
     const step = again.segments[0]!.steps.find((s) => s.kind === 'dns')!
     expect(again.segments[0]!.outcome.deliveredNetns).toBe(server)
     expect(step.explain).toContain('(TTL 23 s left)')
+    expect(again.ttl).toBe(23)
+    expect(again.explain).toContain('(TTL 23 s)')
     expect(step.explain).toContain('stale: the kubernetes plugin would now answer NOERROR')
     const msg = again.segments[0]!.steps.findLast((s) => s.kind === 'deliver' && s.flow === 'dns-reply')!.packet.headers.find((h) => h.kind === 'dns')
     // two A records: the pod that is gone is still served for 23 more seconds
