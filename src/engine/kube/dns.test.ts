@@ -264,6 +264,13 @@ describe('answerWithCache (CoreDNS cache plugin, one cache per pod)', () => {
     expect(answerWithCache(sf, a.name, kept(a, r), { name: 'unknown.test', type: 'A' }, 5_000).cache).toBe('stored')
   })
 
+  it('a Corefile without `ttl` in the kubernetes block: records carry the plugin default 5 s, kept 5 s', () => {
+    const five: ClusterState = { ...c, dns: { ...c.dns, corefile: '.:53 {\n    kubernetes cluster.local {\n       pods insecure\n    }\n    cache 30\n}\n' } }
+    const r = answerWithCache(five, a.name, a, WEB, 0)
+    expect(r).toMatchObject({ cache: 'stored', ttl: 5 })
+    expect(answerWithCache(five, a.name, kept(a, r), WEB, 5_000).cache).toBe('stored')
+  })
+
   it('without a cache plugin in the Corefile nothing is kept', () => {
     const none: ClusterState = { ...c, dns: { ...c.dns, corefile: '.:53 {\n    kubernetes cluster.local {\n       ttl 30\n    }\n}\n' } }
     expect(answerWithCache(none, a.name, a, WEB, 0)).toMatchObject({ cache: 'none', effects: [] })
