@@ -54,3 +54,35 @@ test('a Calico node lists its BGP peers and the block it advertises; a peer poin
   await expect(app.graph.iface('node2', 'eth0')).toHaveClass(/is-selected/)
   await app.screenshot('32-calico-bgp-peers')
 })
+
+test('a cluster: the DNS server, its answer, a KUBE-SVC chain and a CNI veth each select their box', async ({ app, page }) => {
+  await app.open('?s=cluster-service&v=dns')
+  const dns = page.getByTestId('inspector-dns')
+  // The query went to the kube-dns ClusterIP; the CoreDNS pod that received it answers for it.
+  const server = dns.getByRole('button', { name: /^10\.96\.0\.10: highlight pod kube-system\/coredns-/ })
+  const coredns = /pod (kube-system\/coredns-[\w-]+) in the graph$/.exec((await server.getAttribute('aria-label')) ?? '')?.[1]
+  await server.click()
+  await expect(app.graph.stack(coredns!)).toHaveClass(/is-selected/)
+  // The answer is nginx-svc's ClusterIP: its Service box.
+  const answer = dns.getByRole('button', { name: /: highlight Service default\/nginx-svc in the graph$/ })
+  const ip = await answer.textContent()
+  await answer.click()
+  await expect(page.getByTestId(`graph-service-${ip}`)).toHaveClass(/is-selected/)
+
+  // iptables at the connection's first nat hook: the KUBE-SVC chain header selects its box.
+  const connect = (await app.snapshot()).frames.findIndex((f) => f.kind === 'send' && f.flow === 'request')
+  await app.step.toFirst({ kind: 'netfilter', flow: 'request', netns: 'node1' }, connect)
+  await app.inspector.open('iptables')
+  const svcChain = page.getByRole('button', { name: /^KUBE-SVC-\w+: highlight chain KUBE-SVC-\w+ in the graph$/ })
+  const chain = await svcChain.textContent()
+  await svcChain.click()
+  await expect(page.getByTestId(`graph-chain-${chain}`)).toHaveClass(/is-selected/)
+
+  // CNI: the client pod's host veth.
+  await app.inspector.open('cni')
+  const veth = page.getByTestId('inspector-cni').getByRole('button', { name: /: highlight veth\w+ on node node1 in the graph$/ }).first()
+  const dev = await veth.textContent()
+  await veth.click()
+  await expect(app.graph.iface('node1', dev!)).toHaveClass(/is-selected/)
+  await app.screenshot('33-cluster-points-at-the-graph')
+})

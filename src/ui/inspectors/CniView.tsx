@@ -35,6 +35,9 @@ export function CniView() {
         No CNI data: this world was written by hand, not built from a cluster. Cluster scenarios show each plugin call here (CNI_COMMAND, CNI_NETNS… the config on stdin and the result JSON).
       </p>
     )
+  // The pod and veth a command made, shown once: under the first plugin of the chain that ran it.
+  const firstFor = new Map<string, number>()
+  for (const k of calls) if (k.pod && k.parent === undefined && !firstFor.has(`${k.pod}|${k.command}`)) firstFor.set(`${k.pod}|${k.command}`, k.seq)
   return (
     <div data-testid="inspector-cni">
       <ol className="pw-cni">
@@ -61,7 +64,7 @@ export function CniView() {
                 </>
               )}
             </details>
-            {k.pod && k.parent === undefined && world && <CallTargets world={world} pod={k.pod} />}
+            {k.pod && firstFor.get(`${k.pod}|${k.command}`) === k.seq && world && <CallTargets world={world} pod={k.pod} />}
           </li>
         ))}
       </ol>
