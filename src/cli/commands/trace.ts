@@ -1,6 +1,7 @@
 /**
  * `packetwalk trace INPUT... --from SRC --to DST[:PORT] [--proto tcp|udp|icmp]
- *  [--all-outcomes] [--round-trip] [--seed N] [--json] [--local-ip IP] [--sysctl K=V]`
+ *  [--all-outcomes] [--round-trip] [--seed N] [--json] [--local-ip IP] [--sysctl K=V]
+ *  [--step N] [--what-if ID]`
  */
 import { NameError, resolveSource, resolveTarget } from '../../engine/session.ts'
 import { traceWorld, traceWorldAll } from '../../engine/trace.ts'
@@ -10,21 +11,24 @@ import { renderOutcome, renderTrace } from '../../engine/sim/render.ts'
 import type { Outcome, SendSpec } from '../../engine/sim/trace.ts'
 import type { Io } from '../io.ts'
 import { EXIT, UsageError, flag, flagAll, has, parseArgs } from '../io.ts'
-import { loadInputs, printDiagnostics } from '../inputs.ts'
+import { loadInputs, printDiagnostics, scenarioOptions } from '../inputs.ts'
 import { withIcmpErrorReply } from '../reply.ts'
 
 const HELP = `usage: packetwalk trace INPUT... --from SRC --to DST[:PORT] [--proto tcp|udp|icmp]
                        [--all-outcomes] [--round-trip] [--seed N] [--json]
                        [--local-ip IP]... [--sysctl KEY=VALUE]...
+                       [--step N] [--what-if ID]...
 
-  INPUT     a world file, a cluster file, a scenario, or node dumps (files or one folder per node)
-  --from    an IPv4 address, a pod (ns/name), a netns of a world file, or an external client
-  --to      an address (ClusterIP, node IP, pod IP...) or a Service (ns/name); PORT for tcp/udp
-  --proto   default: tcp when a port is given, else icmp
+  INPUT      a world file, a cluster file, a scenario, or node dumps (files or one folder per node)
+  --from     an IPv4 address, a pod (ns/name), a netns of a world file, or an external client
+  --to       an address (ClusterIP, node IP, pod IP...) or a Service (ns/name); PORT for tcp/udp
+  --proto    default: tcp when a port is given, else icmp
+  --step     scenario input: trace in the world after its first N actions (default 0: its start)
+  --what-if  scenario input: switch on one of its what-ifs (repeatable)
 `
 
 export async function trace(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, { booleans: ['all-outcomes', 'round-trip', 'json', 'help'], values: ['from', 'to', 'proto', 'seed', 'local-ip', 'sysctl'] })
+  const args = parseArgs(argv, { booleans: ['all-outcomes', 'round-trip', 'json', 'help'], values: ['from', 'to', 'proto', 'seed', 'local-ip', 'sysctl', 'step', 'what-if'] })
   if (has(args, 'help')) {
     io.stdout(HELP)
     return EXIT.ok
@@ -35,7 +39,7 @@ export async function trace(argv: string[], io: Io): Promise<number> {
   if (!to) throw new UsageError('--to is required (an IP or a Service, with :PORT for tcp/udp)')
   const seedText = flag(args, 'seed') ?? '1'
   if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed ${seedText}: expected a non-negative integer`)
-  const loaded = await Promise.resolve(loadInputs(args.positional, io, { localIps: flagAll(args, 'local-ip'), sysctls: flagAll(args, 'sysctl'), seed: Number(seedText) }))
+  const loaded = await Promise.resolve(loadInputs(args.positional, io, { localIps: flagAll(args, 'local-ip'), sysctls: flagAll(args, 'sysctl'), seed: Number(seedText), ...scenarioOptions(args) }))
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error')
   printDiagnostics(io, loaded.diagnostics)
   if (errors.length > 0) return EXIT.badInput
