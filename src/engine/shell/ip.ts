@@ -687,6 +687,13 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
   const table = r.table ?? 'main'
   if (table === 'local' || table === 'all') {
     const local = localTable(n).filter((x) => r.dev === undefined || x.dev === r.dev)
+    if (g.json) {
+      // With `table all` each local-table route names its table, right after the device.
+      const main = table === 'all' ? jsonIpRoute(n, { w: io.sh.world, routes: n.routes.filter((x) => x.table === 'main' && (r.dev === undefined || x.dev === r.dev)) }) : []
+      const locals = jsonIpRoute(n, { w: io.sh.world, routes: local, ...(r.dev !== undefined && { dev: r.dev }) }).map((o) => (table === 'all' ? Object.fromEntries(Object.entries(o).flatMap(([k, v]) => (k === 'dev' ? [[k, v], ['table', 'local']] : [[k, v]]))) : o))
+      io.out(`${iprouteJson([...main, ...locals], g.pretty)}\n`)
+      return 0
+    }
     const mainText = table === 'all' ? printIpRoute(n, { w: io.sh.world, routes: n.routes.filter((x) => x.table === 'main' && (r.dev === undefined || x.dev === r.dev)) }) : ''
     // With `table all` the local table's routes say which table they are in.
     const localText = local.map((x) => `${printRoute(table === 'all' ? x : { ...x, table: 'main' })}\n`)
@@ -696,7 +703,11 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
   let routes = n.routes.filter((x) => x.table === table)
   // A numbered table exists once a route was put in it; the kernel refuses to dump one that never was.
   // Simplified: here a table with no routes left counts as never created (the kernel keeps an emptied table).
-  if (typeof table === 'number' && routes.length === 0) fail(io, 'Error: ipv4: FIB table does not exist.\nDump terminated', 2)
+  if (typeof table === 'number' && routes.length === 0) {
+    // ip -j has opened its array before the kernel's answer comes back: `[` is all it prints.
+    if (g.json) io.out('[')
+    fail(io, 'Error: ipv4: FIB table does not exist.\nDump terminated', 2)
+  }
   if (r.dev !== undefined) routes = routes.filter((x) => x.dev === r.dev)
   if (r.proto !== undefined) routes = routes.filter((x) => x.proto === r.proto)
   if (r.via !== undefined) routes = routes.filter((x) => x.via === r.via)

@@ -1,13 +1,16 @@
 #!/bin/bash
 # Regenerate captured-errors.txt: the real tools' errors and JSON output that the simulated
 # shell must match beyond the exercises in capture.sh (iptables-legacy 1.8.9, iproute2 6.1.0),
-# run as root. Same block format and the same stand-in root netns (`unshare --net`) as
-# capture.sh; namespaces are named pwE-* and deleted at the end. `iptables` here is
-# iptables-legacy (a PATH shim), as the simulator's `iptables` is. Takes a few seconds.
+# run as root. Same block format and the same stand-in root netns (`unshare --net`, here with
+# a private mount namespace and /run/netns) as capture.sh; namespaces are named pwE-* and
+# deleted at the end. `iptables` here is iptables-legacy (a PATH shim), as the simulator's
+# `iptables` is. Takes a few seconds.
 # Usage: bash src/engine/shell/golden/capture-errors.sh
 set -u
-[ "${PWG_INNER:-}" = 1 ] || exec unshare --net env PWG_INNER=1 bash "$0" "$@"
+[ "${PWG_INNER:-}" = 1 ] || exec unshare --net --mount --propagation private env PWG_INNER=1 bash "$0" "$@"
 cd "$(dirname "$0")"
+# A private /run/netns: `ip netns list` shows this script's namespaces only, not the host's.
+mount -t tmpfs pwE-netns /run/netns
 
 OUT=$PWD/captured-errors.txt
 : > "$OUT"
@@ -53,6 +56,9 @@ cap 'ip route show table 100'
 cap 'ip route show table main'
 cap 'ip route add 10.9.0.0/16 dev cni0 table foo'
 cap 'ip -j route show table foo'
+cap 'ip -j route show table 100'
+cap 'ip -j route show table local'
+cap 'ip -j route show table all'
 
 # ---- JSON (-j, -j -p) of bridge and ip
 cap 'bridge -j link'
