@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DnsRecordSpec } from '../engine/export/script.ts'
-import { exportScript, neighArgs } from '../engine/export/script.ts'
+import { exportScript } from '../engine/export/script.ts'
 import type { Netns, World } from '../engine/model/types.ts'
 import { setLinkMtu } from '../engine/model/ops.ts'
 import type { DnsResponder } from '../engine/sim/simulate.ts'
@@ -127,6 +127,16 @@ export function testWorldCases(): DiffCase[] {
 }
 
 /** The NetworkPolicy of kube/flows.test.ts: web pods take port http from the client pod and the underlay, not from the laptop. */
+const FLOWS_HEADLESS = `apiVersion: v1
+kind: Service
+metadata: {name: web-pods}
+spec:
+  clusterIP: None
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+`
+
 const FLOWS_POLICY = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: web-allow-client}
@@ -145,10 +155,11 @@ export const FLOWS_CNIS = ['{plugin: flannel, backend: vxlan}', '{plugin: flanne
  * The 3-node clusters of kube/flows.test.ts (src/engine/kube/testClusters.ts), one per CNI, so
  * every backend it tests (host-gw and ipip too, which no cluster file uses) meets the kernel:
  * probed from the client pod, a web pod on another node, the buddy, the nodes and the laptop.
+ * A headless Service over the web pods is added (no rules, DNS records only: SRV, PTR, A).
  */
 export function testClusterCases(): DiffCase[] {
   return FLOWS_CNIS.map((cni, i) => {
-    const body = WEB + FLOWS_POLICY + pod('client', 'k8s-guide-worker2', { app: 'client' }, []) + pod('intruder', 'k8s-guide-worker2', { app: 'intruder' }, []) + pod('buddy', 'k8s-guide-worker2', { app: 'buddy' }, [8080])
+    const body = WEB + FLOWS_HEADLESS + FLOWS_POLICY + pod('client', 'k8s-guide-worker2', { app: 'client' }, []) + pod('intruder', 'k8s-guide-worker2', { app: 'intruder' }, []) + pod('buddy', 'k8s-guide-worker2', { app: 'buddy' }, [8080])
     const built = buildCluster(desc(config(cni, 'dns: {records: [{name: example.com, data: 93.184.216.34}]}\n') + kindNodes() + body), { seed: 11 })
     const world: World = { ...built.world, cluster: built.cluster }
     const podNs = (name: string) => built.cluster.pods.find((p) => p.name === name || p.name.startsWith(`${name}-`))?.netns
@@ -173,12 +184,16 @@ export function randomCases(seed: number, count: number): DiffCase[] {
 /** Actions that leave the world as it is (they only ask). */
 const READ_ONLY = new Set(['send', 'note', 'lookup', 'connect'])
 
-/** Drop what a build on the kernel does not recreate: conntrack entries and learned neighbours and FDB entries (those not in `base`). */
+/**
+ * A later world of a scenario as a fresh build starts it: without the conntrack entries,
+ * learned neighbours and learned FDB entries its sends left (those not already in `base`,
+ * the scenario's start), so the engine and the kernel start from the same state.
+ */
 export function withoutLearnedState(w: World, base: World): World {
   const netns: Record<string, Netns> = {}
   for (const [name, n] of Object.entries(w.netns)) {
     const b = base.netns[name]
-    const neigh = n.neigh.filter((e) => neighArgs(e) !== undefined || b?.neigh.some((x) => x.ip === e.ip && x.dev === e.dev && x.state === e.state && x.mac === e.mac))
+    const neigh = n.neigh.filter((e) => e.state === 'PERMANENT' || e.state === 'NOARP' || b?.neigh.some((x) => x.ip === e.ip && x.dev === e.dev && x.state === e.state && x.mac === e.mac))
     const fdb = n.fdb.filter((e) => e.permanent || b?.fdb.some((x) => x.mac === e.mac && x.dev === e.dev && x.dst === e.dst))
     netns[name] = { ...n, neigh, fdb, conntrack: b?.conntrack ?? [] }
   }
@@ -226,8 +241,9 @@ function actionProbes(world: World, a: Action, ai: number): { probes: CaseProbe[
     if (!server) return { probes: [], skipped: [`a lookup from ${spec.from}, which has no nameserver`] }
     // Each name the resolver asks (search list, ndots), as the engine's lookup asks them.
     const r = lookup(world, from, spec.name, { type: spec.type, seed: 1 + ai })
-    if (spec.type !== 'A') return { probes: [], skipped: [`a ${spec.type} lookup (the DNS probe asks A only)`] }
-    const probes: CaseProbe[] = r.queries.map((name) => ({ kind: 'dns', from, server, name, ...(multi && { multi }) }))
+    const probes: CaseProbe[] = r.queries.map((name) => ({ kind: 'dns', from, server, name, ...(spec.type !== 'A' && { type: spec.type }), ...(multi && { multi }) }))
+    // And the name as programs look it up, through resolv.conf (getent asks A only).
+    if (spec.type === 'A') probes.push({ kind: 'resolve', from, name: spec.name })
     if ('connect' in a) {
       if (r.answer) probes.push({ kind: a.connect.proto, from, to: r.answer, port: a.connect.port, multi: true })
       else skipped.push(`a connect to ${a.connect.name}, which the engine does not resolve (${r.rcode})`)

@@ -144,10 +144,11 @@ function servedPeer(r: SimResult): string {
   return d ? (ipOf(d.packet)?.src ?? '') : ''
 }
 
-function dnsAnswer(p: Packet): Observation | undefined {
+function dnsAnswer(p: Packet, type: 'A' | 'SRV' | 'PTR'): Observation | undefined {
   const d = p.headers.find((h) => h.kind === 'dns')
   if (d?.kind !== 'dns') return undefined
-  const answers = d.answers.filter((a) => a.type === 'A').map((a) => a.data)
+  // The probe keeps the records of the type it asked for (a CNAME on the way is left out).
+  const answers = d.answers.filter((a) => a.type === type).map((a) => a.data.replace(/\.$/, ''))
   return { status: 'answer', rcode: d.rcode, answers: answers.join(',') }
 }
 
@@ -158,6 +159,8 @@ function dnsAnswer(p: Packet): Observation | undefined {
 export function observeEngine(probe: Probe, world: World, r: SimResult | undefined): Observation {
   if (probe.kind === 'route') return observeRoute(world, probe.from, probe.to)
   if (probe.kind === 'conntrack' || probe.kind === 'pause') return { status: 'ok' }
+  // A resolver lookup is several queries: run.ts asks the engine's lookup (session.ts) for it.
+  if (probe.kind === 'resolve') return { status: 'not-simulated' }
   if (!r) return { status: 'not-simulated' }
   const v = socketView(probe.from, r)
   switch (probe.kind) {
@@ -196,7 +199,7 @@ export function observeEngine(probe: Probe, world: World, r: SimResult | undefin
       }
     }
     case 'dns': {
-      if (v.kind === 'answer') return dnsAnswer(v.step.packet) ?? { status: 'timeout' }
+      if (v.kind === 'answer') return dnsAnswer(v.step.packet, probe.type ?? 'A') ?? { status: 'timeout' }
       if (v.kind === 'icmp') {
         const e = socketErrno('udp', v.type, v.code)
         return e ? { status: 'error', errno: e } : { status: 'timeout' }
@@ -234,6 +237,8 @@ function comparedFields(kind: Probe['kind'], status: string): string[] {
       return status === 'route' ? ['type', 'dev', 'via', 'src'] : status === 'error' ? ['errno'] : []
     case 'dns':
       return status === 'answer' ? ['rcode', 'answers'] : status === 'error' ? ['errno'] : []
+    case 'resolve':
+      return status === 'answer' ? ['answers'] : []
     case 'conntrack':
     case 'pause':
       return []

@@ -27,7 +27,7 @@ export function probeToSend(p: Probe): SendSpec | undefined {
     case 'udp':
       return { from: p.from, to: p.to, proto: 'udp', dport: p.port }
     case 'dns':
-      return { from: p.from, to: p.server, proto: 'udp', dport: p.port ?? 53, dns: { name: p.name, type: 'A' } }
+      return { from: p.from, to: p.server, proto: 'udp', dport: p.port ?? 53, dns: { name: p.name, type: p.type ?? 'A' } }
     default:
       return undefined
   }
@@ -201,6 +201,54 @@ export function serviceProbes(w: World, rng: Rng): CaseProbe[] {
       out.push({ kind: 'dns', from: asker, server: cluster.dns.serviceIP, name: `${svc.metadata.name}.${svc.metadata.namespace ?? 'default'}.svc.${zone}`, multi: true })
     }
     out.push({ kind: 'dns', from: asker, server: cluster.dns.serviceIP, name: `no-such-service.default.svc.${zone}`, multi: true })
+    // Asked from a pod whose resolv.conf names the cluster DNS (CoreDNS's own pods use the node's, dnsPolicy Default).
+    const viaCluster = (n: string) => w.netns[n]?.resolvConf?.nameservers[0] === cluster.dns.serviceIP
+    const recordAsker = clients.find(viaCluster) ?? pods.map((p) => p.netns!).find(viaCluster)
+    if (recordAsker) out.push(...recordProbes(w, recordAsker, cluster.dns.serviceIP, zone))
+  }
+  return out
+}
+
+/**
+ * The other records CoreDNS answers, from one pod: SRV for a named port (a ClusterIP Service
+ * and a headless one), PTR for a ClusterIP, a headless endpoint and a plain pod IP (none: it
+ * falls through to the upstream), A for a headless Service and a pod record, and a short
+ * Service name through the pod's resolv.conf (search list, ndots) with `getent`.
+ */
+function recordProbes(w: World, asker: string, server: Ip, zone: string): CaseProbe[] {
+  const cluster = w.cluster
+  if (!cluster) return []
+  const out: CaseProbe[] = []
+  const dns = (name: string, type: 'A' | 'SRV' | 'PTR' = 'A'): CaseProbe => ({ kind: 'dns', from: asker, server, name, ...(type !== 'A' && { type }), multi: true })
+  const reverse = (ip: string) => `${ip.split('.').reverse().join('.')}.in-addr.arpa`
+  const fqdn = (s: (typeof cluster.services)[number]) => `${s.metadata.name}.${s.metadata.namespace ?? 'default'}.svc.${zone}`
+  const named = (s: (typeof cluster.services)[number]) => s.spec.ports.find((p) => p.name && p.port !== 53)
+  const withIp = cluster.services.filter((s) => s.spec.clusterIP && s.spec.clusterIP !== 'None')
+  const headless = cluster.services.filter((s) => s.spec.clusterIP === 'None')
+  const srv = withIp.find((s) => named(s))
+  if (srv) out.push(dns(`_${named(srv)!.name!}._${named(srv)!.protocol.toLowerCase()}.${fqdn(srv)}`, 'SRV'))
+  const first = withIp[0]
+  if (first) out.push(dns(reverse(first.spec.clusterIP!), 'PTR'))
+  const endpointIps = new Set<string>()
+  for (const h of headless.slice(0, 2)) {
+    out.push(dns(fqdn(h)))
+    const port = named(h)
+    if (port) out.push(dns(`_${port.name!}._${port.protocol.toLowerCase()}.${fqdn(h)}`, 'SRV'))
+    for (const s of cluster.endpointSlices.filter((x) => x.metadata.labels?.['kubernetes.io/service-name'] === h.metadata.name)) for (const e of s.endpoints) for (const a of e.addresses) endpointIps.add(a)
+  }
+  const endpoint = [...endpointIps][0]
+  if (endpoint) out.push(dns(reverse(endpoint), 'PTR'))
+  const pod = cluster.pods.find((p) => p.ip && p.netns && !endpointIps.has(p.ip))
+  if (pod?.ip) {
+    out.push(dns(`${pod.ip.replace(/\./g, '-')}.${pod.namespace}.pod.${zone}`))
+    out.push(dns(reverse(pod.ip), 'PTR'))
+  }
+  const rc = w.netns[asker]?.resolvConf
+  const askerNs = cluster.pods.find((p) => p.netns === asker)?.namespace ?? 'default'
+  if (rc && first) {
+    const ns = first.metadata.namespace ?? 'default'
+    out.push({ kind: 'resolve', from: asker, name: ns === askerNs ? first.metadata.name : `${first.metadata.name}.${ns}` })
+    out.push({ kind: 'resolve', from: asker, name: 'no-such-service' })
   }
   return out
 }

@@ -26,6 +26,7 @@ import { exportScript, netnsNames } from '../engine/export/script.ts'
 import { formatProbe } from '../engine/export/probe.ts'
 import type { World } from '../engine/model/types.ts'
 import { simulate } from '../engine/sim/simulate.ts'
+import { lookup } from '../engine/session.ts'
 import type { SimResult } from '../engine/sim/simulate.ts'
 import { renderOutcome, renderTrace } from '../engine/sim/render.ts'
 import { clusterCases, dnsFor, mergeSameWorlds, randomCases, scenarioCases, testClusterCases, testWorldCases, worldFileCases } from './cases.ts'
@@ -172,6 +173,12 @@ async function runCase(c0: DiffCase, prefix: string, dir: string, caps: Capabili
       if (p.kind === 'conntrack') {
         const entries = (world.netns[p.netns]?.conntrack ?? []).filter((e) => e.expires > now)
         return { obs: { status: 'ok', entries: engineConntrackEntries(entries).join(';') }, tries: 1 }
+      }
+      if (p.kind === 'resolve') {
+        // The resolver's queries in order (search list, ndots), as the engine's lookup asks them.
+        const r = lookup(world, p.from, p.name, { seed: 1000 + i, now })
+        world = r.world
+        return { obs: r.answer ? { status: 'answer', answers: r.answer } : { status: 'no-answer', detail: `${r.rcode}: ${r.explain}` }, tries: 1 }
       }
       const send = probeToSend(p)
       if (!send) return { obs: observeEngine(p, world, undefined), tries: 1 }

@@ -15,8 +15,10 @@ export type Probe =
   | { readonly kind: 'udp'; readonly from: string; readonly to: Ip; readonly port: number }
   /** `ip route get TO` inside a netns. */
   | { readonly kind: 'route'; readonly from: string; readonly to: Ip }
-  /** An A query for `name` sent to a DNS server. */
-  | { readonly kind: 'dns'; readonly from: string; readonly server: Ip; readonly name: string; readonly port?: number }
+  /** A query for `name` (type A unless `type` says SRV or PTR) sent to a DNS server. */
+  | { readonly kind: 'dns'; readonly from: string; readonly server: Ip; readonly name: string; readonly port?: number; readonly type?: 'A' | 'SRV' | 'PTR' }
+  /** A name looked up as programs do (`getent ahostsv4`: the netns's resolv.conf, its search list and ndots). */
+  | { readonly kind: 'resolve'; readonly from: string; readonly name: string }
   /** `conntrack -L` in a netns. */
   | { readonly kind: 'conntrack'; readonly netns: string }
   /** Wait (no result line): lets the kernel's ICMP error rate limits refill between probes. */
@@ -40,8 +42,10 @@ export function formatProbe(p: Probe): string {
         : p.kind === 'route'
           ? [['from', p.from], ['to', p.to]]
           : p.kind === 'dns'
-            ? [['from', p.from], ['server', p.server], ['name', p.name], ['port', p.port]]
-            : p.kind === 'pause'
+            ? [['from', p.from], ['server', p.server], ['name', p.name], ['port', p.port], ['type', p.type === 'A' ? undefined : p.type]]
+            : p.kind === 'resolve'
+              ? [['from', p.from], ['name', p.name]]
+              : p.kind === 'pause'
               ? [['seconds', p.seconds]]
               : [['netns', p.netns]]
   return [p.kind, ...kv.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${String(v)}`)].join(',')

@@ -7,6 +7,8 @@ import { loadWorldFile } from '../world/worldFile.ts'
 import { bridgeWorld, vxlanWorld } from '../sim/testWorlds.ts'
 import { addLink, addNetns, emptyWorld, newNetns, setLinkMtu } from '../model/ops.ts'
 import type { FdbEntry, Netns, Route, World } from '../model/types.ts'
+import { buildCluster } from '../kube/build.ts'
+import { config, desc, kindNodes, WEB } from '../kube/testClusters.ts'
 
 const ROOT = new URL('../../../', import.meta.url).pathname
 const GOLDEN = new URL('./golden/', import.meta.url).pathname
@@ -110,6 +112,32 @@ describe('exportScript: what it writes for each part of the model', () => {
     expect(bashSyntax(text)).toBe('ok')
   })
 
+  it('the DNS stand-in of a cluster answers what CoreDNS does: A, headless A, pod A without PTR, SRV, PTR', () => {
+    const text = `${config('{plugin: flannel, backend: vxlan}')}${kindNodes()}${WEB}apiVersion: v1\nkind: Service\nmetadata: {name: web-pods}\nspec:\n  clusterIP: None\n  selector: {app: web}\n  ports: [{name: http, port: 80}]\n---\n`
+    const built = buildCluster(desc(text), { seed: 11 })
+    const script = exportScript({ ...built.world, cluster: built.cluster })
+    const line = script.split('\n').find((l) => l.includes('pw_dns_server "'))!
+    const eps = built.cluster.pods.filter((p) => p.name.startsWith('web-')).map((p) => p.ip!).sort()
+    expect(eps).toHaveLength(2)
+    const dashed = (ip: string) => ip.replace(/\./g, '-')
+    const rev = (ip: string) => `${ip.split('.').reverse().join('.')}.in-addr.arpa`
+    // The ClusterIP: A and PTR to the Service name; web's port has no name, so no SRV (the spec names SRV by port name).
+    expect(line).toContain(' web.default.svc.cluster.local,10.96.45.123')
+    expect(line).not.toContain('._tcp.web.default.svc')
+    // kubernetes' port is named https: SRV priority 0, weight 100, the Service name as target.
+    expect(line).toContain(' srv=_https._tcp.kubernetes.default.svc.cluster.local,kubernetes.default.svc.cluster.local,443,0,100')
+    expect(line).toContain(' ptr=123.45.96.10.in-addr.arpa,web.default.svc.cluster.local')
+    for (const ip of eps) {
+      // Headless: an A record per ready endpoint, SRV per endpoint (weight 100/2), PTR to a-b-c-d.<svc>.
+      expect(line).toContain(` web-pods.default.svc.cluster.local,${ip}`)
+      expect(line).toContain(` srv=_http._tcp.web-pods.default.svc.cluster.local,${dashed(ip)}.web-pods.default.svc.cluster.local,80,0,50`)
+      expect(line).toContain(` ptr=${rev(ip)},${dashed(ip)}.web-pods.default.svc.cluster.local`)
+      // A pod record answers A only: CoreDNS has no PTR for a pod IP (it falls through to forward).
+      expect(line).toContain(` a=${dashed(ip)}.default.pod.cluster.local,${ip}`)
+    }
+    expect(bashSyntax(script)).toBe('ok')
+  })
+
   it('iptables rules are loaded with iptables-restore in the netns, as iptables-save prints them', () => {
     const text = exportScript(worldFile('bridge-two-pods-forward-drop'))
     expect(text).toMatch(/ip netns exec "\$\{P\}host" "\$IPT_RESTORE" <<'PW_RULES'\n\*filter\n/)
@@ -186,6 +214,10 @@ describe('probe specs', () => {
     [{ kind: 'ping', from: 'pod-a', to: '10.244.1.3', size: 1500, df: true, ttl: 1 } as const, 'ping,from=pod-a,to=10.244.1.3,size=1500,df=1,ttl=1'],
     [{ kind: 'tcp', from: 'a', to: '10.0.0.1', port: 80 } as const, 'tcp,from=a,to=10.0.0.1,port=80'],
     [{ kind: 'dns', from: 'a', server: '10.96.0.10', name: 'web.default.svc.cluster.local' } as const, 'dns,from=a,server=10.96.0.10,name=web.default.svc.cluster.local'],
+    // type A is the default and not written; SRV and PTR are.
+    [{ kind: 'dns', from: 'a', server: '10.96.0.10', name: 'web.default.svc.cluster.local', type: 'A' } as const, 'dns,from=a,server=10.96.0.10,name=web.default.svc.cluster.local'],
+    [{ kind: 'dns', from: 'a', server: '10.96.0.10', name: '10.0.96.10.in-addr.arpa', type: 'PTR' } as const, 'dns,from=a,server=10.96.0.10,name=10.0.96.10.in-addr.arpa,type=PTR'],
+    [{ kind: 'resolve', from: 'a', name: 'web' } as const, 'resolve,from=a,name=web'],
     [{ kind: 'pause', seconds: 1.1 } as const, 'pause,seconds=1.1'],
   ])('formatProbe %#', (p, want) => {
     expect(formatProbe(p)).toBe(want)

@@ -20,10 +20,28 @@ import type { Ip } from '../wire/addr.ts'
 import type { FdbEntry, Link, NeighEntry, Netns, Route, World } from '../model/types.ts'
 import { printIptablesSave } from '../netfilter/save.ts'
 import { PROBE_LINE_TAG } from './probe.ts'
+import { readyEndpoints } from '../kube/services.ts'
+import type { Service } from '../kube/schema.ts'
 
 export interface DnsRecordSpec {
   readonly name: string
   readonly ip: Ip
+  /**
+   * Answer the A record only, with no PTR for the address (dnsmasq `--address`; a plain
+   * record is a `--host-record`, which answers the reverse name too). CoreDNS answers pod
+   * records `a-b-c-d.<ns>.pod.<zone>` but no PTR for a pod IP that is no endpoint.
+   */
+  readonly noPtr?: boolean
+}
+
+/**
+ * An SRV or PTR record of the DNS stand-in (dnsmasq `--srv-host`, `--ptr-record`); `data` as
+ * the engine's DnsRecord writes it: SRV `PRIORITY WEIGHT PORT TARGET`, PTR `TARGET`.
+ */
+export interface DnsOtherRecordSpec {
+  readonly type: 'SRV' | 'PTR'
+  readonly name: string
+  readonly data: string
 }
 
 export interface ExportOptions {
@@ -33,6 +51,8 @@ export interface ExportOptions {
   readonly title?: string
   /** A records the stand-in DNS servers answer. Default: derived from the cluster (Services, pods), else none. */
   readonly dnsRecords?: readonly DnsRecordSpec[]
+  /** SRV and PTR records the stand-in DNS servers answer. Default: derived from the cluster (named Service ports, ClusterIPs, headless endpoints), else none. */
+  readonly dnsOtherRecords?: readonly DnsOtherRecordSpec[]
   /** The zone the DNS stand-in is authoritative for (NXDOMAIN for unknown names in it). Default `cluster.local`. */
   readonly dnsZone?: string
 }
@@ -312,11 +332,20 @@ function helpers(s: Script): void {
     '  pw_spawn "$1" perl -e "$PW_UDP_ECHO" "$5" "$3" "$2" "$4"',
     '}',
     '',
-    '# Stand-in for CoreDNS: dnsmasq with a fixed set of A records, authoritative for ZONE',
+    '# Stand-in for CoreDNS: dnsmasq with a fixed set of records, authoritative for ZONE',
     '# (NXDOMAIN for unknown names in it) and NXDOMAIN for everything else (no upstream).',
-    'pw_dns_server() {  # NETNS PORT ZONE NAME,IP...',
-    '  local r args=()',
-    '  for r in "${@:4}"; do args+=("--host-record=$r"); done',
+    '# Records: NAME,IP (A and its PTR), a=NAME,IP (A only), srv=NAME,TARGET,PORT,PRIORITY,WEIGHT,',
+    '# ptr=REVERSE-NAME,TARGET (an explicit PTR wins over the one an A record makes).',
+    'pw_dns_server() {  # NETNS PORT ZONE RECORD...',
+    '  local r n args=()',
+    '  for r in "${@:4}"; do',
+    '    case $r in',
+    '      a=*) n=${r#a=}; args+=("--address=/${n%%,*}/${n#*,}") ;;',
+    '      srv=*) args+=("--srv-host=${r#srv=}") ;;',
+    '      ptr=*) args+=("--ptr-record=${r#ptr=}") ;;',
+    '      *) args+=("--host-record=$r") ;;',
+    '    esac',
+    '  done',
     '  pw_spawn "$1" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \\',
     '    --user=root --group=root --pid-file= --log-facility=/dev/null --port="$2" \\',
     '    --local="/$3/" --address=/#/ --local-ttl=30 "${args[@]}"',
@@ -516,6 +545,8 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
     s.blank()
     s.comment('7. Resolver files and stand-ins for the apps (socat, dnsmasq).')
     const records = opts.dnsRecords ?? clusterRecords(w)
+    const others = opts.dnsOtherRecords ?? clusterOtherRecords(w)
+    const tokens = [...records.map((r) => `${r.noPtr ? 'a=' : ''}${r.name},${r.ip}`), ...others.map(otherRecordToken).filter((t): t is string => t !== undefined)]
     const zone = opts.dnsZone ?? clusterZone(w) ?? 'cluster.local'
     for (const name of apps) {
       const ns = w.netns[name]!
@@ -528,7 +559,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
       }
       const dnsPorts = [...new Set(ns.listeners.filter((l) => l.dns).map((l) => l.port))]
       for (const port of dnsPorts) {
-        s.add(`  pw_dns_server ${ref} ${port} ${shellQuote(zone)}${records.map((r) => ` ${shellQuote(`${r.name},${r.ip}`)}`).join('')}`)
+        s.add(`  pw_dns_server ${ref} ${port} ${shellQuote(zone)}${tokens.map((t) => ` ${shellQuote(t)}`).join('')}`)
       }
       const addrs = ns.links.flatMap((l) => l.addrs.map((a) => a.ip))
       for (const l of ns.listeners) {
@@ -595,7 +626,7 @@ export function fdbArgs(ns: Netns, f: FdbEntry): string | undefined {
 
 interface ClusterLike {
   readonly dns?: { readonly clusterDomain?: string; readonly records?: readonly { readonly name: string; readonly type: string; readonly data: string }[] }
-  readonly services?: readonly { readonly metadata: { readonly name: string; readonly namespace?: string }; readonly spec: { readonly clusterIP?: string } }[]
+  readonly services?: readonly { readonly metadata: { readonly name: string; readonly namespace?: string }; readonly spec: { readonly clusterIP?: string; readonly ports?: readonly { readonly name?: string; readonly port: number; readonly protocol?: string }[] } }[]
   readonly pods?: readonly { readonly namespace: string; readonly ip?: string }[]
 }
 
@@ -604,7 +635,10 @@ function clusterZone(w: World): string | undefined {
   return c?.dns?.clusterDomain?.replace(/\.$/, '')
 }
 
-/** The A records CoreDNS would answer for a cluster: Services with a ClusterIP, pods, static upstream records. */
+/**
+ * The A records CoreDNS would answer for a cluster: Services with a ClusterIP, a headless
+ * Service's ready endpoints, pods (no PTR: CoreDNS has none for a pod IP), static upstream records.
+ */
 function clusterRecords(w: World): DnsRecordSpec[] {
   const c = w.cluster as ClusterLike | undefined
   if (!c) return []
@@ -612,11 +646,56 @@ function clusterRecords(w: World): DnsRecordSpec[] {
   const out: DnsRecordSpec[] = []
   for (const svc of c.services ?? []) {
     const ip = svc.spec.clusterIP
-    if (ip && ip !== 'None') out.push({ name: `${svc.metadata.name}.${svc.metadata.namespace ?? 'default'}.svc.${zone}`, ip })
+    const fqdn = `${svc.metadata.name}.${svc.metadata.namespace ?? 'default'}.svc.${zone}`
+    if (ip && ip !== 'None') out.push({ name: fqdn, ip })
+    else if (ip === 'None') for (const e of endpointsOf(w, svc)) out.push({ name: fqdn, ip: e })
   }
-  for (const p of c.pods ?? []) if (p.ip) out.push({ name: `${p.ip.replace(/\./g, '-')}.${p.namespace}.pod.${zone}`, ip: p.ip })
+  for (const p of c.pods ?? []) if (p.ip) out.push({ name: `${p.ip.replace(/\./g, '-')}.${p.namespace}.pod.${zone}`, ip: p.ip, noPtr: true })
   for (const r of c.dns?.records ?? []) if (r.type === 'A') out.push({ name: r.name.replace(/\.$/, ''), ip: r.data })
   return out
+}
+
+/** Ready endpoint addresses of a Service in the world's cluster. */
+function endpointsOf(w: World, svc: NonNullable<ClusterLike['services']>[number]): Ip[] {
+  const slices = w.cluster?.endpointSlices
+  if (!slices) return []
+  return readyEndpoints({ endpointSlices: slices }, svc as Service).map((e) => e.ip)
+}
+
+/**
+ * The SRV and PTR records CoreDNS would answer (the Kubernetes DNS specification):
+ * `_<port>._<proto>.<svc>.<ns>.svc.<zone>` SRV for each named port (priority 0, weight 100,
+ * the Service name; headless: one per ready endpoint, `a-b-c-d.<svc>…`, weight 100/n), PTR
+ * for each ClusterIP (the Service name) and headless endpoint (`a-b-c-d.<svc>…`).
+ */
+function clusterOtherRecords(w: World): DnsOtherRecordSpec[] {
+  const c = w.cluster as ClusterLike | undefined
+  if (!c) return []
+  const zone = clusterZone(w) ?? 'cluster.local'
+  const out: DnsOtherRecordSpec[] = []
+  const reverse = (ip: string) => `${ip.split('.').reverse().join('.')}.in-addr.arpa`
+  for (const svc of c.services ?? []) {
+    const ip = svc.spec.clusterIP
+    const fqdn = `${svc.metadata.name}.${svc.metadata.namespace ?? 'default'}.svc.${zone}`
+    const eps = ip === 'None' ? endpointsOf(w, svc) : []
+    for (const port of svc.spec.ports ?? []) {
+      if (!port.name) continue
+      const name = `_${port.name}._${(port.protocol ?? 'TCP').toLowerCase()}.${fqdn}`
+      if (ip && ip !== 'None') out.push({ type: 'SRV', name, data: `0 100 ${port.port} ${fqdn}` })
+      else for (const e of eps) out.push({ type: 'SRV', name, data: `0 ${Math.floor(100 / eps.length)} ${port.port} ${e.replace(/\./g, '-')}.${fqdn}` })
+    }
+    if (ip && ip !== 'None') out.push({ type: 'PTR', name: reverse(ip), data: fqdn })
+    for (const e of eps) out.push({ type: 'PTR', name: reverse(e), data: `${e.replace(/\./g, '-')}.${fqdn}` })
+  }
+  return out
+}
+
+/** A pw_dns_server argument for an SRV or PTR record, or undefined when it does not fit one. */
+function otherRecordToken(r: DnsOtherRecordSpec): string | undefined {
+  if (r.type === 'PTR') return `ptr=${r.name},${r.data}`
+  const [priority, weight, port, target] = r.data.split(' ')
+  if (target === undefined) return undefined
+  return `srv=${r.name},${target},${port!},${priority!},${weight!}`
 }
 
 // ---------------------------------------------------------------------------------------
@@ -746,14 +825,29 @@ function probeSection(s: Script): void {
     '  pw_result "$1" status=route "type=$type" "dev=$dev" "via=$via" "src=$src"',
     '}',
     '',
-    '# An A query in one UDP datagram (bash builds the bytes; dd writes them at once, where printf',
-    '# would send a datagram per line), the answer read with dd and od.',
+    '# The name at byte b[$1] of an answer, following compression pointers (RFC 1035 4.1.4).',
+    'pw_dns_name() {  # INDEX',
+    '  local i=$1 n="" len k hops=0',
+    '  while [ "$i" -lt "${#b[@]}" ] && [ "$hops" -lt 32 ]; do',
+    '    len=$((16#${b[i]}))',
+    '    [ "$len" = 0 ] && break',
+    '    if (( (len & 192) == 192 )); then i=$(( (len & 63) * 256 + 16#${b[i+1]} )); hops=$((hops + 1)); continue; fi',
+    '    for ((k = 1; k <= len; k++)); do n+=$(printf "\\x${b[i+k]}"); done',
+    '    n+=.; i=$((i + len + 1))',
+    '  done',
+    '  printf %s "${n%.}"',
+    '}',
+    '',
+    '# A query (type A, or SRV/PTR) in one UDP datagram (bash builds the bytes; dd writes them at',
+    '# once, where printf would send a datagram per line), the answer read with dd and od. Answers:',
+    '# A as the address, SRV as "PRIORITY WEIGHT PORT TARGET", PTR as the name; records of other types are left out.',
     'probe_dns() {  # SPEC',
-    '  local q="\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00" part hex',
+    '  local q="\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00" part hex qtype',
+    '  case "${type:-A}" in SRV) qtype=21 ;; PTR) qtype=0c ;; *) qtype=01 ;; esac',
     '  local -a parts b',
     '  IFS=. read -ra parts <<<"$name"',
     '  for part in "${parts[@]}"; do q+=$(printf \'\\\\x%02x\' "${#part}")$part; done',
-    '  q+="\\x00\\x00\\x01\\x00\\x01"',
+    '  q+="\\x00\\x00\\x$qtype\\x00\\x01"',
     '  hex=$(ip netns exec "$P$from" timeout 10 bash -c \'exec 3<>"/dev/udp/$1/$2" && printf "$3" | dd bs=4096 count=1 iflag=fullblock status=none >&3 && timeout "$4" dd bs=4096 count=1 status=none <&3 | od -An -tx1 -v\' _ "$server" "${port:-53}" "$q" "$PW_WAIT" 2>&1)',
     '  if [[ $hex =~ [g-zG-Z] ]]; then',
     '    if [ -n "$(pw_errno "$hex")" ]; then pw_result "$1" status=error "errno=$(pw_errno "$hex")"; else pw_result "$1" status=timeout; fi',
@@ -764,14 +858,35 @@ function probeSection(s: Script): void {
     '  local rcodes=(NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED) rc=$((16#${b[3]} & 15)) an=$((16#${b[6]} * 256 + 16#${b[7]})) i=12 answers=""',
     '  while [ "$i" -lt "${#b[@]}" ] && [ "${b[i]}" != 00 ]; do i=$((i + 16#${b[i]} + 1)); done',
     '  i=$((i + 5))',
-    '  local k type len',
+    '  local k rtype len',
     '  for ((k = 0; k < an && i < ${#b[@]}; k++)); do',
-    '    if (( (16#${b[i]} & 192) == 192 )); then i=$((i + 2)); else while [ "${b[i]}" != 00 ]; do i=$((i + 16#${b[i]} + 1)); done; i=$((i + 1)); fi',
-    '    type=$((16#${b[i]} * 256 + 16#${b[i+1]})); len=$((16#${b[i+8]} * 256 + 16#${b[i+9]})); i=$((i + 10))',
-    '    [ "$type" = 1 ] && [ "$len" = 4 ] && answers+="${answers:+,}$((16#${b[i]})).$((16#${b[i+1]})).$((16#${b[i+2]})).$((16#${b[i+3]}))"',
+    '    while [ "$i" -lt "${#b[@]}" ]; do',
+    '      if [ "${b[i]}" = 00 ]; then i=$((i + 1)); break; fi',
+    '      if (( (16#${b[i]} & 192) == 192 )); then i=$((i + 2)); break; fi',
+    '      i=$((i + 16#${b[i]} + 1))',
+    '    done',
+    '    rtype=$((16#${b[i]} * 256 + 16#${b[i+1]})); len=$((16#${b[i+8]} * 256 + 16#${b[i+9]})); i=$((i + 10))',
+    '    case "$rtype:${type:-A}" in',
+    '      1:A) [ "$len" = 4 ] && answers+="${answers:+,}$((16#${b[i]})).$((16#${b[i+1]})).$((16#${b[i+2]})).$((16#${b[i+3]}))" ;;',
+    '      33:SRV) answers+="${answers:+,}$((16#${b[i]} * 256 + 16#${b[i+1]})) $((16#${b[i+2]} * 256 + 16#${b[i+3]})) $((16#${b[i+4]} * 256 + 16#${b[i+5]})) $(pw_dns_name $((i + 6)))" ;;',
+    '      12:PTR) answers+="${answers:+,}$(pw_dns_name "$i")" ;;',
+    '    esac',
     '    i=$((i + len))',
     '  done',
     '  pw_result "$1" status=answer "rcode=${rcodes[rc]:-$rc}" "answers=$answers"',
+    '}',
+    '',
+    '# A name looked up as programs do: getent reads the netns\'s resolv.conf (ip netns exec shows',
+    '# /etc/netns/<netns>/resolv.conf as /etc/resolv.conf) and follows its search list and ndots.',
+    '# Exit 2 is "not found" for NXDOMAIN and for no server reachable alike: status=no-answer.',
+    'probe_resolve() {  # SPEC',
+    '  local out rc',
+    '  out=$(ip netns exec "$P$from" timeout 20 getent ahostsv4 "$name" 2>&1); rc=$?',
+    '  case $rc in',
+    '    0) pw_result "$1" status=answer "answers=$(awk \'{print $1}\' <<<"$out" | sort -u | paste -sd, -)" ;;',
+    '    2 | 124) pw_result "$1" status=no-answer ;;',
+    '    *) pw_result "$1" status=error "detail=getent exit $rc" ;;',
+    '  esac',
     '}',
     '',
     'probe_conntrack() {  # SPEC',
@@ -787,12 +902,12 @@ function probeSection(s: Script): void {
     'probe() {',
     '  local spec kind kv from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds="" ns',
     '  for spec in "$@"; do',
-    '    from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds=""',
+    '    from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds="" type=""',
     '    IFS=, read -ra kv <<<"$spec"',
     '    kind=${kv[0]}',
     '    for item in "${kv[@]:1}"; do',
     '      case "${item%%=*}" in',
-    '        from|to|size|df|ttl|port|server|name|netns|seconds) printf -v "${item%%=*}" "%s" "${item#*=}" ;;',
+    '        from|to|size|df|ttl|port|server|name|netns|seconds|type) printf -v "${item%%=*}" "%s" "${item#*=}" ;;',
     '        *) pw_result "$spec" status=bad-spec "detail=unknown key ${item%%=*}"; continue 2 ;;',
     '      esac',
     '    done',
@@ -801,7 +916,7 @@ function probeSection(s: Script): void {
     '      for ns in "${NETNS[@]}"; do ip -n "$ns" route flush cache 2>/dev/null; done',
     '    fi',
     '    case "$kind" in',
-    '      ping|tcp|udp|route|dns|conntrack|pause) "probe_$kind" "$spec" ;;',
+    '      ping|tcp|udp|route|dns|resolve|conntrack|pause) "probe_$kind" "$spec" ;;',
     '      *) pw_result "$spec" status=bad-spec "detail=unknown probe $kind" ;;',
     '    esac',
     '  done',

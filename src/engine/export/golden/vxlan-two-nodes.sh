@@ -137,11 +137,20 @@ pw_udp_server() {  # NETNS NAME PORT APP BIND_IP
   pw_spawn "$1" perl -e "$PW_UDP_ECHO" "$5" "$3" "$2" "$4"
 }
 
-# Stand-in for CoreDNS: dnsmasq with a fixed set of A records, authoritative for ZONE
+# Stand-in for CoreDNS: dnsmasq with a fixed set of records, authoritative for ZONE
 # (NXDOMAIN for unknown names in it) and NXDOMAIN for everything else (no upstream).
-pw_dns_server() {  # NETNS PORT ZONE NAME,IP...
-  local r args=()
-  for r in "${@:4}"; do args+=("--host-record=$r"); done
+# Records: NAME,IP (A and its PTR), a=NAME,IP (A only), srv=NAME,TARGET,PORT,PRIORITY,WEIGHT,
+# ptr=REVERSE-NAME,TARGET (an explicit PTR wins over the one an A record makes).
+pw_dns_server() {  # NETNS PORT ZONE RECORD...
+  local r n args=()
+  for r in "${@:4}"; do
+    case $r in
+      a=*) n=${r#a=}; args+=("--address=/${n%%,*}/${n#*,}") ;;
+      srv=*) args+=("--srv-host=${r#srv=}") ;;
+      ptr=*) args+=("--ptr-record=${r#ptr=}") ;;
+      *) args+=("--host-record=$r") ;;
+    esac
+  done
   pw_spawn "$1" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
     --user=root --group=root --pid-file= --log-facility=/dev/null --port="$2" \
     --local="/$3/" --address=/#/ --local-ttl=30 "${args[@]}"
@@ -347,14 +356,29 @@ probe_route() {  # SPEC
   pw_result "$1" status=route "type=$type" "dev=$dev" "via=$via" "src=$src"
 }
 
-# An A query in one UDP datagram (bash builds the bytes; dd writes them at once, where printf
-# would send a datagram per line), the answer read with dd and od.
+# The name at byte b[$1] of an answer, following compression pointers (RFC 1035 4.1.4).
+pw_dns_name() {  # INDEX
+  local i=$1 n="" len k hops=0
+  while [ "$i" -lt "${#b[@]}" ] && [ "$hops" -lt 32 ]; do
+    len=$((16#${b[i]}))
+    [ "$len" = 0 ] && break
+    if (( (len & 192) == 192 )); then i=$(( (len & 63) * 256 + 16#${b[i+1]} )); hops=$((hops + 1)); continue; fi
+    for ((k = 1; k <= len; k++)); do n+=$(printf "\x${b[i+k]}"); done
+    n+=.; i=$((i + len + 1))
+  done
+  printf %s "${n%.}"
+}
+
+# A query (type A, or SRV/PTR) in one UDP datagram (bash builds the bytes; dd writes them at
+# once, where printf would send a datagram per line), the answer read with dd and od. Answers:
+# A as the address, SRV as "PRIORITY WEIGHT PORT TARGET", PTR as the name; records of other types are left out.
 probe_dns() {  # SPEC
-  local q="\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" part hex
+  local q="\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" part hex qtype
+  case "${type:-A}" in SRV) qtype=21 ;; PTR) qtype=0c ;; *) qtype=01 ;; esac
   local -a parts b
   IFS=. read -ra parts <<<"$name"
   for part in "${parts[@]}"; do q+=$(printf '\\x%02x' "${#part}")$part; done
-  q+="\x00\x00\x01\x00\x01"
+  q+="\x00\x00\x$qtype\x00\x01"
   hex=$(ip netns exec "$P$from" timeout 10 bash -c 'exec 3<>"/dev/udp/$1/$2" && printf "$3" | dd bs=4096 count=1 iflag=fullblock status=none >&3 && timeout "$4" dd bs=4096 count=1 status=none <&3 | od -An -tx1 -v' _ "$server" "${port:-53}" "$q" "$PW_WAIT" 2>&1)
   if [[ $hex =~ [g-zG-Z] ]]; then
     if [ -n "$(pw_errno "$hex")" ]; then pw_result "$1" status=error "errno=$(pw_errno "$hex")"; else pw_result "$1" status=timeout; fi
@@ -365,14 +389,35 @@ probe_dns() {  # SPEC
   local rcodes=(NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED) rc=$((16#${b[3]} & 15)) an=$((16#${b[6]} * 256 + 16#${b[7]})) i=12 answers=""
   while [ "$i" -lt "${#b[@]}" ] && [ "${b[i]}" != 00 ]; do i=$((i + 16#${b[i]} + 1)); done
   i=$((i + 5))
-  local k type len
+  local k rtype len
   for ((k = 0; k < an && i < ${#b[@]}; k++)); do
-    if (( (16#${b[i]} & 192) == 192 )); then i=$((i + 2)); else while [ "${b[i]}" != 00 ]; do i=$((i + 16#${b[i]} + 1)); done; i=$((i + 1)); fi
-    type=$((16#${b[i]} * 256 + 16#${b[i+1]})); len=$((16#${b[i+8]} * 256 + 16#${b[i+9]})); i=$((i + 10))
-    [ "$type" = 1 ] && [ "$len" = 4 ] && answers+="${answers:+,}$((16#${b[i]})).$((16#${b[i+1]})).$((16#${b[i+2]})).$((16#${b[i+3]}))"
+    while [ "$i" -lt "${#b[@]}" ]; do
+      if [ "${b[i]}" = 00 ]; then i=$((i + 1)); break; fi
+      if (( (16#${b[i]} & 192) == 192 )); then i=$((i + 2)); break; fi
+      i=$((i + 16#${b[i]} + 1))
+    done
+    rtype=$((16#${b[i]} * 256 + 16#${b[i+1]})); len=$((16#${b[i+8]} * 256 + 16#${b[i+9]})); i=$((i + 10))
+    case "$rtype:${type:-A}" in
+      1:A) [ "$len" = 4 ] && answers+="${answers:+,}$((16#${b[i]})).$((16#${b[i+1]})).$((16#${b[i+2]})).$((16#${b[i+3]}))" ;;
+      33:SRV) answers+="${answers:+,}$((16#${b[i]} * 256 + 16#${b[i+1]})) $((16#${b[i+2]} * 256 + 16#${b[i+3]})) $((16#${b[i+4]} * 256 + 16#${b[i+5]})) $(pw_dns_name $((i + 6)))" ;;
+      12:PTR) answers+="${answers:+,}$(pw_dns_name "$i")" ;;
+    esac
     i=$((i + len))
   done
   pw_result "$1" status=answer "rcode=${rcodes[rc]:-$rc}" "answers=$answers"
+}
+
+# A name looked up as programs do: getent reads the netns's resolv.conf (ip netns exec shows
+# /etc/netns/<netns>/resolv.conf as /etc/resolv.conf) and follows its search list and ndots.
+# Exit 2 is "not found" for NXDOMAIN and for no server reachable alike: status=no-answer.
+probe_resolve() {  # SPEC
+  local out rc
+  out=$(ip netns exec "$P$from" timeout 20 getent ahostsv4 "$name" 2>&1); rc=$?
+  case $rc in
+    0) pw_result "$1" status=answer "answers=$(awk '{print $1}' <<<"$out" | sort -u | paste -sd, -)" ;;
+    2 | 124) pw_result "$1" status=no-answer ;;
+    *) pw_result "$1" status=error "detail=getent exit $rc" ;;
+  esac
 }
 
 probe_conntrack() {  # SPEC
@@ -388,12 +433,12 @@ probe_pause() {  # SPEC (prints nothing)
 probe() {
   local spec kind kv from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds="" ns
   for spec in "$@"; do
-    from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds=""
+    from="" to="" size="" df="" ttl="" port="" server="" name="" netns="" seconds="" type=""
     IFS=, read -ra kv <<<"$spec"
     kind=${kv[0]}
     for item in "${kv[@]:1}"; do
       case "${item%%=*}" in
-        from|to|size|df|ttl|port|server|name|netns|seconds) printf -v "${item%%=*}" "%s" "${item#*=}" ;;
+        from|to|size|df|ttl|port|server|name|netns|seconds|type) printf -v "${item%%=*}" "%s" "${item#*=}" ;;
         *) pw_result "$spec" status=bad-spec "detail=unknown key ${item%%=*}"; continue 2 ;;
       esac
     done
@@ -402,7 +447,7 @@ probe() {
       for ns in "${NETNS[@]}"; do ip -n "$ns" route flush cache 2>/dev/null; done
     fi
     case "$kind" in
-      ping|tcp|udp|route|dns|conntrack|pause) "probe_$kind" "$spec" ;;
+      ping|tcp|udp|route|dns|resolve|conntrack|pause) "probe_$kind" "$spec" ;;
       *) pw_result "$spec" status=bad-spec "detail=unknown probe $kind" ;;
     esac
   done
