@@ -92,7 +92,7 @@ describe('learning from ARP', () => {
   // Kernel: `ip neigh add 10.66.0.1 lladdr 02:…:99 nud permanent` in y, then x (10.66.0.1) pings y:
   // y still showed `10.66.0.1 lladdr 02:00:00:00:00:99 PERMANENT` (neigh_update refuses to change
   // a PERMANENT entry without NEIGH_UPDATE_F_ADMIN), and the ping failed (the reply went to :99).
-  it.fails('an ARP request does not overwrite a PERMANENT entry for the asker', () => {
+  it('an ARP request does not overwrite a PERMANENT entry for the asker', () => {
     const w = putNeigh(bridgeWorld(), 'pod-b', { ip: '10.244.1.2', dev: 'eth0', mac: '02:00:00:00:00:99', state: 'PERMANENT' })
     const r = ping(w, '10.244.1.3')
     expect(neigh(r.world, 'pod-b', '10.244.1.2')).toMatchObject({ mac: '02:00:00:00:00:99', state: 'PERMANENT' })

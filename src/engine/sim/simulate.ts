@@ -11,7 +11,7 @@
  * `ip rule`), no rp_filter, no IP fragmentation (an oversized packet without DF is noted and
  * travels whole), no STP or VLANs on bridges, TCP is a SYN / SYN-ACK exchange.
  */
-import { BROADCAST_MAC, ZERO_MAC, isMulticastMac } from '../wire/addr.ts'
+import { BROADCAST_MAC, ZERO_MAC, isLoopbackIp, isMulticastMac } from '../wire/addr.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
 import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader } from '../wire/packet.ts'
@@ -19,7 +19,7 @@ import type { BridgeLink, FdbEntry, Link, Listener, NeighEntry, Netns, Route, Vx
 import { addrType, describeRoute, findLocalAddr, lookupRoute, selectSource } from '../route/fib.ts'
 import type { RouteResult } from '../route/fib.ts'
 import { decideBridge, learnFdb } from '../link/bridge.ts'
-import { decapsulate, encapsulate, lookupVxlanFdb, vxlanSourcePort } from '../link/vxlan.ts'
+import { decapsulate, encapsulate, learnVxlanFdb, lookupVxlanFdb, vxlanSourcePort } from '../link/vxlan.ts'
 import { processHook } from '../netfilter/hooks.ts'
 import type { CtRef, HookOutcome, NfEnv, NfPacket } from '../netfilter/hooks.ts'
 import type { Hook } from '../netfilter/types.ts'
@@ -1018,7 +1018,8 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
   const n = ns(ctx, nsName)
   const dev = findLink(n, devName)!
   if (arp.op === 'request') {
-    const owned = findLocalAddr(n, arp.targetIp)
+    // arp_process drops a request for a loopback address before any lookup.
+    const owned = isLoopbackIp(arp.targetIp) ? undefined : findLocalAddr(n, arp.targetIp)
     let proxy = false
     // Proxy ARP answers only where the receiving device forwards (arp_process: IN_DEV_FORWARD).
     if (!owned && dev.proxyArp && n.sysctl['net.ipv4.ip_forward']) {
@@ -1029,7 +1030,10 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
       record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: `ARP who-has ${arp.targetIp}: not an address of ${nsName}, ignored`, minor: true })
       return
     }
-    // The kernel records the asker's address when the request is for us (neigh_event_ns).
+    // The kernel records the asker's address when the request is for us (neigh_event_ns), but
+    // neigh_update leaves a PERMANENT/NOARP entry alone and a known address keeps its state.
+    const known = n.neigh.find((e) => e.ip === arp.senderIp && e.dev === devName)
+    const keep = known !== undefined && (known.state === 'PERMANENT' || known.state === 'NOARP' || known.mac === arp.senderMac)
     const asker: NeighEntry = { ip: arp.senderIp, dev: devName, mac: arp.senderMac, state: 'STALE', updated: ctx.t }
     const reply: ArpHeader = { kind: 'arp', op: 'reply', senderMac: dev.mac, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp }
     const replyFrame: Packet = { headers: [{ kind: 'eth', src: dev.mac, dst: arp.senderMac, type: 'arp' }, reply] }
@@ -1039,7 +1043,7 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
       dev: devName,
       packet: replyFrame,
       explain: proxy ? `proxy ARP on ${devName}: answers ${arp.targetIp} is-at ${dev.mac} (its own MAC) because ${arp.targetIp} is routed elsewhere` : `${nsName} owns ${arp.targetIp}: ARP reply ${arp.targetIp} is-at ${dev.mac}`,
-      effects: [{ kind: 'neigh', netns: nsName, entry: asker }],
+      effects: keep ? [] : [{ kind: 'neigh', netns: nsName, entry: asker }],
       ...(proxy && { ref: { table: 'link', netns: nsName, dev: devName, field: 'proxy_arp', value: '1' } }),
     })
     transmit(ctx, nsName, devName, replyFrame)
@@ -1047,6 +1051,11 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
   }
   // A reply: learn it if it answers something we asked.
   const pending = n.neigh.find((e) => e.ip === arp.senderIp && e.dev === devName)
+  // arp_accept is 0: a reply nobody asked for creates no entry, and a PERMANENT one is never overwritten.
+  if (!pending || pending.state === 'PERMANENT' || pending.state === 'NOARP') {
+    record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: pending ? `${nsName} keeps its ${pending.state} entry ${arp.senderIp} ${pending.mac ?? ''}: an ARP reply does not change it` : `${nsName} ignores an ARP reply for ${arp.senderIp} it did not ask for (arp_accept=0)`, minor: true, ...(pending && { ref: { table: 'neigh', netns: nsName, entry: pending } }) })
+    return
+  }
   // locktime (1 s by default): a different answer soon after one was accepted is ignored, so
   // when two hosts claim an address the first reply wins (neigh_update with NEIGH_UPDATE_F_OVERRIDE unset).
   if (pending?.mac && pending.mac !== arp.senderMac && pending.state !== 'INCOMPLETE' && pending.updated !== undefined && ctx.t - pending.updated < 1000) {
@@ -1054,7 +1063,7 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
     return
   }
   const entry: NeighEntry = { ip: arp.senderIp, dev: devName, mac: arp.senderMac, state: 'REACHABLE', updated: ctx.t }
-  record(ctx, { kind: 'neigh-learn', netns: nsName, dev: devName, packet: frame, explain: `${nsName} learns ${arp.senderIp} is-at ${arp.senderMac} on ${devName}${pending ? '' : ' (unsolicited)'}`, effects: [{ kind: 'neigh', netns: nsName, entry }], ref: { table: 'neigh', netns: nsName, entry } })
+  record(ctx, { kind: 'neigh-learn', netns: nsName, dev: devName, packet: frame, explain: `${nsName} learns ${arp.senderIp} is-at ${arp.senderMac} on ${devName}`, effects: [{ kind: 'neigh', netns: nsName, entry }], ref: { table: 'neigh', netns: nsName, entry } })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1405,8 +1414,10 @@ function vxlanReceive(ctx: Ctx, nsName: string, vx: VxlanLink, outer: Packet): v
   const outerSrc = ipOf(outer)!.src
   const eth = inner.headers[0]
   const effects: Effect[] = []
-  if (vx.learning && eth?.kind === 'eth') effects.push({ kind: 'fdb', netns: nsName, entry: { mac: eth.src, dev: vx.name, dst: outerSrc, self: true, permanent: false, updated: ctx.t } })
-  record(ctx, { kind: 'decap', netns: nsName, dev: vx.name, packet: inner, explain: `${vx.name} unwraps the VXLAN packet from ${outerSrc} (VNI ${vx.vni})${vx.learning ? `; learns ${eth?.kind === 'eth' ? eth.src : '?'} is behind ${outerSrc}` : ''}`, effects })
+  const snoop = eth?.kind === 'eth' ? learnVxlanFdb(ns(ctx, nsName), vx, eth.src, outerSrc, ctx.t) : undefined
+  if (snoop?.kind === 'drop') return drop(ctx, nsName, inner, snoop.reason, { dev: vx.name, ...(snoop.entry && { ref: { table: 'fdb', netns: nsName, entry: snoop.entry } }) })
+  if (snoop?.kind === 'learn') effects.push({ kind: 'fdb', netns: nsName, entry: snoop.entry })
+  record(ctx, { kind: 'decap', netns: nsName, dev: vx.name, packet: inner, explain: `${vx.name} unwraps the VXLAN packet from ${outerSrc} (VNI ${vx.vni})${snoop?.kind === 'learn' ? `; learns ${snoop.entry.mac} is behind ${outerSrc}` : ''}`, effects })
   receiveFrame(ctx, nsName, vx.name, inner)
 }
 
