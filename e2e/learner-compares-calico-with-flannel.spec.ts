@@ -2,6 +2,8 @@ import { expect, test } from './fixtures.ts'
 
 test('scenario 07 beside flannel: both columns, the VXLAN difference explained, stepping moves both, Esc closes', async ({ app, page }) => {
   await app.open('?s=scn-07-pod-to-pod-calico-bgp')
+  await expect(page.getByTestId('compare-open')).toBeVisible()
+  await app.screenshot('compare-button-in-strip')
   await page.getByTestId('compare-open').click()
   const view = page.getByTestId('compare-view')
   await expect(view).toBeVisible()

@@ -203,3 +203,23 @@ describe('scenario 07 beside its flannel what-if', () => {
     for (const s of parsed) if (s.compare) expect(s.whatIfs.some((w) => w.id === s.compare!.with) || ids.has(s.compare.with), s.metadata.id).toBe(true)
   })
 })
+
+describe('the compare field of a scenario file', () => {
+  const file = (compare: string) => read('07-pod-to-pod-calico-bgp.yaml').replace(/^compare:\n(?: {2}.*\n)+/m, compare)
+  it('is optional: a file without it parses as before', () => {
+    const p = parseScenario(file(''), { file: 'x.yaml' })
+    expect(p.diagnostics.filter((d) => d.severity === 'error')).toEqual([])
+    expect(p.scenario!.compare).toBeUndefined()
+  })
+  it.each([
+    ['compare:\n  with: flannel\n', /title/], // the view needs a heading
+    ['compare:\n  with: flannel\n  title: t\n  against: x\n', /against/], // strict: a typo is an error, never ignored
+    ['compare:\n  with: Flannel VXLAN\n  title: t\n', /lowercase/], // an id, not a label
+  ])('rejects %j with a message that names the problem', (text, message) => {
+    const p = parseScenario(file(text), { file: 'x.yaml' })
+    const errors = p.diagnostics.filter((d) => d.severity === 'error')
+    expect(errors.length).toBeGreaterThan(0)
+    expect(errors.map((d) => `${d.message} ${d.hint ?? ''}`).join('\n')).toMatch(message)
+    expect(errors[0]!.line).toBeGreaterThan(0)
+  })
+})

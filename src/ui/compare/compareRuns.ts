@@ -43,7 +43,7 @@ export async function loadPair(s: LoadedScenario, catalog: readonly ScenarioEntr
   let otherTitle: string
   if (plan.whatIfs) {
     if (!s.source) throw new Error(`${s.title} cannot be run again`)
-    const key = `${s.id}|${s.source.kind === 'own' ? s.source.text.length : s.source.name}|${plan.whatIfs.join(',')}`
+    const key = `${s.id}|${s.source.kind === 'own' ? s.source.text : s.source.name}|${plan.whatIfs.join(',')}`
     other = kept.get(key) ?? runOrThrow(s.id, s.source, plan.whatIfs)
     kept.set(key, other)
     otherTitle = s.whatIfs?.find((w) => w.id === c.with)?.label ?? c.with
