@@ -4,7 +4,7 @@
  */
 import { BUILTINS } from './builtins.ts'
 import { bridge } from './bridge.ts'
-import { calicoctl } from './calico.ts'
+import { birdc, calicoctl } from './calico.ts'
 import { cniPlugin } from './cni.ts'
 import { curl, nc, python3, socat } from './connect.ts'
 import { dig, nslookup } from './dnsTools.ts'
@@ -23,7 +23,7 @@ const help: Command = (io) => {
   netfilter   iptables, iptables-save, iptables-restore, conntrack
   traffic     ping, curl, nc, nslookup, dig, tcpdump (runs in the background; kill %N stops it)
   kubernetes  kubectl (get, scale, expose, delete pod, apply -f -, exec), crictl (pods, ps, inspectp),
-              calicoctl node status (on a node of a Calico cluster)
+              calicoctl node status, birdc show protocols (on a node of a Calico cluster)
   CNI         CNI_COMMAND=ADD … /opt/cni/bin/bridge < conf.json (bridge, host-local, loopback, portmap, flannel)
   files       cat /etc/resolv.conf, ls /etc/cni/net.d/, cat /run/flannel/subnet.env
   shell       export, echo, cat, grep, head, tail, wc, |, ;, &&, $VAR, $(cmd), << EOF
@@ -60,6 +60,8 @@ const NETWORK: Readonly<Record<string, Command>> = {
   kubectl,
   crictl,
   calicoctl,
+  birdc,
+  birdcl: birdc,
   help,
 }
 
