@@ -181,7 +181,8 @@ export function setLinkUp(w: World, netns: string, dev: string, up: boolean): Wo
   if (up) {
     for (const a of link.addrs) next = addPrefixRoute(next, link.name, a)
   } else {
-    next = { ...next, routes: next.routes.filter((r) => r.dev !== link.name), neigh: next.neigh.filter((n) => n.dev !== link.name || n.state === 'PERMANENT') }
+    // arp_ifdown → neigh_ifdown flushes every neighbour of the device, PERMANENT ones too (checked).
+    next = { ...next, routes: next.routes.filter((r) => r.dev !== link.name), neigh: next.neigh.filter((n) => n.dev !== link.name) }
   }
   return putNetns(w, next)
 }

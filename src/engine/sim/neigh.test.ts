@@ -100,7 +100,7 @@ describe('learning from ARP', () => {
 
   // Kernel: `ip link set va down` removed both the STALE and the PERMANENT entry on va
   // (arp_ifdown → neigh_ifdown flushes the device's entries, permanent ones included).
-  it.fails('a link going down flushes its neighbours, permanent ones too', () => {
+  it('a link going down flushes its neighbours, permanent ones too', () => {
     let w = putNeigh(bridgeWorld(), 'pod-a', { ip: '10.244.1.3', dev: 'eth0', mac: POD_B_MAC, state: 'PERMANENT' })
     w = setLinkUp(w, 'pod-a', 'eth0', false)
     expect(neigh(w, 'pod-a', '10.244.1.3')).toBeUndefined()
