@@ -2,8 +2,7 @@
  * The neighbour table (resolution and ARP learning live in simulate.ts: resolveNeigh and
  * processArp; `ip neigh` entries come from model/ops.ts). Traced on the two-pod bridge world:
  * pod-a 10.244.1.2 and pod-b 10.244.1.3 on cni0. Expected values follow arp_process and
- * neigh_update; the `it.fails` cases are where the engine still differs from what Linux 6.x
- * did in a throwaway netns (the comment says what the kernel showed); they flip when fixed.
+ * neigh_update; where a comment says "Kernel:", Linux 6.x showed it in a throwaway netns.
  */
 import { describe, expect, it } from 'vitest'
 import { simulate } from './simulate.ts'
