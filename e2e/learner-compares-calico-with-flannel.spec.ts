@@ -2,6 +2,8 @@ import { expect, test } from './fixtures.ts'
 
 test('scenario 07 beside flannel: both columns, the VXLAN difference explained, stepping moves both, Esc closes', async ({ app, page }) => {
   await app.open('?s=scn-07-pod-to-pod-calico-bgp')
+  // Past the file's checkpoints (frames 2 and 25), so playing below is never held by a question.
+  await app.step.to(30)
   await expect(page.getByTestId('compare-open')).toBeVisible()
   await app.screenshot('compare-button-in-strip')
   await page.getByTestId('compare-open').click()
@@ -21,10 +23,17 @@ test('scenario 07 beside flannel: both columns, the VXLAN difference explained, 
   await page.keyboard.press('ArrowRight')
   await expect.poll(() => app.step.frame()).toBe(before + 1)
   await expect(view.locator('[aria-current="step"]')).toHaveCount(1)
+  // Playing goes on inside the view: the marked hop follows the explainer's frame.
+  await page.getByTestId('compare-play').click()
+  await expect.poll(() => app.step.frame(), { timeout: 10_000 }).toBeGreaterThan(before + 1)
+  await page.getByTestId('compare-play').click()
+  expect((await app.snapshot()).playing).toBe(false)
+  const step = (await app.snapshot()).step!
+  await expect(view.locator('[aria-current="step"]')).toContainText(step.explain)
 
   // Picking the difference shows where it is and why.
   await encap.click()
-  await expect(page.getByTestId('compare-why')).toContainText('outer 192.168.1.10 → 192.168.1.20, UDP 8472, VXLAN VNI 1')
+  await expect(page.getByTestId('compare-why')).toContainText(/outer 192\.168\.1\.\d+ → 192\.168\.1\.\d+, UDP 8472, VXLAN VNI 1/)
   await page.getByTestId('compare-next-difference').click()
   await expect(page.getByTestId('compare-why')).toBeVisible()
   await app.screenshot('compare-calico-flannel')

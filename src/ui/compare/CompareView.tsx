@@ -2,8 +2,8 @@
  * "Compare side by side": the hops of the packet on screen and of the same packet in the run
  * the scenario compares with, aligned row by row (compare.ts). The side the explainer plays
  * has its current step highlighted; the other side shows the hop that corresponds, or a gap.
- * Stepping here steps the explainer, so both sides move together. Modal: ←/→ step, N and
- * Shift+N jump between differences, Esc closes.
+ * Stepping or playing here steps the explainer, so both sides move together. Modal: ←/→
+ * step, N and Shift+N jump between differences, Esc closes.
  */
 import { useEffect, useMemo, useRef, useState } from 'react'
 import type { KeyboardEvent } from 'react'
@@ -133,6 +133,8 @@ export default function CompareView({ onClose }: { onClose: () => void }) {
   const frame = useExplainer((s) => s.playback.frame)
   const total = useExplainer((s) => s.playback.total)
   const dispatch = useExplainer((s) => s.dispatch)
+  const playingNow = useExplainer((s) => s.playback.playing)
+  const asking = useExplainer((s) => s.checkpoints.asking !== null)
   const dialog = useRef<HTMLDialogElement>(null)
   const body = useRef<HTMLTableSectionElement>(null)
   /** The pair loaded for a scenario (a what-if flipped meanwhile makes it stale). */
@@ -230,6 +232,9 @@ export default function CompareView({ onClose }: { onClose: () => void }) {
           <button type="button" className="pw-button" onClick={() => seek(frame - 1)} disabled={frame <= 0} aria-keyshortcuts="ArrowLeft" data-testid="compare-back">
             ◀ Back
           </button>
+          <button type="button" className="pw-button" onClick={() => dispatch({ type: 'toggle' })} aria-pressed={playingNow} data-testid="compare-play">
+            {playingNow ? 'Pause' : 'Play'}
+          </button>
           <button type="button" className="pw-button" onClick={() => seek(frame + 1)} disabled={frame >= total - 1} aria-keyshortcuts="ArrowRight" data-testid="compare-forward" autoFocus>
             Next ▶
           </button>
@@ -250,6 +255,11 @@ export default function CompareView({ onClose }: { onClose: () => void }) {
       <p className="pw-sr" aria-live="polite">
         {announce}
       </p>
+      {asking && (
+        <p className="pw-cmp-note" role="status">
+          A question is waiting in the explainer: close this view to answer it, or step on to skip it.
+        </p>
+      )}
       {error && (
         <p className="pw-cmp-note" role="alert">
           Cannot compare: {error}
