@@ -83,7 +83,7 @@ if (want('kernel') && existsSync(join(root, 'src/kernel-diff/run.ts'))) {
     const r = JSON.parse(readFileSync(json, 'utf8'))
     if (r.skipped) {
       console.log(`\n*** kernel differential test SKIPPED: ${r.skipped} ***\n`)
-      summary.push(`kernel: 0 passed, 0 failed (skipped: all: ${r.skipped})`)
+      report('kernel', 0, r.problems?.length ?? 0, `skipped: everything: ${r.skipped}${r.problems?.length ? `; ${r.problems.length} problem(s) loading worlds/scenarios, counted as failed` : ''}`)
     } else {
       // Nothing skipped silently: worlds this machine cannot build, probes it cannot ask, scenario
       // actions the kernel cannot be asked about, each with its reason; problems are failures.

@@ -212,6 +212,12 @@ function segmentsByAction(run: ScenarioRun): Map<number, Segment[]> {
   return out
 }
 
+/** A scenario action (or a whole scenario) the kernel is not asked about, and why. */
+export interface ScenarioSkip {
+  readonly where: string
+  readonly reason: string
+}
+
 interface ScenarioState {
   /** 1-based number of the action that made this state; 0 for the start. */
   readonly after: number
@@ -228,8 +234,13 @@ function actionProbes(world: World, a: Action, ai: number): { probes: CaseProbe[
     const from = resolveSource(world, a.send.from)
     const to = resolveTarget(world, a.send.to, a.send.port)
     if (!world.netns[from]) return { probes: [], skipped: [`a send from ${a.send.from}, not a netns of the world`] }
-    // A bare datagram to a DNS port: dnsmasq ignores what is not a DNS message (DNS is probed with queries).
-    if (a.send.proto === 'udp' && to.port === 53) return { probes: [], skipped: ['a bare UDP datagram to port 53 (the DNS stand-in ignores what is not a DNS query)'] }
+    // A bare datagram to a DNS port: dnsmasq ignores what is not a DNS message, so it is asked
+    // as a DNS query on the same path (same sender, address and port) in a cluster.
+    if (a.send.proto === 'udp' && to.port === 53) {
+      const zone = world.cluster?.dns.clusterDomain.replace(/\.$/, '')
+      if (!zone) return { probes: [], skipped: ['a bare UDP datagram to port 53 outside a cluster (the DNS stand-in ignores what is not a DNS query)'] }
+      return { probes: [{ kind: 'dns', from, server: to.ip, name: `kubernetes.default.svc.${zone}`, multi }], skipped }
+    }
     if (a.send.proto === 'icmp') return { probes: [{ kind: 'ping', from, to: to.ip, ...(a.send.size !== undefined && { size: a.send.size }), ...(a.send.df !== undefined && { df: a.send.df }), ...(a.send.ttl !== undefined && { ttl: a.send.ttl }) }], skipped }
     if (to.port === undefined) return { probes: [], skipped: [`a ${a.send.proto} send without a port`] }
     return { probes: [{ kind: a.send.proto, from, to: to.ip, port: to.port, multi: true }], skipped }
@@ -261,10 +272,10 @@ function actionProbes(world: World, a: Action, ai: number): { probes: CaseProbe[
  * `connect` as those plus a TCP connect), plus conntrack. What cannot be probed is counted
  * in `skipped` with its reason.
  */
-export function scenarioCases(dir: string): { cases: DiffCase[]; problems: string[]; skipped: string[] } {
+export function scenarioCases(dir: string): { cases: DiffCase[]; problems: string[]; skipped: ScenarioSkip[] } {
   const cases: DiffCase[] = []
   const problems: string[] = []
-  const skipped: string[] = []
+  const skipped: ScenarioSkip[] = []
   let files: string[]
   try {
     files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()
@@ -309,13 +320,13 @@ export function scenarioCases(dir: string): { cases: DiffCase[]; problems: strin
         try {
           const r = actionProbes(state.world, a, ai)
           state.probes.push(...r.probes)
-          skipped.push(...r.skipped.map((s) => `${label} action ${ai + 1}: ${s}`))
+          skipped.push(...r.skipped.map((reason) => ({ where: `${label} action ${ai + 1}`, reason })))
         } catch (e) {
           problems.push(`${label}: action "${a.title}": ${e instanceof Error ? e.message : String(e)}`)
         }
       })
       const probed = states.filter((s) => s.probes.length > 0)
-      if (probed.length === 0) skipped.push(`${label}: no action the kernel can be asked about (no send, lookup or connect)`)
+      if (probed.length === 0) skipped.push({ where: label, reason: 'a scenario with no action the kernel can be asked about (no send, lookup or connect)' })
       for (const s of probed) {
         const name = `scenario:${f.replace(/\.\w+$/, '')}${whatIf ? `[${whatIf}]` : ''}${s.after > 0 ? `@${s.after}` : ''}`
         cases.push({ name, origin: `${join(dir, f)}${s.after > 0 ? `, the world after action ${s.after}` : ''}`, world: s.world, probes: [...s.probes, ...conntrackProbes(s.world)] })

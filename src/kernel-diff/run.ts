@@ -321,8 +321,10 @@ async function main(): Promise<number> {
   // Scenario actions the kernel cannot be asked about: skipped, by reason.
   const skipReasons = new Map<string, number>()
   const skip = (reason: string, n: number) => n > 0 && skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + n)
-  for (const s of scenarios.skipped) console.log(`kernel-diff: skipped: ${s}`)
-  skip('scenario actions the kernel cannot be asked about (listed above)', scenarios.skipped.length)
+  for (const s of scenarios.skipped) {
+    console.log(`kernel-diff: skipped: ${s.where}: ${s.reason}`)
+    skip(`scenario: ${s.reason}`, 1)
+  }
   let cases = mergeSameWorlds([...files.cases, ...clusters.cases, ...scenarios.cases, ...testWorldCases(), ...testClusterCases(), ...randomCases(args.seed, args.random)])
   if (args.only) cases = cases.filter((c) => c.name.includes(args.only!))
   if (args.list) {
@@ -336,8 +338,9 @@ async function main(): Promise<number> {
   const check = await checkKernel(`${tag}-`)
   if (!check.ok) {
     console.log(`\n*** kernel differential test SKIPPED: ${check.reason} ***\n`)
-    write({ skipped: check.reason })
-    return 0
+    // Problems loading the worlds and scenarios are failures even when nothing can be built.
+    write({ skipped: check.reason, problems })
+    return problems.length > 0 ? 1 : 0
   }
   const dir = mkdtempSync(join(tmpdir(), 'packetwalk-kernel-'))
   const started = performance.now()
