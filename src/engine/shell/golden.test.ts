@@ -174,7 +174,7 @@ for (const c of ['iptables -A FOO -j BOGUS', 'iptables -A FOO -j ACCEPT', 'iptab
 for (const c of ['ip route show table foo', 'ip route show table 100', 'ip route show table main', 'ip route add 10.9.0.0/16 dev cni0 table foo', 'ip -j route show table foo', 'ip -j route show table 100', 'ip -j route show table local', 'ip -j route show table all']) e.check(c)
 for (const c of ['bridge -j link', 'bridge -j link show dev veth-a', 'bridge -j -p link show dev veth-a', 'bridge -j fdb show dev veth-a', 'bridge -j -p fdb show dev veth-a']) e.check(c)
 for (const c of ['ip link add vxlan0 type vxlan id 42 dstport 4789 local 10.244.1.1 nolearning', 'ip link add vx1 type vxlan id 43 remote 192.168.1.20 dstport 8472 dev cni0']) e.run(c)
-for (const c of ['bridge fdb append 00:00:00:00:00:00 dev vxlan0 dst 192.168.1.20 vni 100', 'bridge fdb show dev vxlan0', 'bridge -j fdb show dev vxlan0', 'bridge -j fdb show dev vx1', 'ip neigh add 10.244.1.9 lladdr 02:00:00:00:00:09 dev cni0', 'ip -j neigh show dev cni0', 'ip -j neigh', 'ip netns exec pwE-a ip -j route get 10.244.1.1', 'ip -j netns list', 'ip -j rule']) e.check(c)
+for (const c of ['bridge fdb append 00:00:00:00:00:00 dev vxlan0 dst 192.168.1.20 vni 100', 'bridge fdb show dev vxlan0', 'bridge -j fdb show dev vxlan0', 'bridge -j fdb show dev vx1', 'ip neigh add 10.244.1.9 lladdr 02:00:00:00:00:09 dev cni0', 'ip -j neigh show dev cni0', 'ip -j neigh', 'ip netns exec pwE-a ip -j route get 10.244.1.1', 'ip -j netns list', 'ip -j -br link', 'ip -j -br addr', 'ip -br -j addr show cni0', 'ip -j rule']) e.check(c)
 
 describe('the shell prints what the real tools printed (golden/captured.txt, golden/captured-errors.txt)', () => {
   it('replays the capture scripts', () => {

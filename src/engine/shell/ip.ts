@@ -190,10 +190,39 @@ function linkShow(io: Io, g: Global, args: readonly string[], what: 'link' | 'ad
   if (f.dev !== undefined && !findLink(n, f.dev)) fail(io, `Device "${f.dev}" does not exist.`, 1)
   const links = filterLinks(n, f.dev !== undefined ? { ...f, dev: findLink(n, f.dev)!.name } : f)
   const opts = { w: io.sh.world, details: g.details, links }
-  if (g.json) io.out(`${iprouteJson(what === 'link' ? jsonIpLink(n, opts) : jsonIpAddr(n, opts), g.pretty)}\n`)
+  if (g.json && g.brief) io.out(`${iprouteJson(jsonBrief(printIpBrief(n, what, opts), what), g.pretty)}\n`)
+  else if (g.json) io.out(`${iprouteJson(what === 'link' ? jsonIpLink(n, opts) : jsonIpAddr(n, opts), g.pretty)}\n`)
   else if (g.brief) io.out(printIpBrief(n, what, opts))
   else io.out(what === 'link' ? printIpLink(n, opts) : printIpAddr(n, opts))
   return 0
+}
+
+/**
+ * `ip -j -br link|addr`: the brief columns as objects (iproute2 6.1: link or link_index for
+ * the `@` part, ifname, operstate, then address and flags, or addr_info with local/prefixlen).
+ */
+function jsonBrief(text: string, what: 'link' | 'addr'): Record<string, unknown>[] {
+  return text.split('\n').filter((l) => l.trim() !== '').map((line) => {
+    const [nameAt = '', state = '', ...rest] = line.trim().split(/\s+/)
+    const [ifname, at] = nameAt.split('@')
+    const o: Record<string, unknown> = {}
+    if (at !== undefined) {
+      const idx = /^if(\d+)$/.exec(at)
+      if (idx) o.link_index = Number(idx[1])
+      else o.link = at
+    }
+    o.ifname = ifname
+    o.operstate = state
+    if (what === 'link') {
+      const flags = rest.find((x) => x.startsWith('<'))
+      const address = rest.find((x) => !x.startsWith('<'))
+      if (address !== undefined) o.address = address
+      o.flags = flags ? flags.slice(1, -1).split(',').filter((f) => f !== '') : []
+    } else {
+      o.addr_info = rest.map((a) => a.split('/')).map(([local, len]) => ({ local, prefixlen: Number(len) }))
+    }
+    return o
+  })
 }
 
 const IFNAME = /^[^\s/:]{1,15}$/

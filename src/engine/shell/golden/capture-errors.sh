@@ -77,5 +77,8 @@ cap 'ip -j neigh show dev cni0'
 cap 'ip -j neigh'
 cap 'ip netns exec pwE-a ip -j route get 10.244.1.1'
 cap 'ip -j netns list'
+cap 'ip -j -br link'
+cap 'ip -j -br addr'
+cap 'ip -br -j addr show cni0'
 cap 'ip -j rule'
 echo "captured $(grep -c '^### ' "$OUT") commands into $OUT"
