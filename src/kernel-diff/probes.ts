@@ -238,6 +238,9 @@ function recordProbes(w: World, asker: string, server: Ip, zone: string): CasePr
   }
   const endpoint = [...endpointIps][0]
   if (endpoint) out.push(dns(reverse(endpoint), 'PTR'))
+  // The first SRV target of a headless Service: its endpoint by name.
+  const h0 = headless[0]
+  if (h0 && endpoint) out.push(dns(`${endpoint.replace(/\./g, '-')}.${fqdn(h0)}`))
   const pod = cluster.pods.find((p) => p.ip && p.netns && !endpointIps.has(p.ip))
   if (pod?.ip) {
     out.push(dns(`${pod.ip.replace(/\./g, '-')}.${pod.namespace}.pod.${zone}`))

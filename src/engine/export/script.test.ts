@@ -132,6 +132,8 @@ describe('exportScript: what it writes for each part of the model', () => {
       expect(line).toContain(` web-pods.default.svc.cluster.local,${ip}`)
       expect(line).toContain(` srv=_http._tcp.web-pods.default.svc.cluster.local,${dashed(ip)}.web-pods.default.svc.cluster.local,80,0,50`)
       expect(line).toContain(` ptr=${rev(ip)},${dashed(ip)}.web-pods.default.svc.cluster.local`)
+      // ... and the endpoint by name, the SRV target (A only: its PTR is the line above).
+      expect(line).toContain(` a=${dashed(ip)}.web-pods.default.svc.cluster.local,${ip}`)
       // A pod record answers A only: CoreDNS has no PTR for a pod IP (it falls through to forward).
       expect(line).toContain(` a=${dashed(ip)}.default.pod.cluster.local,${ip}`)
     }

@@ -637,7 +637,8 @@ function clusterZone(w: World): string | undefined {
 
 /**
  * The A records CoreDNS would answer for a cluster: Services with a ClusterIP, a headless
- * Service's ready endpoints, pods (no PTR: CoreDNS has none for a pod IP), static upstream records.
+ * Service's ready endpoints (under its name and each by its own name), pods (no PTR: CoreDNS
+ * has none for a pod IP), static upstream records.
  */
 function clusterRecords(w: World): DnsRecordSpec[] {
   const c = w.cluster as ClusterLike | undefined
@@ -648,7 +649,10 @@ function clusterRecords(w: World): DnsRecordSpec[] {
     const ip = svc.spec.clusterIP
     const fqdn = `${svc.metadata.name}.${svc.metadata.namespace ?? 'default'}.svc.${zone}`
     if (ip && ip !== 'None') out.push({ name: fqdn, ip })
-    else if (ip === 'None') for (const e of endpointsOf(w, svc)) out.push({ name: fqdn, ip: e })
+    else if (ip === 'None') {
+      // Each ready endpoint by name too, `a-b-c-d.<svc>…` (CoreDNS's name for an endpoint without a hostname).
+      for (const e of endpointsOf(w, svc)) out.push({ name: fqdn, ip: e }, { name: `${e.replace(/\./g, '-')}.${fqdn}`, ip: e, noPtr: true })
+    }
   }
   for (const p of c.pods ?? []) if (p.ip) out.push({ name: `${p.ip.replace(/\./g, '-')}.${p.namespace}.pod.${zone}`, ip: p.ip, noPtr: true })
   for (const r of c.dns?.records ?? []) if (r.type === 'A') out.push({ name: r.name.replace(/\.$/, ''), ip: r.data })

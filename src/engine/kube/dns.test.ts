@@ -115,6 +115,15 @@ describe('answerQuery (CoreDNS kubernetes + forward)', () => {
     expect(srv.answers.map((x) => x.data).sort()).toEqual(dbIps.map((ip) => `0 50 5432 ${ip.replace(/\./g, '-')}.db.default.svc.cluster.local`).sort())
   })
 
+  it('a headless endpoint by name: the SRV targets resolve (CoreDNS names an endpoint without a hostname by its dashed IP)', () => {
+    for (const ip of dbIps) {
+      const a = answerQuery(cluster, { name: `${ip.replace(/\./g, '-')}.db.default.svc.cluster.local`, type: 'A' })
+      expect(a.answers.map((x) => x.data)).toEqual([ip])
+    }
+    // Not an endpoint of db: NXDOMAIN.
+    expect(answerQuery(cluster, { name: '10-9-9-9.db.default.svc.cluster.local', type: 'A' }).rcode).toBe('NXDOMAIN')
+  })
+
   it('record TTLs are the Corefile\'s kubernetes ttl; upstream misses follow the configured rcode', () => {
     // kubeadm's Corefile sets `ttl 30` in the kubernetes block
     expect(answerQuery(cluster, { name: 'web.default.svc.cluster.local', type: 'A' }).answers[0]?.ttl).toBe(30)

@@ -4,7 +4,8 @@
  * then with each search domain; a shorter name goes through the search list first and is
  * asked as is last. `answerQuery`: CoreDNS with kubeadm's Corefile, per the Kubernetes DNS
  * specification (kubernetes/dns docs/specification.md): `<svc>.<ns>.svc.<zone>` A →
- * ClusterIP (headless: the ready endpoints), `_<port>._<proto>.<svc>.<ns>.svc.<zone>` SRV,
+ * ClusterIP (headless: the ready endpoints, each also as `a-b-c-d.<svc>.<ns>.svc.<zone>`),
+ * `_<port>._<proto>.<svc>.<ns>.svc.<zone>` SRV,
  * `a-b-c-d.<ns>.pod.<zone>` A (`pods insecure`: no check), PTR for ClusterIPs and endpoint
  * IPs, NXDOMAIN for other names in the zone; everything else goes to `forward .` (the
  * upstream from the ClusterConfig, answered from its static records). Record TTLs are the
@@ -117,6 +118,15 @@ export function answerQuery(cluster: DnsCluster, q: DnsQuestion): DnsAnswer {
   if (labels.at(-1) === 'svc') {
     const rest = labels.slice(0, -1)
     if (rest.length === 1) return nsExists(rest[0]!) ? nodata(`${rest[0]!} is a namespace, not a Service`) : nx(`no namespace ${rest[0]!}`)
+    // <endpoint>.<svc>.<ns>.svc.<zone>: a headless Service's endpoint by name (CoreDNS names an
+    // endpoint without a hostname by its dashed IP, as in its SRV targets and PTRs).
+    if (rest.length === 3) {
+      const [host, svcName, ns] = rest as [string, string, string]
+      const svc = cluster.services.find((s) => s.metadata.name === svcName && (s.metadata.namespace ?? 'default') === ns)
+      const ep = svc && isHeadless(svc) ? readyEndpoints(cluster, svc).find((e) => e.ip.replace(/\./g, '-') === host) : undefined
+      if (!svc || !ep) return nx(`${name} names no ready endpoint of a headless Service`)
+      return q.type === 'A' ? ok([{ name, type: 'A', ttl: TTL, data: ep.ip }], `${host} is a ready endpoint of headless Service ${ns}/${svcName}`) : nodata(`${name} is an endpoint of ${ns}/${svcName}`)
+    }
     if (rest.length === 2 || rest.length === 4) {
       const [svcName, ns] = rest.slice(-2) as [string, string]
       const svc = cluster.services.find((s) => s.metadata.name === svcName && (s.metadata.namespace ?? 'default') === ns)
