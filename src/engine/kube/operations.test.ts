@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildCluster } from './build.ts'
-import { addNode, applyPolicy, createDeployment, deleteDeployment, deletePod, deletePolicy, deploymentFromArgs, expose, printDiff, scaleDeployment, switchCni } from './operations.ts'
+import { addNode, applyPolicy, applyService, createDeployment, deleteDeployment, deletePod, deletePolicy, deploymentFromArgs, expose, printDiff, scaleDeployment, switchCni } from './operations.ts'
 import type { OperationResult } from './operations.ts'
 import { endpointChainName, serviceChainName } from './names.ts'
 import { printIpRoute } from './printers.ts'
@@ -149,5 +149,21 @@ describe('world notes', () => {
     const r = applyPolicy(base(), pol)
     expect(r.world.notes?.some((n) => n.startsWith('NetworkPolicy not enforced (default/deny-web)'))).toBe(true)
     expect(applyPolicy(base('{plugin: calico, mode: bgp}'), pol).world.notes?.some((n) => n.startsWith('NetworkPolicy not enforced'))).toBe(false)
+  })
+})
+
+describe('a Service applied again (apiserver update)', () => {
+  it('keeps its ClusterIP and NodePort: its own addresses are not "already allocated" to it', () => {
+    let s: OperationResult = createDeployment(base(), deploymentFromArgs({ name: 'api', replicas: 1, port: 8080 }))
+    s = expose(s, { name: 'api' }, { port: 80, targetPort: 8080, type: 'NodePort' })
+    const first = s.cluster.services.find((x) => x.metadata.name === 'api')!
+    // The same object without the allocated fields, as a user's YAML would have it.
+    const again = { ...first, spec: { ...first.spec, clusterIP: undefined, ports: first.spec.ports.map(({ nodePort: _n, ...p }) => p) } }
+    const applied = applyService(s, again)
+    const svc = applied.cluster.services.find((x) => x.metadata.name === 'api')!
+    expect(svc.spec.clusterIP).toBe(first.spec.clusterIP)
+    expect(svc.spec.ports[0]!.nodePort).toBe(first.spec.ports[0]!.nodePort)
+    expect(applied.events.some((e) => /allocates/.test(e.text))).toBe(false)
+    expect(applied.diagnostics.filter((d) => d.code === 'K8S008')).toEqual([])
   })
 })

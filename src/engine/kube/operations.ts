@@ -219,6 +219,19 @@ export function expose(state: ClusterSnapshot, ref: { namespace?: string; name: 
   })
 }
 
+/**
+ * `kubectl apply -f service.yaml`: create the Service, or update it in place (what the
+ * apiserver allocated, its ClusterIP and NodePorts, stays).
+ */
+export function applyService(state: ClusterSnapshot, svc: Service): OperationResult {
+  return run(state, (ctx) => {
+    const existed = ctx.state.services.some((s) => svcKey(s) === svcKey(svc))
+    const done = addService(ctx, svc)
+    emit(ctx, 'Service', `${existed ? 'apiserver updates' : 'apiserver creates'} Service ${svcKey(done)} (${done.spec.type}) ${done.spec.clusterIP ?? ''}`)
+    syncCluster(ctx)
+  })
+}
+
 /** `kubectl apply -f policy.yaml` */
 export function applyPolicy(state: ClusterSnapshot, policy: NetworkPolicy): OperationResult {
   return run(state, (ctx) => {

@@ -28,9 +28,13 @@ export function isHeadless(s: Service): boolean {
 export function completeService(ctx: Ctx, svc: Service): Service {
   const cidr = ctx.state.config.serviceCIDR
   const p = parsePrefix(cidr)
-  const used = new Set(ctx.state.services.map((s) => s.spec.clusterIP).filter((x): x is string => !!x))
-  let clusterIP = svc.spec.clusterIP
   const key = svcKey(svc)
+  // A Service applied again replaces itself: its own addresses are not taken, and what the
+  // apiserver allocated before stays (clusterIP and nodePorts are kept on update).
+  const prev = ctx.state.services.find((s) => svcKey(s) === key)
+  const others = ctx.state.services.filter((s) => s !== prev)
+  const used = new Set(others.map((s) => s.spec.clusterIP).filter((x): x is string => !!x))
+  let clusterIP = svc.spec.clusterIP ?? (prev?.spec.clusterIP !== 'None' ? prev?.spec.clusterIP : undefined)
   if (svc.spec.type === 'ExternalName') return svc
   if (clusterIP && clusterIP !== 'None') {
     if (!prefixContains(p, clusterIP)) {
@@ -52,10 +56,12 @@ export function completeService(ctx: Ctx, svc: Service): Service {
     clusterIP = ip ?? intToIp(p.net + 2)
     emit(ctx, 'Service', `apiserver allocates ClusterIP ${clusterIP} to ${key}`)
   }
-  const usedPorts = new Set(ctx.state.services.flatMap((s) => s.spec.ports.map((x) => x.nodePort).filter((x): x is number => x !== undefined)))
+  const usedPorts = new Set(others.flatMap((s) => s.spec.ports.map((x) => x.nodePort).filter((x): x is number => x !== undefined)))
   const wantsNodePort = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer'
-  const ports: ServicePort[] = svc.spec.ports.map((port) => {
-    if (!wantsNodePort) return port
+  const ports: ServicePort[] = svc.spec.ports.map((given) => {
+    if (!wantsNodePort) return given
+    const kept = given.nodePort ?? prev?.spec.ports.find((x) => x.port === given.port && x.protocol === given.protocol)?.nodePort
+    const port = kept !== undefined ? { ...given, nodePort: kept } : given
     if (port.nodePort !== undefined && port.nodePort >= 30000 && port.nodePort <= 32767 && !usedPorts.has(port.nodePort)) return port
     let np = 30000 + ctx.rng.int(2768)
     while (usedPorts.has(np)) np = 30000 + ((np - 30000 + 1) % 2768)

@@ -572,12 +572,9 @@ function apply(io: Io, snap0: ClusterSnapshot, f: KubeFlags): number {
         }
         const old = snap.cluster.services.find((s) => svcKey(s) === `${ns}/${name}`)
         const before = old !== undefined
-        // An applied Service keeps its ClusterIP (the field is immutable; apply merges it in), and
-        // its own address is not "already allocated" to it.
-        const clusterIP = p.data.spec.clusterIP ?? old?.spec.clusterIP
+        // addService replaces it: an applied Service keeps its ClusterIP and NodePorts (services.ts).
         commit(io, withCtx(snap, (ctx) => {
-          ctx.state.services = ctx.state.services.filter((s) => svcKey(s) !== `${ns}/${name}`)
-          addService(ctx, { ...p.data, spec: { ...p.data.spec, ...(clusterIP !== undefined && { clusterIP }) } })
+          addService(ctx, p.data)
           syncCluster(ctx)
         }))
         io.out(`service/${name} ${before ? 'configured' : 'created'}\n`)
