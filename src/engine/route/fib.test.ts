@@ -219,4 +219,51 @@ describe('selectSource: the preferred source of a route', () => {
       expect(selectSource(ns, dev, nexthop, src)).toBe(want)
     })
   }
+
+  /**
+   * Checked in a netns with veths dA (no address), dB 10.7.7.7/24 scope link, dC 10.8.8.8/24,
+   * `10.50.0.0/16 dev dA`: `ip route get 10.50.0.1` printed each `src` below as it changed.
+   */
+  function fallbackNetns(extra: { lo?: string; dA?: string } = {}): Netns {
+    let w = addNetns(emptyWorld(), newNetns('n', 'plain'))
+    for (const d of ['dA', 'dB', 'dC']) {
+      w = addLink(w, 'n', { kind: 'dummy', name: d })
+      w = setLinkUp(w, 'n', d, true)
+    }
+    w = addAddr(w, 'n', 'dB', '10.7.7.7/24', { scope: 'link' })
+    w = addAddr(w, 'n', 'dC', '10.8.8.8/24')
+    if (extra.lo) w = addAddr(w, 'n', 'lo', extra.lo, { scope: 'global' })
+    if (extra.dA) w = addAddr(w, 'n', 'dA', extra.dA, { scope: 'link' })
+    return w.netns.n!
+  }
+
+  it('no address on the device: the first global one of the netns, never a link-scope one', () => {
+    // src 10.8.8.8: dB comes first but its address is link scope (in_dev_select_addr skips RT_SCOPE_LINK).
+    expect(selectSource(fallbackNetns(), 'dA', '10.50.0.1')).toBe('10.8.8.8')
+  })
+
+  it('a global address on lo comes first (devices in ifindex order)', () => {
+    // After `ip addr add 10.9.9.9/32 dev lo`: src 10.9.9.9; lo's 127.0.0.1 is host scope and never taken.
+    expect(selectSource(fallbackNetns({ lo: '10.9.9.9/32' }), 'dA', '10.50.0.1')).toBe('10.9.9.9')
+  })
+
+  it("a scope link route may use the device's link-scope address; a gateway route may not", () => {
+    const ns2 = fallbackNetns({ lo: '10.9.9.9/32', dA: '10.6.6.6/24' })
+    // `10.50.0.0/16 dev dA` (scope link): src 10.6.6.6.
+    expect(selectSource(ns2, 'dA', '10.50.0.1', undefined, 'link')).toBe('10.6.6.6')
+    // `10.60.0.0/16 via 10.6.6.1 dev dA` (scope global): src 10.9.9.9, though the gateway is in 10.6.6.0/24.
+    expect(selectSource(ns2, 'dA', '10.6.6.1', undefined, 'global')).toBe('10.9.9.9')
+  })
+
+  it('a secondary address is not chosen', () => {
+    // 10.3.0.9/24 is inside d2's 10.3.0.1/24, so it is secondary: inet_select_addr takes primaries only.
+    let w = addNetns(emptyWorld(), newNetns('n', 'plain'))
+    w = addLink(w, 'n', { kind: 'dummy', name: 'd2' })
+    w = setLinkUp(w, 'n', 'd2', true)
+    w = addAddr(w, 'n', 'd2', '10.3.0.1/24')
+    w = addAddr(w, 'n', 'd2', '10.3.0.9/24')
+    w = addAddr(w, 'n', 'd2', '10.4.0.1/24')
+    expect(selectSource(w.netns.n!, 'd2', '10.3.0.200')).toBe('10.3.0.1')
+    expect(selectSource(w.netns.n!, 'd2', '8.8.8.8')).toBe('10.3.0.1')
+  })
 })

@@ -98,22 +98,51 @@ export function describeRoute(r: Route): string {
   return parts.join(' ')
 }
 
+/** Scope as the kernel ranks it: universe 0 < link 253 < host 254 (a smaller scope reaches further). */
+function scopeRank(scope: Addr['scope']): number {
+  return scope === 'host' ? 254 : scope === 'link' ? 253 : 0
+}
+
+/** An address's scope; iproute2 gives 127.x host scope when none is written. */
+function addrScope(a: Addr): Addr['scope'] {
+  return a.scope ?? (a.ip.startsWith('127.') ? 'host' : 'global')
+}
+
+/** The primary addresses of a link: a later address inside an earlier one's prefix is secondary. */
+function primaryAddrs(link: Link): Addr[] {
+  const out: Addr[] = []
+  for (const a of link.addrs) {
+    const v = ipToInt(a.ip)
+    const secondary = out.some((p) => p.len === a.len && (p.len === 0 || ((ipToInt(p.ip) ^ v) >>> (32 - p.len)) === 0))
+    if (!secondary) out.push(a)
+  }
+  return out
+}
+
 /**
- * The source address the kernel picks for a packet sent along `route` (inet_select_addr):
- * the route's `src`, else the first address of the out device in the same subnet as the
- * next hop, else its first global address, else any global address of the netns.
+ * The source address the kernel picks for a packet sent along a route (inet_select_addr):
+ * the route's `src`; else a primary address of the out device within the route's `scope`, the
+ * first in the next hop's subnet if any; else, devices in ifindex order (lo first), the first
+ * primary address within scope that is not link scope. `scope` is the route's (default link,
+ * as for a connected route; a gateway route is global and skips the device's link-scope
+ * addresses). Checked: with none on the device, a global address on lo won over another
+ * device's, and a link-scope address on another device was never taken.
  */
-export function selectSource(ns: Netns, dev: string | undefined, nexthop: Ip | undefined, routeSrc?: Ip): Ip | undefined {
+export function selectSource(ns: Netns, dev: string | undefined, nexthop: Ip | undefined, routeSrc?: Ip, scope: Route['scope'] = 'link'): Ip | undefined {
   if (routeSrc) return routeSrc
+  const max = scopeRank(scope)
   const link = dev ? ns.links.find((l) => l.name === dev) : undefined
-  const addrs = link?.addrs.filter((a) => a.scope !== 'host') ?? []
+  const addrs = link ? primaryAddrs(link).filter((a) => scopeRank(addrScope(a)) <= max) : []
   if (nexthop) {
     const v = ipToInt(nexthop)
     const same = addrs.find((a) => a.len > 0 && ((ipToInt(a.ip) ^ v) >>> (32 - a.len)) === 0)
     if (same) return same.ip
   }
   if (addrs[0]) return addrs[0].ip
-  for (const l of ns.links) for (const a of l.addrs) if (a.scope !== 'host' && l.kind !== 'loopback') return a.ip
+  const byIndex = [...ns.links].sort((a, b) => a.ifindex - b.ifindex)
+  for (const l of byIndex) {
+    for (const a of primaryAddrs(l)) if (addrScope(a) !== 'link' && scopeRank(addrScope(a)) <= max) return a.ip
+  }
   return undefined
 }
 
