@@ -1,10 +1,11 @@
 /**
  * DNS: the sending pod's resolv.conf, then each query of the timeline in order with its answer.
  * The server a query went to points at the netns that answered it (the CoreDNS pod, after
- * kube-proxy's DNAT), an answer's address at its owner (a Service's box, a pod). An empty
+ * kube-proxy's DNAT), an answer's address at its owner (a Service's box, a pod). Then what
+ * each CoreDNS pod's cache holds at this step, with the seconds each entry has left. An empty
  * state when the scenario does no DNS.
  */
-import { printResolvConf } from '../../engine/kube/dns.ts'
+import { dnsCacheTtlLeft, printResolvConf } from '../../engine/kube/dns.ts'
 import type { World } from '../../engine/model/types.ts'
 import type { DnsMessage } from '../../engine/wire/packet.ts'
 import { useExplainer } from '../store/explainer.ts'
@@ -69,6 +70,45 @@ export function DnsView() {
           </li>
         ))}
       </ol>
+      <DnsCaches world={world} now={c?.step?.t} />
     </div>
+  )
+}
+
+/** Every CoreDNS pod's cache at simulated time `now`: what a repeated question would get without asking the plugins. */
+function DnsCaches({ world, now }: { readonly world: World | null; readonly now: number | undefined }) {
+  if (!world || now === undefined) return null
+  const caches = Object.values(world.netns).flatMap((ns) => {
+    const live = Object.values(ns.dnsCache ?? {})
+      .map((e) => ({ e, left: dnsCacheTtlLeft(e, now) }))
+      .filter((x) => x.left > 0)
+    return live.length ? [{ ns, live }] : []
+  })
+  return (
+    <>
+      <h3>CoreDNS caches now</h3>
+      {caches.length === 0 ? (
+        <p className="pw-empty">Nothing cached yet: every question so far went to the kubernetes or forward plugin.</p>
+      ) : (
+        caches.map(({ ns, live }) => (
+          <div key={ns.name} data-testid="dns-cache">
+            <p className="pw-muted">{ns.pod ? `${ns.pod.namespace}/${ns.pod.name}` : ns.name}: a repeat within the TTL is answered from here</p>
+            <ul className="pw-lines">
+              {live.map(({ e, left }) => (
+                <li key={`${e.name}/${e.type}`}>
+                  <code>
+                    {e.type}? {e.name} → {e.rcode}
+                    {e.answers.map((a) => ` ${a.type} ${a.data}`).join(',')}
+                  </code>{' '}
+                  <span className="pw-muted">
+                    ({left} s of {e.ttl} s left, from the {e.plugin} plugin)
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))
+      )}
+    </>
   )
 }
