@@ -186,7 +186,7 @@ const READ_ONLY = new Set(['send', 'note', 'lookup', 'connect'])
 
 /**
  * A later world of a scenario as a fresh build starts it: without the conntrack entries,
- * learned neighbours and learned FDB entries its sends left (those not already in `base`,
+ * learned neighbours and FDB entries, CoreDNS cache entries and `recent` lists its sends left (those not already in `base`,
  * the scenario's start), so the engine and the kernel start from the same state.
  */
 export function withoutLearnedState(w: World, base: World): World {
@@ -195,7 +195,9 @@ export function withoutLearnedState(w: World, base: World): World {
     const b = base.netns[name]
     const neigh = n.neigh.filter((e) => e.state === 'PERMANENT' || e.state === 'NOARP' || b?.neigh.some((x) => x.ip === e.ip && x.dev === e.dev && x.state === e.state && x.mac === e.mac))
     const fdb = n.fdb.filter((e) => e.permanent || b?.fdb.some((x) => x.mac === e.mac && x.dev === e.dev && x.dst === e.dst))
-    netns[name] = { ...n, neigh, fdb, conntrack: b?.conntrack ?? [] }
+    // CoreDNS caches and `-m recent` lists are learned too (the DNS stand-in has no cache).
+    const { dnsCache: _cache, ...rest } = n
+    netns[name] = { ...rest, neigh, fdb, conntrack: b?.conntrack ?? [], recent: b?.recent ?? {}, ...(b?.dnsCache && { dnsCache: b.dnsCache }) }
   }
   return { ...w, netns }
 }
