@@ -492,7 +492,10 @@ export function printFdbEntry(e: FdbEntry, opts: { dev?: boolean } = {}): string
   if (e.vni !== undefined) parts.push(`vni ${e.vni}`)
   if (e.master && !e.self) parts.push(`master ${e.master}`)
   if (e.self || (!e.master && e.dst)) parts.push('self')
-  return e.permanent ? `${parts.join(' ')} permanent` : `${parts.join(' ')} `
+  // On a bridge port, NUD_PERMANENT is the local kind (frames to it go up to the host) and a
+  // configured forwarding entry is NUD_NOARP: `static` (br_fdb_fill_info).
+  const state = !e.permanent ? '' : e.master && !e.self && !e.local ? 'static' : 'permanent'
+  return state ? `${parts.join(' ')} ${state}` : `${parts.join(' ')} `
 }
 
 /**

@@ -175,6 +175,8 @@ function fdb(io: Io, netns: string, args: readonly string[], json: JsonOpts): nu
   let master = false
   let self = false
   let permanent = true
+  // No state word means `permanent`: on a bridge that is a local entry (the MAC is the host's).
+  let local = true
   for (let i = 1; i < args.length; i++) {
     const a = args[i]!
     if (a === 'dev') dev = args[++i]
@@ -182,8 +184,9 @@ function fdb(io: Io, netns: string, args: readonly string[], json: JsonOpts): nu
     else if (a === 'vni') vni = Number(args[++i])
     else if (a === 'master') master = true
     else if (a === 'self') self = true
-    else if (a === 'permanent' || a === 'static' || a === 'local') permanent = true
-    else if (a === 'dynamic') permanent = false
+    else if (a === 'permanent' || a === 'local') [permanent, local] = [true, true]
+    else if (a === 'static') [permanent, local] = [true, false]
+    else if (a === 'dynamic') [permanent, local] = [false, false]
     else if (a === 'port' || a === 'via' || a === 'vlan' || a === 'src_vni') i++
     else if (a === 'router' || a === 'use' || a === 'extern_learn' || a === 'sticky') continue
     else if (mac === undefined) mac = a
@@ -214,7 +217,7 @@ function fdb(io: Io, netns: string, args: readonly string[], json: JsonOpts): nu
     io.err('RTNETLINK answers: Operation not supported\n')
     return 255
   }
-  const entry: FdbEntry = { mac: normalizeMac(mac), dev: l.name, ...(onBridge ? { master: l.master! } : { self: true }), ...(dst !== undefined && { dst }), ...(vni !== undefined && { vni }), permanent, updated: io.sh.clock }
+  const entry: FdbEntry = { mac: normalizeMac(mac), dev: l.name, ...(onBridge ? { master: l.master! } : { self: true }), ...(dst !== undefined && { dst }), ...(vni !== undefined && { vni }), permanent, ...(onBridge && local && { local: true }), updated: io.sh.clock }
   if (mode === 'del') {
     const same = (f: FdbEntry) => f.mac === entry.mac && f.dev === entry.dev && (onBridge ? f.master === entry.master : !f.master || f.self) && (dst === undefined || f.dst === dst)
     if (!ns.fdb.some(same)) {

@@ -456,3 +456,21 @@ describe('robustness', () => {
     }
   })
 })
+
+describe('bridge fdb add … master: permanent is local, static forwards', () => {
+  // Kernel (iproute2 6.1, a throwaway netns): `bridge fdb add M dev va master` lists as
+  // `permanent` (NUD_PERMANENT: a local entry, frames to M go up to the host), `… static` as
+  // `static` (a forwarding entry to va).
+  it('lists them as the kernel does and models the first as local', () => {
+    const s = shell()
+    s.run('ip link add br0 type bridge', 'ip link add va type veth peer name vb', 'ip link set va master br0', 'ip link set br0 up', 'ip link set va up')
+    expect(s.run('bridge fdb add 02:00:00:00:00:11 dev va master').exitCode).toBe(0)
+    expect(s.run('bridge fdb add 02:00:00:00:00:12 dev va master static').exitCode).toBe(0)
+    const out = s.run('bridge fdb show br br0').stdout
+    expect(out).toContain('02:00:00:00:00:11 dev va master br0 permanent')
+    expect(out).toContain('02:00:00:00:00:12 dev va master br0 static')
+    const fdb = s.state.world.netns[s.state.netns]!.fdb
+    expect(fdb.find((f) => f.mac === '02:00:00:00:00:11')).toMatchObject({ permanent: true, local: true })
+    expect(fdb.find((f) => f.mac === '02:00:00:00:00:12')?.local).toBeUndefined()
+  })
+})
