@@ -125,3 +125,19 @@ describe('decideBridge', () => {
     })
   }
 })
+
+describe('a port without carrier', () => {
+  // Kernel: veth vc in br0 with its peer down showed NO-CARRIER, `state disabled` in
+  // `ip -d link`, and TX 0 packets after pod a's ARP broadcast (br_port_carrier_check).
+  const noCarrier = (name: string) => (p: { name: string }) => p.name !== name
+  it('is left out of the flood', () => {
+    const { ns, br } = bridge({ fdb: [] })
+    expect(decideBridge(ns, br, 'ff:ff:ff:ff:ff:ff', 'p1', 1000, noCarrier('p3'))).toMatchObject({ kind: 'flood', ports: ['p2'] })
+  })
+  it('drops a unicast frame whose entry points at it, saying why', () => {
+    const { ns, br } = bridge({ fdb: [learned(B, 'p3', 900)] })
+    const d = decideBridge(ns, br, B, 'p1', 1000, noCarrier('p3'))
+    expect(d.kind).toBe('drop')
+    expect(d.kind === 'drop' && d.reason).toContain('no carrier')
+  })
+})

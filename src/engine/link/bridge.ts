@@ -48,10 +48,12 @@ export type BridgeDecision =
  * bridge device itself transmits, i.e. the host stack sends through the bridge).
  * A frame is never sent back out of the port it arrived on unless that port has hairpin on.
  */
-export function decideBridge(ns: Netns, br: BridgeLink, dst: Mac, ingress: string | undefined, now: number): BridgeDecision {
-  const up = (name: string) => ns.links.find((l) => l.name === name)?.up ?? false
+export function decideBridge(ns: Netns, br: BridgeLink, dst: Mac, ingress: string | undefined, now: number, hasCarrier: (port: Link) => boolean = () => true): BridgeDecision {
+  // A port without carrier (a veth whose peer is down) is disabled (br_port_carrier_check): nothing is sent to it.
+  const usable = (p: Link | undefined) => p !== undefined && p.up && hasCarrier(p)
+  const up = (name: string) => usable(ns.links.find((l) => l.name === name))
   const others = bridgePorts(ns, br.name)
-    .filter((p) => p.up && (p.name !== ingress || p.hairpin))
+    .filter((p) => usable(p) && (p.name !== ingress || p.hairpin))
     .map((p) => p.name)
   if (dst === 'ff:ff:ff:ff:ff:ff') return { kind: 'flood', ports: others, reason: 'broadcast', alsoLocal: ingress !== undefined }
   if (isMulticastMac(dst)) return { kind: 'flood', ports: others, reason: 'multicast', alsoLocal: ingress !== undefined }
@@ -59,7 +61,7 @@ export function decideBridge(ns: Netns, br: BridgeLink, dst: Mac, ingress: strin
   const entry = lookupFdb(ns, br, dst, now)
   if (entry?.local) return ingress === undefined ? { kind: 'drop', reason: `${dst} belongs to the bridge port ${entry.dev} itself`, entry } : { kind: 'local', entry }
   if (!entry) return { kind: 'flood', ports: others, reason: 'unknown unicast', alsoLocal: false }
-  if (!up(entry.dev)) return { kind: 'drop', reason: `port ${entry.dev} is down`, entry }
+  if (!up(entry.dev)) return { kind: 'drop', reason: `port ${entry.dev} is down${ns.links.find((l) => l.name === entry.dev)?.up ? ' (no carrier: its veth peer is down)' : ''}`, entry }
   if (entry.dev === ingress) {
     const port = ns.links.find((l) => l.name === ingress)
     if (!port?.hairpin) return { kind: 'drop', reason: `${dst} was learned on ${ingress}, the port the frame came in on (hairpin off)`, entry }

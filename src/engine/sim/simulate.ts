@@ -289,6 +289,14 @@ function ns(ctx: Ctx, name: string): Netns {
   return n
 }
 
+/** A bridge port's carrier: a veth has it while its peer is up (the peer's netns as the trace has it now). */
+function portCarrier(ctx: Ctx): (port: Link) => boolean {
+  return (port) => {
+    if (port.kind !== 'veth' || !port.peer) return true
+    return hasNetns(ctx, port.peer.netns) && (link(ctx, port.peer.netns, port.peer.name)?.up ?? false)
+  }
+}
+
 function hasNetns(ctx: Ctx, name: string): boolean {
   return ctx.changed.has(name) || ctx.w0.netns[name] !== undefined
 }
@@ -848,7 +856,7 @@ function segmentTransmit(ctx: Ctx, nsName: string, dev: Link & { kind: 'phys' },
 function bridgeTransmit(ctx: Ctx, nsName: string, br: BridgeLink, frame: Packet): void {
   const eth = frame.headers[0]
   if (eth?.kind !== 'eth') return drop(ctx, nsName, frame, 'not an Ethernet frame')
-  const d = decideBridge(ns(ctx, nsName), br, eth.dst, undefined, ctx.t)
+  const d = decideBridge(ns(ctx, nsName), br, eth.dst, undefined, ctx.t, portCarrier(ctx))
   bridgeDeliver(ctx, nsName, br, frame, d, undefined)
 }
 
@@ -1001,7 +1009,7 @@ function bridgeIngress(ctx: Ctx, nsName: string, br: BridgeLink, port: Link, fra
       record(ctx, { kind: 'note', netns: nsName, dev: br.name, packet: current, explain: `br_netfilter: after DNAT, ${newDst} is behind ${br.name} itself: the frame is bridged to ${mac} (bridged DNAT), not routed` })
     }
   }
-  const d = decideBridge(ns(ctx, nsName), br, dstMac, port.name, ctx.t)
+  const d = decideBridge(ns(ctx, nsName), br, dstMac, port.name, ctx.t, portCarrier(ctx))
   bridgeDeliver(ctx, nsName, br, current, d, port.name, skb)
 }
 
