@@ -59,6 +59,23 @@ describe('lookupVxlanFdb', () => {
   }
 })
 
+describe('learned entries age out', () => {
+  // vxlan_cleanup: a learned (dynamic) entry is removed `ageing` seconds (default 300) after it
+  // was last used to learn; permanent ones stay. Then the all-zeros default applies again.
+  const fdb = [to(B, '192.168.1.20', { permanent: false, updated: 1000 }), to(ZERO_MAC, '192.168.1.99')]
+  it.each([
+    [1000 + 299_999, ['192.168.1.20'], 'still live 1 ms before 300 s'],
+    [1000 + 300_000, ['192.168.1.99'], 'gone at 300 s: the default'],
+  ])('at %d ms: %j (%s)', (now, want) => {
+    const { ns, vx } = node(fdb)
+    expect(remotes(lookupVxlanFdb(ns, vx, B, now))).toEqual(want)
+  })
+  it('a device with a shorter `ageing` forgets sooner', () => {
+    const { ns, vx } = node(fdb, { ageing: 10 })
+    expect(remotes(lookupVxlanFdb(ns, vx, B, 1000 + 10_000))).toEqual(['192.168.1.99'])
+  })
+})
+
 describe('learnVxlanFdb', () => {
   const learning = { learning: true }
   const dynamic = (mac: string, dst: string, updated: number) => to(mac, dst, { permanent: false, updated })

@@ -10,8 +10,10 @@ import type { Ipv4Header, Packet } from '../wire/packet.ts'
 import type { FdbEntry, Netns, VxlanLink } from '../model/types.ts'
 
 /** The remote VTEPs a frame for `dst` is sent to (several for an all-zeros flood list). */
-export function lookupVxlanFdb(ns: Netns, dev: VxlanLink, dst: Mac): { entries: FdbEntry[]; defaulted: boolean } {
-  const own = ns.fdb.filter((e) => e.dev === dev.name && e.master === undefined && e.dst)
+export function lookupVxlanFdb(ns: Netns, dev: VxlanLink, dst: Mac, now?: number): { entries: FdbEntry[]; defaulted: boolean } {
+  // A learned entry lives `ageing` seconds (default 300) after it was last refreshed (vxlan_cleanup).
+  const live = (e: FdbEntry) => e.permanent || now === undefined || e.updated === undefined || now - e.updated < (dev.ageing ?? 300) * 1000
+  const own = ns.fdb.filter((e) => e.dev === dev.name && e.master === undefined && e.dst && live(e))
   const exact = own.filter((e) => e.mac === dst)
   if (exact.length > 0) return { entries: exact, defaulted: false }
   const dflt = own.filter((e) => e.mac === ZERO_MAC)

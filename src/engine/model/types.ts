@@ -75,6 +75,8 @@ export interface VxlanLink extends LinkBase {
   /** Static remote for point-to-point VXLAN (`remote IP`). */
   readonly remote?: Ip
   readonly group?: Ip
+  /** Seconds a learned FDB entry lives (`ageing`, kernel default 300). */
+  readonly ageing?: number
 }
 
 /** A physical (or virtual machine) NIC, wired to an underlay segment. */

@@ -152,7 +152,7 @@ function details(ns: Netns, l: Link): string {
   let kind: string
   switch (l.kind) {
     case 'vxlan':
-      kind = `    vxlan id ${l.vni}${l.remote ? ` remote ${l.remote}` : ''}${l.group ? ` group ${l.group}` : ''}${l.local ? ` local ${l.local}` : ''}${l.dev ? ` dev ${l.dev}` : ''} srcport 0 0 dstport ${l.dstport}${l.learning ? '' : ' nolearning'} ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx ${TAIL(1)}`
+      kind = `    vxlan id ${l.vni}${l.remote ? ` remote ${l.remote}` : ''}${l.group ? ` group ${l.group}` : ''}${l.local ? ` local ${l.local}` : ''}${l.dev ? ` dev ${l.dev}` : ''} srcport 0 0 dstport ${l.dstport}${l.learning ? '' : ' nolearning'} ttl auto ageing ${l.ageing ?? 300} udpcsum noudp6zerocsumtx noudp6zerocsumrx ${TAIL(1)}`
       break
     case 'bridge':
       kind = `    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time ${l.ageingTime * 100} stp_state ${l.stp ? 1 : 0} priority 32768 vlan_filtering 0 bridge_id ${bridgeId(l)} designated_root ${bridgeId(l)} root_port 0 root_path_cost 0 topology_change 0 topology_change_detected 0 hello_timer    0.00 tcn_timer    0.00 topology_change_timer    0.00 gc_timer    0.00 group_fwd_mask 0 group_address 01:80:c2:00:00:00 mcast_snooping 1 no_linklocal_learn 0 mcast_vlan_snooping 0 mcast_router 1 mcast_query_use_ifaddr 0 mcast_querier 0 mcast_hash_elasticity 16 mcast_hash_max 4096 mcast_last_member_count 2 mcast_startup_query_count 2 mcast_last_member_interval 100 mcast_membership_interval 26000 mcast_querier_interval 25500 mcast_query_interval 12500 mcast_query_response_interval 1000 mcast_startup_query_interval 3124 mcast_stats_enabled 0 mcast_igmp_version 2 mcast_mld_version 1 nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 ${TAIL(1)}`
@@ -283,7 +283,7 @@ function jsonLinks(ns: Netns, what: 'link' | 'addr', opts: LinkPrintOptions): Re
       o.promiscuity = l.master ? 1 : 0
       o.min_mtu = l.kind === 'loopback' ? 0 : 68
       o.max_mtu = l.kind === 'loopback' ? 0 : 65535
-      if (l.kind === 'vxlan') o.linkinfo = { info_kind: 'vxlan', info_data: { id: l.vni, ...(l.remote && { remote: l.remote }), ...(l.local && { local: l.local }), ...(l.dev && { link: l.dev }), port_range: { low: 0, high: 0 }, port: l.dstport, learning: l.learning, ttl: 0, ageing: 300 } }
+      if (l.kind === 'vxlan') o.linkinfo = { info_kind: 'vxlan', info_data: { id: l.vni, ...(l.remote && { remote: l.remote }), ...(l.local && { local: l.local }), ...(l.dev && { link: l.dev }), port_range: { low: 0, high: 0 }, port: l.dstport, learning: l.learning, ttl: 0, ageing: l.ageing ?? 300 } }
       else if (l.kind === 'bridge') o.linkinfo = { info_kind: 'bridge', info_data: { forward_delay: 1500, hello_time: 200, max_age: 2000, ageing_time: l.ageingTime * 100, stp_state: l.stp ? 1 : 0, priority: 32768, vlan_filtering: 0 } }
       else if (l.kind === 'veth') o.linkinfo = { info_kind: 'veth', ...(l.master && { info_slave_kind: 'bridge', info_slave_data: { state: l.up ? 'forwarding' : 'disabled', priority: 32, cost: 2, hairpin: l.hairpin ?? false, learning: true, flood: true, proxy_arp: l.proxyArp ?? false } }) }
       else if (l.kind === 'dummy' || l.kind === 'ipip') o.linkinfo = { info_kind: l.kind }

@@ -383,7 +383,7 @@ function linkAddVxlan(io: Io, target: string, name: string, spec: LinkSpec, comm
     io.err("vxlan: destination port not specified\nWill use Linux kernel default (non-standard value)\nUse 'dstport 4789' to get the IANA assigned value\nUse 'dstport 0' to get default and quiet this message\n")
     dstport = 8472
   } else if (dstport === 0) dstport = 8472
-  const spec2: NewLink = { kind: 'vxlan', name, vni: Number(id), dstport, learning: o.nolearning === undefined, ...(o.local && { local: o.local }), ...(o.remote && { remote: o.remote }), ...(o.group && { group: o.group }), ...(o.dev && { dev: o.dev }), ...common }
+  const spec2: NewLink = { kind: 'vxlan', name, vni: Number(id), dstport, learning: o.nolearning === undefined, ...(o.local && { local: o.local }), ...(o.remote && { remote: o.remote }), ...(o.group && { group: o.group }), ...(o.dev && { dev: o.dev }), ...(o.ageing !== undefined && Number.isInteger(Number(o.ageing)) && { ageing: Number(o.ageing) }), ...common }
   op(io, () => addLink(io.sh.world, target, spec2))
 }
 

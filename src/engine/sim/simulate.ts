@@ -1081,7 +1081,7 @@ function vxlanTransmit(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet): 
   const eth = frame.headers[0]
   if (eth?.kind !== 'eth') return drop(ctx, nsName, frame, 'not an Ethernet frame')
   const n = ns(ctx, nsName)
-  const { entries, defaulted } = lookupVxlanFdb(n, vx, eth.dst)
+  const { entries, defaulted } = lookupVxlanFdb(n, vx, eth.dst, ctx.t)
   if (entries.length === 0) {
     return drop(ctx, nsName, frame, `${vx.name}: no FDB entry for ${eth.dst} and no default (00:00:00:00:00:00) entry: the frame has no remote VTEP`, { dev: vx.name })
   }
