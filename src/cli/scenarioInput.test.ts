@@ -4,20 +4,13 @@
  * with `--what-if ID` switching on its what-ifs.
  */
 import { describe, expect, it } from 'vitest'
-import { main, nodeIo } from './main.ts'
-import type { Io } from './io.ts'
+import { runCaptured } from './runCaptured.ts'
 
 const SCENARIOS = new URL('../../scenarios/', import.meta.url).pathname
 const CLUSTERIP = `${SCENARIOS}08-clusterip-service.yaml`
 const FORWARD = `${SCENARIOS}18-what-if-ip-forward-off.yaml`
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: Io = { ...nodeIo, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) }
-  const code = await main(argv, io)
-  return { code, stdout, stderr }
-}
+const run = runCaptured
 
 async function outcomes(argv: string[]): Promise<{ probability: number; verdict: string; dnat: string | null; dropReason: string | null }[]> {
   const r = await run(['trace', ...argv, '--json'])

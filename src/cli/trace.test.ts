@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { isIpv4 } from '../engine/wire/addr.ts'
-import { main, nodeIo } from './main.ts'
-import type { Io } from './io.ts'
+import { runCaptured } from './runCaptured.ts'
 
 const DIR = new URL('../fixtures/kube-proxy-flows/', import.meta.url).pathname
 
@@ -28,13 +27,7 @@ interface Case {
   localIPs: string[]
 }
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: Io = { ...nodeIo, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) }
-  const code = await main(argv, io)
-  return { code, stdout, stderr }
-}
+const run = runCaptured
 
 interface JsonOutcome {
   probability: number

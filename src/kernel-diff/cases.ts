@@ -15,7 +15,7 @@ import { bridgeWorld, vxlanWorld } from '../engine/sim/testWorlds.ts'
 import { loadWorldFile } from '../engine/world/worldFile.ts'
 import { clusterDnsResponder } from '../engine/kube/dns.ts'
 import { buildCluster } from '../engine/kube/build.ts'
-import { config, desc, kindNodes, pod, WEB } from '../engine/kube/testClusters.ts'
+import { config, desc, kindNodes, pod, WEB, WEB_ALLOW_CLIENT } from '../engine/kube/testClusters.ts'
 import { generateProbes, serviceProbes } from './probes.ts'
 import type { CaseProbe } from './probes.ts'
 import { loadClusterText } from '../engine/kube/load.ts'
@@ -137,16 +137,7 @@ spec:
 ---
 `
 
-const FLOWS_POLICY = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web-allow-client}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {app: client}}}, {ipBlock: {cidr: 172.18.0.0/16, except: [172.18.0.100/32]}}]
-    ports: [{port: http}]
----
-`
+const FLOWS_POLICY = WEB_ALLOW_CLIENT
 
 /** The CNIs kube/flows.test.ts runs its flow tables over. */
 export const FLOWS_CNIS = ['{plugin: flannel, backend: vxlan}', '{plugin: flannel, backend: host-gw}', '{plugin: calico, mode: bgp}', '{plugin: calico, mode: ipip}'] as const

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { main, nodeIo } from '../main.ts'
-import type { Io } from '../io.ts'
+import { runCaptured } from '../runCaptured.ts'
 
 const ROOT = new URL('../../../', import.meta.url).pathname
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: Io = { ...nodeIo, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) }
-  const code = await main(argv, io)
-  return { code, stdout, stderr }
-}
+const run = runCaptured
 
 describe('packetwalk export-script', () => {
   it('prints the script for a world file, with the prefix asked for', async () => {

@@ -11,19 +11,10 @@ import type { Outcome, SendSpec } from '../sim/trace.ts'
 import type { DnsMessage } from '../wire/packet.ts'
 import { buildCluster } from './build.ts'
 import { answerQuery, resolverQueries } from './dns.ts'
-import { config, desc, kindNodes, pod, WEB } from './testClusters.ts'
+import { config, desc, kindNodes, pod, WEB, WEB_ALLOW_CLIENT } from './testClusters.ts'
 import type { ClusterState } from './state.ts'
 
-const POLICY = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web-allow-client}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {app: client}}}, {ipBlock: {cidr: 172.18.0.0/16, except: [172.18.0.100/32]}}]
-    ports: [{port: http}]
----
-`
+const POLICY = WEB_ALLOW_CLIENT
 
 const CNIS = ['{plugin: flannel, backend: vxlan}', '{plugin: flannel, backend: host-gw}', '{plugin: calico, mode: bgp}', '{plugin: calico, mode: ipip}'] as const
 

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { buildCluster } from './build.ts'
-import { config, desc, kindNodes, pod, WEB } from './testClusters.ts'
+import { config, desc, kindNodes, pod, WEB, WEB_ALLOW_CLIENT } from './testClusters.ts'
 
 function canRun(): boolean {
   try {
@@ -19,16 +19,7 @@ function canRun(): boolean {
   }
 }
 
-const POLICIES = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web-allow-client}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress:
-  - from: [{podSelector: {matchLabels: {app: client}}}, {ipBlock: {cidr: 172.18.0.0/16, except: [172.18.0.100/32]}}]
-    ports: [{port: http}]
----
-apiVersion: networking.k8s.io/v1
+const POLICIES = `${WEB_ALLOW_CLIENT}apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: client-egress}
 spec:

@@ -46,3 +46,15 @@ export function desc(text: string): ClusterDesc {
   if (r.diagnostics.length > 0) throw new Error(JSON.stringify(r.diagnostics))
   return r.desc
 }
+
+/** The flows clusters' policy: web pods admit the client pod and 172.18.0.0/16 except .100, on the named port http. */
+export const WEB_ALLOW_CLIENT = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-allow-client}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: client}}}, {ipBlock: {cidr: 172.18.0.0/16, except: [172.18.0.100/32]}}]
+    ports: [{port: http}]
+---
+`

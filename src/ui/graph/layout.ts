@@ -116,20 +116,26 @@ export const HANDLE_SIZE = 6
 export function nodeHandles(width: number, height: number): NodeHandle[] {
   const h = HANDLE_SIZE / 2
   const at = { top: { x: width / 2 - h, y: -h }, bottom: { x: width / 2 - h, y: height - h }, left: { x: -h, y: height / 2 - h }, right: { x: width - h, y: height / 2 - h } } as const
-  const handle = (id: string | null, type: 'source' | 'target', position: keyof typeof at): NodeHandle => ({ id, type, position: position as NodeHandle['position'], ...at[position], width: HANDLE_SIZE, height: HANDLE_SIZE })
-  return [
-    handle(null, 'target', 'top'),
-    handle(null, 'source', 'bottom'),
-    handle('ls', 'source', 'left'),
-    handle('lt', 'target', 'left'),
-    handle('rs', 'source', 'right'),
-    handle('rt', 'target', 'right'),
-    handle('ts', 'source', 'top'),
-    handle('tt', 'target', 'top'),
-    handle('bs', 'source', 'bottom'),
-    handle('bt', 'target', 'bottom'),
-  ]
+  return HANDLES.map(({ id, type, position }) => ({ id, type, position: position as NodeHandle['position'], ...at[position], width: HANDLE_SIZE, height: HANDLE_SIZE }))
 }
+
+/**
+ * Every node's ten handles, in the order React Flow looks them up: the default pair (target on
+ * top, source at the bottom), then a source and a target on each side (`ls`/`lt`, `rs`/`rt`,
+ * `ts`/`tt`, `bs`/`bt`). nodes.tsx draws the same list.
+ */
+export const HANDLES: readonly { readonly id: string | null; readonly type: 'source' | 'target'; readonly position: 'top' | 'bottom' | 'left' | 'right' }[] = [
+  { id: null, type: 'target', position: 'top' },
+  { id: null, type: 'source', position: 'bottom' },
+  { id: 'ls', type: 'source', position: 'left' },
+  { id: 'lt', type: 'target', position: 'left' },
+  { id: 'rs', type: 'source', position: 'right' },
+  { id: 'rt', type: 'target', position: 'right' },
+  { id: 'ts', type: 'source', position: 'top' },
+  { id: 'tt', type: 'target', position: 'top' },
+  { id: 'bs', type: 'source', position: 'bottom' },
+  { id: 'bt', type: 'target', position: 'bottom' },
+]
 
 /**
  * Nodes placed: the layout's positions, then the user's drags on top (a drag of a node that

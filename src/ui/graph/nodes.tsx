@@ -6,28 +6,15 @@
 import type { NodeProps } from '@xyflow/react'
 import { memo } from 'react'
 import { useNodeEmphasis } from './highlight.ts'
+import { HANDLES } from './layout.ts'
 import type { ChainNode, ContainersNode, IfaceNode, NetnsNode, PodGroupNode, PodNode, SegmentNode, ServiceNode, ServicesGroupNode, StackNode } from './types.ts'
 
-const handle = (pos: 'top' | 'bottom' | 'left' | 'right', type: 'source' | 'target', id?: string) => <div key={`${type}-${id ?? ''}`} className={`react-flow__handle react-flow__handle-${pos} ${type}`} data-handlepos={pos} {...(id !== undefined && { 'data-handleid': id })} />
-
 /**
- * Handles as plain markup, where React Flow measures them when it first sees a node (the same
- * ten that layout.ts nodeHandles gives each node): default top/bottom, and a source and a
- * target on each side for edges drawn over the layout. Nothing connects by hand, so React
+ * Handles as plain markup, where React Flow measures them when it first sees a node (layout.ts
+ * HANDLES, the list nodeHandles gives each node too). Nothing connects by hand, so React
  * Flow's <Handle> components, one store subscription each, would only cost time.
  */
-const HANDLES = [
-  handle('top', 'target'),
-  handle('bottom', 'source'),
-  handle('left', 'source', 'ls'),
-  handle('left', 'target', 'lt'),
-  handle('right', 'source', 'rs'),
-  handle('right', 'target', 'rt'),
-  handle('top', 'source', 'ts'),
-  handle('top', 'target', 'tt'),
-  handle('bottom', 'source', 'bs'),
-  handle('bottom', 'target', 'bt'),
-]
+const HANDLE_MARKUP = HANDLES.map(({ id, type, position }) => <div key={`${type}-${id ?? ''}`} className={`react-flow__handle react-flow__handle-${position} ${type}`} data-handlepos={position} {...(id !== null && { 'data-handleid': id })} />)
 
 const KIND_LABEL: Record<string, string> = { veth: 'veth', bridge: 'bridge', vxlan: 'vxlan', phys: 'nic', ipip: 'ipip', dummy: 'dummy', loopback: 'lo' }
 
@@ -59,7 +46,7 @@ export const IfaceBoxNode = memo(function IfaceBoxNode({ id, data }: NodeProps<I
   const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-iface pw-iface-${data.linkKind}${em}${data.up ? '' : ' is-down'}`} data-testid={`graph-iface-${data.netns}-${data.dev}`} title={`${data.dev} in ${data.netns}: ${data.detail}, MTU ${data.mtu}${data.up ? '' : ', DOWN'}`}>
-      {HANDLES}
+      {HANDLE_MARKUP}
       <div className="pw-node-head">
         <span className="pw-dev">{data.dev}</span>
         <span className="pw-badge">{KIND_LABEL[data.linkKind] ?? data.linkKind}</span>
@@ -77,7 +64,7 @@ export const StackBoxNode = memo(function StackBoxNode({ id, data }: NodeProps<S
   const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-stack${em}`} data-testid={`graph-stack-${data.netns}`}>
-      {HANDLES}
+      {HANDLE_MARKUP}
       <div className="pw-node-head">
         <span className="pw-dev">{data.title}</span>
       </div>
@@ -90,7 +77,7 @@ export const ContainersBoxNode = memo(function ContainersBoxNode({ id, data }: N
   const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-containers${em}`} data-testid={`graph-stack-${data.netns}`}>
-      {HANDLES}
+      {HANDLE_MARKUP}
       <ul className="pw-container-list" aria-label="containers sharing this netns">
         {data.containers.map((c) => (
           <li key={c.name} className={c.pause ? 'is-pause' : ''} title={c.image}>
@@ -114,7 +101,7 @@ export const SegmentBoxNode = memo(function SegmentBoxNode({ id, data }: NodePro
   const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-segment${em}`} data-testid={`graph-segment-${data.name}`}>
-      {HANDLES}
+      {HANDLE_MARKUP}
       <div className="pw-node-head">
         <span className="pw-dev">{data.name}</span>
         <span className="pw-badge">underlay</span>
@@ -128,7 +115,7 @@ export const ServiceBoxNode = memo(function ServiceBoxNode({ id, data }: NodePro
   const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-service${em}`} data-testid={`graph-service-${data.clusterIP}`} title={`Read from the nat table of ${data.from}`}>
-      {HANDLES}
+      {HANDLE_MARKUP}
       <div className="pw-node-head">
         <span className="pw-dev pw-mono">
           {data.clusterIP}:{data.port}
@@ -145,7 +132,7 @@ export const ChainBoxNode = memo(function ChainBoxNode({ id, data }: NodeProps<C
   const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-chain pw-chain-${data.role}${em}`} data-testid={`graph-chain-${data.chain}`}>
-      {HANDLES}
+      {HANDLE_MARKUP}
       <div className="pw-node-head">
         <span className="pw-dev pw-mono">{data.chain}</span>
       </div>
@@ -158,7 +145,7 @@ export const PodGroupBoxNode = memo(function PodGroupBoxNode({ id, data }: NodeP
   const em = useNodeEmphasis(id)
   return (
     <div className={`pw-node pw-podgroup${em}`} data-testid={`graph-podgroup-${data.node}`}>
-      {HANDLES}
+      {HANDLE_MARKUP}
       <div className="pw-node-head">
         <span className="pw-dev">{data.count} more pods</span>
       </div>
