@@ -2,13 +2,23 @@
  * The header stack the token carries: outer wrapper boxed apart, NAT rewrites struck through.
  * framer-motion animates the stack changing: the VXLAN (or IP-in-IP) wrapper grows in at
  * encapsulation and shrinks away at decapsulation, and rows slide when headers come and go.
- * Its features load lazily after first paint; reduced motion is honoured (MotionConfig "user").
+ * Its features load lazily, at the first input; reduced motion is honoured (MotionConfig "user").
  */
 import { AnimatePresence, LazyMotion, MotionConfig, m } from 'motion/react'
 import { memo } from 'react'
 import type { TokenRow } from '../packet/tokenRows.ts'
 
-const loadFeatures = () => import('./motionFeatures.ts').then((r) => r.default)
+/**
+ * The features wait for the learner's first input (or 10 s): the first screen animates nothing
+ * (the card appears without an entrance), so the first load and its main-thread time stay light.
+ */
+const firstInput = new Promise<void>((resolve) => {
+  if (typeof window === 'undefined') return resolve()
+  const go = () => resolve()
+  for (const t of ['pointerdown', 'keydown']) window.addEventListener(t, go, { once: true, capture: true })
+  setTimeout(go, 10_000)
+})
+const loadFeatures = () => firstInput.then(() => import('./motionFeatures.ts')).then((r) => r.default)
 
 function Row({ row }: { row: TokenRow }) {
   return (

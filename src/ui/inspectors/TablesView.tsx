@@ -1,10 +1,12 @@
 /** Addresses, routes, neighbours, bridge FDB and VXLAN FDB of one netns, as they are at this frame, with the entry the step used marked and explained. */
-import { useEffect, useRef } from 'react'
-import { BgpTable } from './BgpTable.tsx'
+import { Suspense, lazy, useEffect, useRef } from 'react'
 import { NetnsPicker } from './NetnsPicker.tsx'
 import { RowsTable } from './RowsTable.tsx'
 import { addrRows, fdbRows, neighRows, routeRows, sysctlRows } from './tableRows.ts'
 import { useInspected } from './useInspected.ts'
+
+/** Only Calico nodes have it: its code (and calicoctl's printer) loads when one is shown. */
+const BgpTable = lazy(() => import('./BgpTable.tsx').then((m) => ({ default: m.BgpTable })))
 
 export function TablesView() {
   const { c, netns, world } = useInspected()
@@ -23,7 +25,11 @@ export function TablesView() {
     <div data-testid="inspector-tables" ref={box}>
       <NetnsPicker netns={netns.name} stepNetns={c?.step?.netns ?? null} />
       <RowsTable title="ip route" rows={routeRows(netns, refStep)} netns={netns.name} empty="No routes." testId="table-routes" />
-      {world && <BgpTable world={world} netns={netns} />}
+      {world && netns.kind === 'host' && world.cluster?.bgp && (
+        <Suspense fallback={null}>
+          <BgpTable world={world} netns={netns} />
+        </Suspense>
+      )}
       <RowsTable title="ip neigh" rows={neighRows(netns, refStep)} netns={netns.name} empty="No neighbour entries yet: nothing has been resolved by ARP." testId="table-neigh" />
       {(hasBridge || fdb.bridge.length > 0) && <RowsTable title="bridge fdb (bridge ports)" rows={fdb.bridge} netns={netns.name} empty="No entries." testId="table-fdb" />}
       {(hasVxlan || fdb.vxlan.length > 0) && <RowsTable title="bridge fdb (VXLAN remotes)" rows={fdb.vxlan} netns={netns.name} empty="No remote VTEPs." testId="table-vxlan-fdb" />}
