@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { importDumps } from '../../engine/import/importDump.ts'
 import { importToWorld } from '../../engine/import/toWorld.ts'
 import { assembler } from './chunked.ts'
-import { isImportRequest, PROGRESS_EVERY_MS, runImport } from './protocol.ts'
+import { isImportAck, isImportRequest, PROGRESS_EVERY_MS, runImport } from './protocol.ts'
 import type { ImportDoneMessage, ImportMessage, ImportPayload, ImportProgressMessage } from './protocol.ts'
 
 const CAPTURED = new URL('../../engine/import/fixtures/captured/', import.meta.url).pathname
@@ -17,7 +17,7 @@ const clock = (step: number) => {
 
 function run(inputs: { name: string; text: string; node?: string }[], opts: { anonymiseKey?: string; step?: number } = {}): ImportMessage[] {
   const posted: ImportMessage[] = []
-  runImport({ type: 'import', id: 7, inputs, ...(opts.anonymiseKey !== undefined && { anonymiseKey: opts.anonymiseKey }) }, (m) => posted.push(m), clock(opts.step ?? 1000))
+  void runImport({ type: 'import', id: 7, inputs, ...(opts.anonymiseKey !== undefined && { anonymiseKey: opts.anonymiseKey }) }, (m) => posted.push(m), clock(opts.step ?? 1000))
   return posted
 }
 
@@ -33,6 +33,30 @@ const INPUTS = [
   { name: 'n1.ip-route.txt', text: captured('n1.ip-route.txt'), node: 'n1' },
   { name: 'n1.iptables-save.txt', text: captured('n1.iptables-save.txt'), node: 'n1' },
 ]
+
+describe('runImport with a pace (the worker waiting for the page)', () => {
+  it('posts no further piece until the pace lets it, then finishes with every piece', async () => {
+    const posted: ImportMessage[] = []
+    let release: (() => void) | undefined
+    const gate = new Promise<void>((r) => (release = r))
+    // Hold the pieces after the second, as the worker does until the page acknowledges.
+    const job = runImport({ type: 'import', id: 9, inputs: INPUTS }, (m) => posted.push(m), clock(1000), { big: 8, budget: 50 }, (sent) => (sent === 2 ? gate : undefined))
+    await Promise.resolve()
+    expect(posted.filter((m) => m.type === 'part')).toHaveLength(2)
+    expect(posted.some((m) => m.type === 'done')).toBe(false)
+    release!()
+    await job
+    const done = posted.find((m): m is ImportDoneMessage => m.type === 'done')!
+    expect(done.parts).toBeGreaterThan(2)
+    expect(posted.filter((m) => m.type === 'part')).toHaveLength(done.parts)
+  })
+
+  it('acks are told apart from requests', () => {
+    expect(isImportAck({ type: 'ack', id: 1, received: 3 })).toBe(true)
+    expect(isImportAck({ type: 'ack', id: 1 })).toBe(false)
+    expect(isImportRequest({ type: 'ack', id: 1, received: 3 })).toBe(false)
+  })
+})
 
 describe('runImport', () => {
   it('ends with exactly one done, after the parts carrying what importDumps and importToWorld give', () => {

@@ -76,6 +76,23 @@ export interface ImportFailedMessage {
 
 export type ImportMessage = ImportProgressMessage | ImportPartMessage | ImportDoneMessage | ImportFailedMessage
 
+/**
+ * The page has taken `received` pieces of job `id`. The worker keeps at most a few pieces
+ * ahead of the page: a queue of pieces would keep the page's main thread busy message after
+ * message, and Chrome then draws a frame only every 100 ms (its starvation limit).
+ */
+export interface ImportAck {
+  readonly type: 'ack'
+  readonly id: number
+  readonly received: number
+}
+
+export function isImportAck(x: unknown): x is ImportAck {
+  if (typeof x !== 'object' || x === null) return false
+  const a = x as Record<string, unknown>
+  return a.type === 'ack' && typeof a.id === 'number' && typeof a.received === 'number'
+}
+
 /** Whether a message from the page is a well-formed request (the worker answers anything else with `failed`). */
 export function isImportRequest(x: unknown): x is ImportRequest {
   if (typeof x !== 'object' || x === null) return false
@@ -95,14 +112,15 @@ export const PROGRESS_EVERY_MS = 50
 /**
  * Run one import request: anonymise if asked, read every input with progress, build the
  * world, and post the result in pieces the page can take one task at a time, then `done`.
- * Never throws: an unexpected error becomes a `failed` message.
+ * With `pace`, each posted piece may wait (the worker waits for the page's acks). Never throws
+ * or rejects: an unexpected error becomes a `failed` message.
  *
  * @example
  * const posted: ImportMessage[] = []
  * runImport({ type: 'import', id: 1, inputs: [{ name: 'r.txt', text: 'default via 10.0.0.1 dev eth0\n' }] }, (m) => posted.push(m))
  * posted.at(-1)?.type // 'done'
  */
-export function runImport(req: ImportRequest, post: (m: ImportMessage) => void, now: () => number = () => performance.now(), chunking?: ChunkOptions): void {
+export async function runImport(req: ImportRequest, post: (m: ImportMessage) => void, now: () => number = () => performance.now(), chunking?: ChunkOptions, pace?: (sent: number) => Promise<void> | undefined): Promise<void> {
   try {
     let last = -Infinity
     const progress = (stage: ImportStage, p: Omit<ImportProgressMessage, 'type' | 'id' | 'stage'>, force = false) => {
@@ -141,6 +159,9 @@ export function runImport(req: ImportRequest, post: (m: ImportMessage) => void, 
     for (const piece of pieces(payload, chunking)) {
       post({ type: 'part', id: req.id, piece })
       parts++
+      // Without a pace everything is posted at once (and synchronously: the tests rely on it).
+      const wait = pace?.(parts)
+      if (wait) await wait
     }
     post({ type: 'done', id: req.id, parts, ...(anonymised && { anonymised }), ms: { anonymise: t1 - t0, read: t2 - t1, build: t3 - t2, send: now() - t3 } })
   } catch (e) {

@@ -44,6 +44,7 @@ function onMessage(m: ImportMessage): void {
     case 'part':
       r.parts.add(m.piece)
       r.received++
+      acknowledge(r.id, r.received)
       return
     case 'done': {
       if (r.received !== m.parts) {
@@ -60,6 +61,26 @@ function onMessage(m: ImportMessage): void {
     case 'failed':
       r.settle({ kind: 'failed', message: m.message })
   }
+}
+
+/** When the page last drew a frame (while a job runs). */
+let lastFrame = 0
+/** The page drew less than this long ago: take the next piece at once; else after the next frame. */
+const FRAME_DUE_MS = 10
+
+function watchFrames(id: number): void {
+  const tick = () => {
+    lastFrame = performance.now()
+    if (running?.id === id) requestAnimationFrame(tick)
+  }
+  requestAnimationFrame(tick)
+}
+
+/** Tell the worker a piece was taken: now, or once a frame has been drawn if one is due. */
+function acknowledge(id: number, received: number): void {
+  const send = () => worker?.postMessage({ type: 'ack', id, received })
+  if (performance.now() - lastFrame < FRAME_DUE_MS) send()
+  else requestAnimationFrame(() => setTimeout(send, 0))
 }
 
 function dropWorker(): void {
@@ -83,6 +104,8 @@ export function startImportJob(inputs: readonly DumpInput[], opts: { readonly an
   worker ??= createWorker()
   const req: ImportRequest = { type: 'import', id, inputs, ...(opts.anonymiseKey !== undefined && { anonymiseKey: opts.anonymiseKey }) }
   worker.postMessage(req)
+  lastFrame = performance.now()
+  watchFrames(id)
   return {
     id,
     end,
