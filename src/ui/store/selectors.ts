@@ -36,7 +36,11 @@ export function topologyWorld(seg: Segment): World {
 
 const focusCache = new WeakMap<Timeline, ReadonlySet<string>>()
 
-/** Every netns a timeline's packets go through: these stay visible when pods are folded. */
+/**
+ * Every netns a timeline's packets go through: these stay visible when pods are folded. A
+ * pod an ARP broadcast merely reaches (a flood copy it drops: the question is not about it)
+ * is not one of them; it stays in its node's "more pods" box, which the copy visits instead.
+ */
 export function focusNetns(t: Timeline): ReadonlySet<string> {
   let f = focusCache.get(t)
   if (f) return f
@@ -44,6 +48,7 @@ export function focusNetns(t: Timeline): ReadonlySet<string> {
   for (const s of t.segments) {
     if (s.kind !== 'trace') continue
     for (const st of s.steps) {
+      if (st.flow === 'arp' && st.kind !== 'arp-reply' && st.kind !== 'arp-request') continue
       out.add(st.netns)
       if (st.to) out.add(st.to.netns)
     }
