@@ -1,5 +1,5 @@
 /**
- * Seeded randomness for the whole engine: nothing in src/engine calls Math.random(); callers
+ * Seeded randomness for the whole engine: nothing in src/engine draws from the platform RNG; callers
  * pass an Rng, so the same seed always gives the same trace and the same cluster (sandbox ids,
  * uuids, MACs, pod name suffixes, ephemeral ports). The state is a plain number, kept in the
  * ClusterState so later operations continue the same sequence. Algorithm: mulberry32.
