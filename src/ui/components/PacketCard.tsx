@@ -9,12 +9,19 @@ import { memo } from 'react'
 import type { TokenRow } from '../packet/tokenRows.ts'
 
 /**
- * The features wait for the learner's first input (or 10 s): the first screen animates nothing
- * (the card appears without an entrance), so the first load and its main-thread time stay light.
+ * The features wait for the learner's first input (or 10 s), then for an idle moment: the first
+ * screen animates nothing (the card appears without an entrance), so neither the first load
+ * nor the step that first input makes pays for evaluating them.
  */
 const firstInput = new Promise<void>((resolve) => {
   if (typeof window === 'undefined') return resolve()
-  const go = () => resolve()
+  const idle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 2000 }) : setTimeout(resolve, 300))
+  let started = false
+  const go = () => {
+    if (started) return
+    started = true
+    idle()
+  }
   for (const t of ['pointerdown', 'keydown']) window.addEventListener(t, go, { once: true, capture: true })
   setTimeout(go, 10_000)
 })
