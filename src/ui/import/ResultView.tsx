@@ -8,6 +8,7 @@
 import { memo, useContext, useMemo, useState } from 'react'
 import type { ReactNode } from 'react'
 import type { From, ImportedInterface, ImportedNode, ImportResult } from '../../engine/import/types.ts'
+import { printFrom } from '../../engine/import/summary.ts'
 import { LineSourceContext, printRoute } from './lineSource.ts'
 
 export function ResultView({ result, notes }: { readonly result: ImportResult; readonly notes: readonly string[] }) {
@@ -113,7 +114,7 @@ function FromRefs({ from, max = 6 }: { readonly from: readonly From[]; readonly 
   const [open, setOpen] = useState(false)
   const read = useContext(LineSourceContext)
   if (from.length === 0) return null
-  const label = refsLabel(from, max)
+  const label = printFrom(from, max)
   return (
     <span className="pwi-refs">
       <button type="button" className="pwi-ref" aria-expanded={open} onClick={() => setOpen(!open)} title="Show the lines this came from">
@@ -130,25 +131,6 @@ function FromRefs({ from, max = 6 }: { readonly from: readonly From[]; readonly 
       )}
     </span>
   )
-}
-
-function refsLabel(from: readonly From[], max: number): string {
-  const parts: string[] = []
-  let file: string | undefined
-  let lines: number[] = []
-  const flush = () => {
-    if (file !== undefined) parts.push(`${file}:${lines.join(',')}`)
-  }
-  for (const f of from.slice(0, max)) {
-    if (f.file !== file) {
-      flush()
-      file = f.file
-      lines = []
-    }
-    lines.push(f.line)
-  }
-  flush()
-  return `${parts.join(' ')}${from.length > max ? ` (+${from.length - max})` : ''}`
 }
 
 const NAME_FROM: Record<ImportedNode['nameFrom'], string> = {
