@@ -41,7 +41,7 @@ function both(text: string): [string, string] {
 
 /** A table with the chains a line may name, for calling the fast path directly. */
 function table(...names: string[]): FastTable<{ name: string }> {
-  return { chains: new Map(names.map((n) => [n, { name: n }])), jumps: new Map<{ name: string }, Target>(), chainOf: new Map<Target, { name: string }>() }
+  return { chains: new Map(names.map((n) => [n, { name: n }])), jumps: new Map<{ name: string }, Target>(), chainOf: new Map<Target, { name: string }>(), recent: [] }
 }
 
 const HEAD = '*nat\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:KUBE-A - [0:0]\n:KUBE-B - [0:0]\n'

@@ -9,7 +9,7 @@
  * and messages never depend on which path ran (fastRule.test.ts holds the two to identical
  * rulesets on the fixtures, generated dumps and random lines).
  */
-import type { CidrValue, Match, Target } from './types.ts'
+import type { CidrValue, Match, NatRange, Target } from './types.ts'
 import {
   ADDRTYPE_ORDER,
   CTSTATE_ORDER,
@@ -21,6 +21,7 @@ import {
   parseMarkMask,
   parsePortList,
   parseNatRange,
+  parseQuad,
   parsePortRange,
   protoName,
   protoNumber,
@@ -260,6 +261,8 @@ export interface FastTable<C extends { readonly name: string }> {
   /** The same pairs the other way round: a shared jump Target → its chain. */
   readonly chainOf: Map<Target, C>
   last?: C
+  /** The two jump Targets most recently read, most recent first. */
+  readonly recent: (Target | undefined)[]
 }
 
 /**
@@ -373,8 +376,17 @@ function readSpec<C extends { readonly name: string }>(t: FastTable<C>): Match[]
     if (len === 2) {
       // A base option or -m / -j / -g, always with a plain value.
       if (!plainValue(v)) return undefined
-      const value = word(v)
       const c = line.charCodeAt(s + 1)
+      if (c === 106 && !neg && v + 1 === words) {
+        // `-j NAME` ending the line: most often a jump this table made a Target for a line or two ago.
+        const recent = recentJump(t, v)
+        if (recent) {
+          if (!closeModule(matches)) return undefined
+          target = recent
+          return matches
+        }
+      }
+      const value = word(v)
       k += 2
       if (c === 115 || c === 100) {
         // -s, -d
@@ -500,6 +512,45 @@ function readModuleOption(k: number, neg: boolean): boolean {
   }
 }
 
+/** The jump Target for word k when it names one of the table's two most recent jump targets (no slice, no lookup). */
+function recentJump<C extends { readonly name: string }>(t: FastTable<C>, k: number): Target | undefined {
+  const r = t.recent
+  for (let i = 0; i < 2; i++) {
+    const j = r[i]
+    if (j !== undefined && j.kind === 'jump' && textIs(k, j.chain)) {
+      if (i === 1) {
+        r[1] = r[0]
+        r[0] = j
+      }
+      return j
+    }
+  }
+  return undefined
+}
+
+/**
+ * parseNatRange of word k in the shape kube-proxy writes, `a.b.c.d:port` (or `a.b.c.d`), read in
+ * place: the same NatRange, or undefined for any other shape (parseNatRange reads those).
+ */
+function hostPort(k: number): NatRange | undefined {
+  const from = textStart[k]!
+  const to = textEnd[k]!
+  let colon = from
+  while (colon < to && line.charCodeAt(colon) !== 58) colon++
+  if (parseQuad(line, from, colon) < 0) return undefined
+  const ip = line.slice(from, colon)
+  if (colon === to) return { fromIp: ip, toIp: ip }
+  const n = to - colon - 1
+  if (n === 0 || n > 5) return undefined
+  let port = 0
+  for (let i = colon + 1; i < to; i++) {
+    const c = line.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return undefined
+    port = port * 10 + c
+  }
+  return port <= 65535 ? { fromIp: ip, toIp: ip, fromPort: port, toPort: port } : undefined
+}
+
 /** `-j NAME` / `-g NAME` and the target options after it (the rest of the line). */
 function readTarget<C extends { readonly name: string }>(name: string, goto: boolean, k: number, t: FastTable<C>): Target | undefined {
   if (k === words) {
@@ -515,16 +566,19 @@ function readTarget<C extends { readonly name: string }>(name: string, goto: boo
         t.jumps.set(c, j)
         t.chainOf.set(j, c)
       }
+      t.recent[1] = t.recent[0]
+      t.recent[0] = j
       return j
     }
   }
   if (goto) return undefined
   if (name === 'DNAT' && k + 2 === words && is(k, '--to-destination') && plainValue(k + 1)) {
     // buildTarget's DNAT with its one usual option, without the general option list.
-    const value = word(k + 1)
-    const to = parseNatRange(value)
+    const to = hostPort(k + 1) ?? parseNatRange(word(k + 1))
     if (!to || (to.fromPort !== undefined && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp')) return undefined
-    return { kind: 'DNAT', to, text: `--to-destination ${value}` }
+    // The option and its value as one slice of the line when one space parts them (as iptables-save writes).
+    const text = textStart[k + 1] === textEnd[k]! + 1 ? line.slice(textStart[k], textEnd[k + 1]) : `--to-destination ${word(k + 1)}`
+    return { kind: 'DNAT', to, text }
   }
   const allowed = NAT_TARGET_OPTS[name]
   if (!allowed && k < words) return undefined

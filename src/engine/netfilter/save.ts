@@ -56,9 +56,12 @@ export interface DraftTable {
 
 export type Draft = Map<TableName, DraftTable>
 
+/** `[0:0]`, shared by every chain declared so (counters are replaced, never written to). */
+const NO_COUNTS: readonly [number, number] = [0, 0]
+
 export function newDraftTable(name: TableName): DraftTable {
   const chains = new Map<string, DraftChain>()
-  for (const c of BUILTIN_CHAINS[name]) chains.set(c, { name: c, policy: 'ACCEPT', counters: [0, 0], rules: [] })
+  for (const c of BUILTIN_CHAINS[name]) chains.set(c, { name: c, policy: 'ACCEPT', counters: NO_COUNTS, rules: [] })
   return { name, chains }
 }
 
@@ -89,29 +92,40 @@ export function fromDraft(d: Draft): Ruleset {
 function freezeDraft(d: Draft, dirty: ReadonlySet<DraftChain> | undefined): Ruleset {
   const tables: Partial<Record<TableName, Table>> = {}
   for (const [name, t] of d) {
-    const builtins = BUILTIN_CHAINS[name].filter((c) => t.chains.has(c))
-    // libiptc keeps user chains sorted by name (strcmp), so every listing and save shows them so.
-    const users = [...t.chains.keys()].filter((c) => !isBuiltinChain(name, c)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    const order = [...builtins, ...users]
-    const entries: [string, Chain][] = []
+    const order: string[] = BUILTIN_CHAINS[name].filter((c) => t.chains.has(c))
+    const builtins = order.length
+    // libiptc keeps user chains sorted by name (strcmp), so every listing and save shows them so
+    // (a save file already lists them so: then the check below is all the sorting there is).
+    let sorted = true
+    for (const c of t.chains.keys()) {
+      if (isBuiltinChain(name, c)) continue
+      if (sorted && order.length > builtins && order[order.length - 1]! > c) sorted = false
+      order.push(c)
+    }
+    if (!sorted) {
+      const users = order.splice(builtins).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      for (const c of users) order.push(c)
+    }
+    const chains: Record<string, Chain> = {}
     for (const cn of order) {
       const c = t.chains.get(cn)!
-      let rules: Rule[]
-      if (dirty && !dirty.has(c)) rules = c.rules as Rule[]
-      else {
-        rules = []
-        const prefix = `${name}:${cn}:`
-        for (let i = 0; i < c.rules.length; i++) rules.push(finishRule(c.rules[i]!, prefix + (i + 1), name, cn))
+      if (dirty && !dirty.has(c)) {
+        // The parser's own chain, its rules already finished: handed over as it is (a draft
+        // chain's keys are a Chain's, in the same order), as nothing else holds the draft.
+        chains[cn] = c as unknown as Chain // every rule in it is a Rule (append and appendFast push only those)
+        continue
       }
+      const rules: Rule[] = []
+      const prefix = `${name}:${cn}:`
+      for (let i = 0; i < c.rules.length; i++) rules.push(finishRule(c.rules[i]!, prefix + (i + 1), name, cn))
       // Keys in one fixed order: name, policy, counters, rules, source.
       const chain = { name: cn } as { -readonly [K in keyof Chain]: Chain[K] }
       if (c.policy) chain.policy = c.policy
       if (c.counters) chain.counters = c.counters
       chain.rules = rules
       if (c.source) chain.source = c.source
-      entries.push([cn, chain])
+      chains[cn] = chain
     }
-    const chains: Record<string, Chain> = Object.fromEntries(entries)
     tables[name] = { name, chains, order }
   }
   return { tables }
@@ -309,26 +323,34 @@ class SaveReader {
 
   constructor(readonly ctx: Ctx) {}
 
-  /** A finished Rule at the end of chain c, with its id. */
-  append(t: DraftTable, c: DraftChain, r: DraftRule): void {
+  /** The id the next rule appended to chain c gets. */
+  private nextId(t: DraftTable, c: DraftChain): string {
     if (c !== this.lastChain) {
       let prefix = this.prefixes.get(c)
       if (prefix === undefined) this.prefixes.set(c, (prefix = `${t.name}:${c.name}:`))
       this.lastChain = c
       this.lastPrefix = prefix
     }
-    c.rules.push(finishRule(r, this.lastPrefix + (c.rules.length + 1), t.name, c.name))
+    return this.lastPrefix + (c.rules.length + 1)
+  }
+
+  /** A finished Rule at the end of chain c, with its id. */
+  append(t: DraftTable, c: DraftChain, r: DraftRule): void {
+    c.rules.push(finishRule(r, this.nextId(t, c), t.name, c.name))
   }
 
   /** The fast path for `text[start, end)`; false when it declines (the caller runs line()). */
   appendFast(text: string, start: number, end: number, lineNo: number): boolean {
     const cur = this.cur
     if (!cur || !text.startsWith('-A ', start)) return false
-    if (this.fastTable?.chains !== cur.chains) this.fastTable = { chains: cur.chains, jumps: this.jumps, chainOf: this.chainOf }
+    if (this.fastTable?.chains !== cur.chains) this.fastTable = { chains: cur.chains, jumps: this.jumps, chainOf: this.chainOf, recent: [] }
     const r = parseAppendFast(text, this.fastTable, start, end)
     if (!r) return false
     this.lastLine = lineNo
-    this.append(cur, r.chain, { matches: r.matches, target: r.target, raw: r.raw, source: sourceAt(this.ctx, lineNo) })
+    const c = r.chain
+    // The Rule itself, keys in finishRule's order (one shape for every parsed rule).
+    const rule: Rule = { id: this.nextId(cur, c), table: cur.name, chain: c.name, matches: r.matches, target: r.target, raw: r.raw, source: sourceAt(this.ctx, lineNo) }
+    c.rules.push(rule)
     return true
   }
 
@@ -344,7 +366,7 @@ class SaveReader {
     const name = text.slice(start + 1, stop)
     if (isBuiltinChain(cur.name, name) || cur.chains.has(name)) return false
     this.lastLine = lineNo
-    cur.chains.set(name, { name, counters: [0, 0], rules: [], source: sourceAt(this.ctx, lineNo) })
+    cur.chains.set(name, { name, counters: NO_COUNTS, rules: [], source: sourceAt(this.ctx, lineNo) })
     return true
   }
 
