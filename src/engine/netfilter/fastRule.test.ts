@@ -107,6 +107,8 @@ describe('fast path = general path', () => {
     '-p tcp -m tcp --dport 80 -m comment --comment x -j REJECT --reject-with icmp-port-unreachable',
     '-j MARK --or-mark 0x4000',
     '-p udp -j DNAT --to-destination 10.1.1.1:53',
+    '-p tcp -j DNAT --to-destination\t10.1.1.1:80',
+    '-p tcp -j DNAT --to-destination 10.1.1.1-10.1.1.3',
     '-g KUBE-B',
     '-p udp -g DNAT --to-destination 10.1.1.1:53',
     '-p tcp -m tcp --sport 1000:2000 --dport 80 -j ACCEPT',
@@ -117,6 +119,7 @@ describe('fast path = general path', () => {
   ]
   const WORDS = ['!', '-s', '-d', '-p', '-i', '-m', '-j', '-g', '-c', '--comment', '--dport', '--dports', '--mode', '--probability', '--mark', '--dst-type', '--ctstate', '--ctstatus', '--to-destination', '--random', '--set-xmark', '--every',
     '--sport', '--sports', '--src-type', '--limit-iface-out', '--persistent', 'tcp', 'udp', 'all', 'TCP', 'comment', 'statistic', 'recent', 'toString', 'ACCEPT', 'DNAT', 'LOG', 'KUBE-A', 'KUBE-NOPE', '10.0.0.0/8', '010.0.0.1', '10.0.0.1/033', '10.0.0.1:80', ':8080', '80', '65536', '1000:2000', 'http', 'nth', '-0', '2', '0x1/0x1', 'local', 'NEW,DNAT',
+    '10.1.1.1:080', '10.1.1.1:65536', '10.1.1.1:000080', '10.1.1.1:', '10.1.1.1-10.1.1.5:80', '10.1.1.1:80-90', '10.1.1.1', '10.1.1.1:http',
     '"a b"', '""', '"x\\"y"', '"a\\\\b"', '"q\\" r"', "'q'", '"open', 'word', '--', '-', '\t']
   it('gives the same ruleset and diagnostics on random lines near the kube-proxy shapes', () => {
     const line = fc

@@ -577,7 +577,7 @@ function readTarget<C extends { readonly name: string }>(name: string, goto: boo
     const to = hostPort(k + 1) ?? parseNatRange(word(k + 1))
     if (!to || (to.fromPort !== undefined && proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp')) return undefined
     // The option and its value as one slice of the line when one space parts them (as iptables-save writes).
-    const text = textStart[k + 1] === textEnd[k]! + 1 ? line.slice(textStart[k], textEnd[k + 1]) : `--to-destination ${word(k + 1)}`
+    const text = textStart[k + 1] === textEnd[k]! + 1 && line.charCodeAt(textEnd[k]!) === 32 ? line.slice(textStart[k], textEnd[k + 1]) : `--to-destination ${word(k + 1)}`
     return { kind: 'DNAT', to, text }
   }
   const allowed = NAT_TARGET_OPTS[name]
