@@ -2,7 +2,9 @@
  * The engine measurements that run in Node, as one compiled bundle (run.ts builds it with
  * Vite, no keepNames, and starts it once per measurement). Each command prints one JSON line:
  *   parse FILE        one parseIptablesSave of FILE in this fresh process (what a CLI run pays)
- *   warm FILE N       N more parses after that first one, same process
+ *   warm FILE N       N more parses after that first one, same process, each after a full GC (run.ts
+ *                     starts node with --expose-gc): the ruleset before is collected first, so no
+ *                     sample pays for the samples before it
  *   trace FILE N      traceWorld of one packet, client pod → a ClusterIP of the dump, N times
  *   outcomes E N      traceWorldAll (every outcome with its full trace), client pod → a Service
  *                     with E endpoints on 3 nodes, N times
@@ -57,12 +59,21 @@ if (cmd === 'import') {
   out({ ms: [ms], peakKiB: process.resourceUsage().maxRSS, startKiB, heldKiB: Math.round(process.memoryUsage().heapUsed / 1024), rules, netns: Object.keys(world?.netns ?? {}).length })
 } else if (cmd === 'parse' || cmd === 'warm' || cmd === 'trace') {
   const text = readFileSync(arg!, 'utf8')
-  let parsed = parseIptablesSave('')
-  const first = time(() => (parsed = parseIptablesSave(text)))
-  const errors = parsed.diagnostics.filter((d) => d.severity === 'error').length
-  if (cmd === 'parse') out({ ms: [first], errors, lines: text.split('\n').length - 1 })
-  else if (cmd === 'warm') out({ ms: Array.from({ length: count }, () => time(() => parseIptablesSave(text))) })
-  else {
+  // The first parse, its result kept only for `trace` (so the warm samples do not hold it).
+  const firstParse = () => {
+    let parsed = parseIptablesSave('')
+    const ms = time(() => (parsed = parseIptablesSave(text)))
+    return { ms, parsed }
+  }
+  if (cmd === 'parse') {
+    const { ms, parsed } = firstParse()
+    out({ ms: [ms], errors: parsed.diagnostics.filter((d) => d.severity === 'error').length, lines: text.split('\n').length - 1 })
+  } else if (cmd === 'warm') {
+    firstParse()
+    const gc = (globalThis as { gc?: () => void }).gc
+    out({ ms: Array.from({ length: count }, () => (gc?.(), time(() => parseIptablesSave(text)))), gc: gc !== undefined })
+  } else {
+    const { parsed } = firstParse()
     // The generated dump's services are 10.96.x.y in order; trace to the one ~77% of the way down KUBE-SERVICES.
     const services = (text.match(/^-A KUBE-SERVICES -d /gm) ?? []).length
     const target = Math.floor(services * 0.77)
