@@ -86,3 +86,41 @@ test('a cluster: the DNS server, its answer, a KUBE-SVC chain and a CNI veth eac
   await expect(app.graph.iface('node1', dev!)).toHaveClass(/is-selected/)
   await app.screenshot('33-cluster-points-at-the-graph')
 })
+
+test('a box off-screen is brought into view when an inspector points at it; one in view stays put', async ({ app, page }) => {
+  await app.open('?s=cluster-service&v=dns')
+  const graph = page.getByTestId('graph')
+  const server = page.getByTestId('inspector-dns').getByRole('button', { name: /^10\.96\.0\.10: highlight pod kube-system\/coredns-/ })
+  const coredns = app.graph.stack(/pod (kube-system\/coredns-[\w-]+) in the graph$/.exec((await server.getAttribute('aria-label')) ?? '')![1]!)
+  /** How the box lies in the graph's panel: inside it (with a little room), or not. */
+  const inView = async () => {
+    const [g, b] = [await graph.boundingBox(), await coredns.boundingBox()]
+    return !!g && !!b && b.x >= g.x && b.y >= g.y && b.x + b.width <= g.x + g.width && b.y + b.height <= g.y + g.height
+  }
+  // Zoom in and drag the view away until the CoreDNS pod is outside the panel.
+  const zoomIn = page.getByRole('button', { name: /zoom in/i })
+  for (let i = 0; i < 4; i++) await zoomIn.click()
+  const g = (await graph.boundingBox())!
+  for (let i = 0; i < 8 && (await inView()); i++) {
+    const b = (await coredns.boundingBox())!
+    // Drag from an empty corner, away from the box.
+    const dx = b.x + b.width / 2 < g.x + g.width / 2 ? g.width * 0.6 : -g.width * 0.6
+    await page.mouse.move(g.x + g.width / 2 - dx / 2, g.y + g.height - 30)
+    await page.mouse.down()
+    await page.mouse.move(g.x + g.width / 2 + dx / 2, g.y + g.height - 30, { steps: 5 })
+    await page.mouse.up()
+  }
+  expect(await inView()).toBe(false)
+
+  await server.click()
+  await expect(coredns).toHaveClass(/is-selected/)
+  await expect.poll(inView).toBe(true)
+  await app.screenshot('33-off-screen-pod-brought-into-view')
+
+  // Already in view: pressing again (off) and again (on) does not move the camera.
+  const before = await coredns.boundingBox()
+  await server.click()
+  await server.click()
+  await expect(coredns).toHaveClass(/is-selected/)
+  expect(await coredns.boundingBox()).toEqual(before)
+})

@@ -237,6 +237,36 @@ function useFollow(at: string | null): void {
   }, [follow, at, rf, store])
 }
 
+/** Room (px) a revealed box keeps from the view's edges. */
+const REVEAL_MARGIN = 24
+
+/**
+ * Bring the selected box into view when it lies (even partly) outside it: an inspector's link
+ * may name a pod or chain far from where the camera is. A box already in view stays where it
+ * is, so a click in the graph never moves it; the zoom is the user's.
+ */
+function useReveal(id: string | null): void {
+  const rf = useReactFlow()
+  const store = useStoreApi()
+  useEffect(() => {
+    if (!id) return
+    const n = rf.getInternalNode(id)
+    if (!n) return
+    const { width, height, transform, domNode } = store.getState()
+    const [tx, ty, zoom] = transform
+    const w = n.measured.width ?? 0
+    const h = n.measured.height ?? 0
+    const { x, y } = n.internals.positionAbsolute
+    const left = x * zoom + tx
+    const top = y * zoom + ty
+    const inView = left >= REVEAL_MARGIN && top >= REVEAL_MARGIN && left + w * zoom <= width - REVEAL_MARGIN && top + h * zoom <= height - REVEAL_MARGIN
+    if (inView) return
+    const reduce = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false
+    glide(domNode?.querySelector<HTMLElement>('.react-flow__viewport'), reduce ? 0 : GLIDE_MS)
+    void rf.setCenter(x + w / 2, y + h / 2, { zoom, duration: 0 })
+  }, [id, rf, store])
+}
+
 /** The token for the current step, and the step's emphasis pushed to the highlight store. */
 function Token({ graph }: { graph: GraphModel }) {
   const scenario = useExplainer((s) => s.scenario)
@@ -252,6 +282,8 @@ function Token({ graph }: { graph: GraphModel }) {
   const anim = c?.step ? anims[c.stepIndex] : undefined
   const step = c?.step ?? null
   useFollow(anim?.at ?? null)
+  const selected = useMemo(() => (selection ? selectedNode(selection, graph) : null), [selection, graph])
+  useReveal(selected)
 
   useEffect(() => {
     const related = new Set<string>()
@@ -260,9 +292,8 @@ function Token({ graph }: { graph: GraphModel }) {
       const dev = ref.table === 'route' ? ref.route.dev : ref.table === 'neigh' || ref.table === 'fdb' ? ref.entry.dev : ref.table === 'addr' || ref.table === 'link' ? ref.dev : undefined
       if (dev && graph.nodes.some((n) => n.id === nodeId.iface(ref.netns, dev))) related.add(nodeId.iface(ref.netns, dev))
     }
-    const sel = selection ? selectedNode(selection, graph) : null
-    setHighlight(anim ? { current: anim.at, from: anim.from, edges: new Set(anim.edges), tunnel: anim.tunnel, related, selected: sel, flow: anim.flow } : { ...EMPTY_HIGHLIGHT, selected: sel })
-  }, [anim, step, selection, graph])
+    setHighlight(anim ? { current: anim.at, from: anim.from, edges: new Set(anim.edges), tunnel: anim.tunnel, related, selected, flow: anim.flow } : { ...EMPTY_HIGHLIGHT, selected })
+  }, [anim, step, selected, graph])
 
   const stepIndex = c?.stepIndex ?? 0
   const rows = steps && step ? tokenRows(diffLayers(packetBefore(steps, stepIndex), step.packet)) : []
