@@ -1,9 +1,11 @@
 /**
  * Presenter mode, for a classroom projector: the inspector and the graph's own controls are
  * hidden, type is large, the narration is the caption. A clicker's PageUp/PageDown step; L
- * shows a laser dot that follows the mouse; Esc (or the button) leaves.
+ * shows a laser dot that follows the mouse; a scenario that compares with another opens its
+ * side-by-side view from here too; Esc (or the button) leaves.
  */
 import { useEffect, useRef } from 'react'
+import { CompareButton } from '../compare/CompareButton.tsx'
 import { useExplainer } from '../store/explainer.ts'
 
 export function PresenterBar() {
@@ -23,6 +25,7 @@ export function PresenterBar() {
       <span className="pw-counter" aria-hidden="true">
         {total ? `${frame + 1} / ${total}` : ''}
       </span>
+      <CompareButton />
       <button type="button" className="pw-button" aria-pressed={pointer} onClick={() => useExplainer.getState().setPointer(!pointer)} aria-keyshortcuts="l" data-testid="pointer-toggle">
         Pointer (L)
       </button>
