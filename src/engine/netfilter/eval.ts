@@ -12,6 +12,10 @@
  * whose `-d` cannot match are not walked one by one but recorded as ChainWalk.missRuns; the
  * verdict is the same as a full walk (a failing -d is checked before any other match, so
  * no statistic, recent or nth side effect is skipped).
+ *
+ * A walk can be forked at its `-m statistic --mode random` matches (EvalEnv.fork): before each
+ * decision that can go either way it hands out a snapshot of itself, and a later walk resumes
+ * from that snapshot with the other answer instead of walking to it again from the start.
  */
 import { ipToInt, isIpv4 } from '../wire/addr.ts'
 import type { Netns } from '../model/types.ts'
@@ -52,6 +56,49 @@ export interface EvalEnv {
    * callers that keep nothing else, such as listing the outcomes of a hook's random choices.
    */
   readonly matchedOnly?: boolean
+  /**
+   * Lets the caller enumerate random choices by forking the walk instead of replaying it
+   * (netfilter/enumerate.ts): a snapshot before each decision that can go either way, and a
+   * snapshot to resume from when a walk starts. Without it, walks are as before.
+   */
+  readonly fork?: WalkFork
+}
+
+/**
+ * Forking a table walk at its `-m statistic --mode random` decisions (EvalEnv.fork).
+ * @example enumerateOutcomes((decide, fork) => evalTable(rs, 'nat', 'PREROUTING', pkt, { now: 0, decide, fork, addrType: () => 'UNICAST' }, newEvalState(ns)).verdict)
+ */
+export interface WalkFork {
+  /**
+   * A table walk starts (`key`: its table and built-in chain). A snapshot returned is resumed
+   * instead of starting at the built-in chain, and handed over: the walk continues in it, so
+   * it must not be returned again.
+   */
+  resume(key: string): WalkSnapshot | undefined
+  /** The walk is about to call decide() with 0 < p < 1: where it stands, to resume with the other answer. */
+  save(snapshot: WalkSnapshot): void
+}
+
+/**
+ * A table walk just before a random statistic match asks decide(): the chain stack, the packet
+ * and mark, the rule and match being evaluated, the walk's records so far and every state it
+ * changed (counters, nth counters, recent lists), copied. Resuming gives exactly the walk a
+ * replay from the built-in chain with the same earlier answers would give. Unchanged until
+ * it is resumed (once).
+ */
+export interface WalkSnapshot {
+  readonly frames: readonly Frame[]
+  readonly walks: readonly WalkRecord[]
+  readonly cur: EvalPacket
+  readonly mark: number
+  readonly notrack: boolean
+  /** The rule (0-based, in the top frame's chain) and its match about to be evaluated. */
+  readonly rule: number
+  readonly match: number
+  /** What the rule's earlier matches gave. */
+  readonly probability: number | undefined
+  readonly assumed: readonly string[] | undefined
+  readonly state: SavedState
 }
 
 /** Mutable state a walk reads and updates: recent lists and nth counters. */
@@ -407,12 +454,21 @@ function actionOf(rule: Rule): string {
   }
 }
 
+/** A ChainWalk while it is being written. */
+interface WalkRecord {
+  readonly table: TableName
+  readonly chain: string
+  rules: RuleEval[]
+  exit: string
+  missRuns?: MissRun[]
+}
+
 interface Frame {
   readonly chain: Chain
   /** Index into `order` (or rules when order is undefined). */
   pos: number
   readonly order: number[] | undefined
-  readonly walk: { table: TableName; chain: string; rules: RuleEval[]; exit: string; missRuns?: MissRun[] }
+  readonly walk: WalkRecord
   /** The base chain was left by a goto: when the goto'd chain returns, the policy applies. */
   done: boolean
   /** Last rule index (0-based) accounted for, to emit miss runs. */
@@ -421,13 +477,64 @@ interface Frame {
 
 const MAX_DEPTH = 128
 
+/** Copies of a walk's frames and records (each frame copy points at its record's copy). */
+function copyWalks(frames: readonly Frame[], walks: readonly WalkRecord[]): { frames: Frame[]; walks: WalkRecord[] } {
+  const walksCopy: WalkRecord[] = []
+  for (const w of walks) {
+    const c: WalkRecord = { table: w.table, chain: w.chain, rules: w.rules.slice(), exit: w.exit }
+    if (w.missRuns) c.missRuns = w.missRuns.slice()
+    walksCopy.push(c)
+  }
+  const framesCopy: Frame[] = []
+  for (const f of frames) framesCopy.push({ chain: f.chain, pos: f.pos, order: f.order, walk: walksCopy[walks.indexOf(f.walk)]!, done: f.done, last: f.last })
+  return { frames: framesCopy, walks: walksCopy }
+}
+
+/** What a walk changed in its EvalState, copied (empty collections stay out). */
+interface SavedState {
+  readonly recent?: ReadonlyMap<string, RecentEntry[]>
+  readonly nth?: ReadonlyMap<string, number>
+  readonly counters: readonly { ruleId: string; bytes: number }[]
+  readonly recentChanged?: ReadonlySet<string>
+  readonly notSimulated: readonly string[]
+}
+
+function copyState(st: EvalState): SavedState {
+  let recent: Map<string, RecentEntry[]> | undefined
+  if (st.recent.size) {
+    recent = new Map()
+    for (const [k, v] of st.recent) recent.set(k, v.slice())
+  }
+  return {
+    ...(recent && { recent }),
+    ...(st.nth.size > 0 && { nth: new Map(st.nth) }),
+    counters: st.counters.slice(),
+    ...(st.recentChanged.size > 0 && { recentChanged: new Set(st.recentChanged) }),
+    notSimulated: st.notSimulated.slice(),
+  }
+}
+
+/** Make `st` (its ns aside) what it was when `saved` was copied from it; `st` takes over its recent lists. */
+function restoreState(st: EvalState, saved: SavedState): void {
+  st.recent.clear()
+  if (saved.recent) for (const [k, v] of saved.recent) st.recent.set(k, v)
+  st.nth.clear()
+  if (saved.nth) for (const [k, v] of saved.nth) st.nth.set(k, v)
+  st.counters.length = 0
+  for (const c of saved.counters) st.counters.push(c)
+  st.recentChanged.clear()
+  if (saved.recentChanged) for (const k of saved.recentChanged) st.recentChanged.add(k)
+  st.notSimulated.length = 0
+  for (const n of saved.notSimulated) st.notSimulated.push(n)
+}
+
 /**
  * Walk a table from its built-in chain for one packet.
  * @example evalTable(ruleset, 'nat', 'PREROUTING', pkt, env, newEvalState(ns)).walks[0]?.exit // 'policy ACCEPT'
  */
 export function evalTable(rs: Ruleset, table: TableName, hookChain: string, pkt: EvalPacket, env: EvalEnv, st: EvalState): TableResult {
   const t = rs.tables[table]
-  const walks: ChainWalk[] = []
+  const walks: WalkRecord[] = []
   const base = t?.chains[hookChain]
   if (!t || !base) return { verdict: 'ACCEPT', mark: pkt.mark, notrack: false, walks }
   let mark = pkt.mark
@@ -458,35 +565,63 @@ export function evalTable(rs: Ruleset, table: TableName, hookChain: string, pkt:
     st.counters.push({ ruleId: `${table}:${base.name}:policy`, bytes: cur.len })
     return finish(pol)
   }
-  push(base)
+  const fork = env.fork
+  let resumed = fork?.resume(`${table} ${hookChain}`)
+  if (resumed) {
+    frames.push(...resumed.frames)
+    walks.push(...resumed.walks)
+    cur = resumed.cur
+    mark = resumed.mark
+    notrack = resumed.notrack
+    restoreState(st, resumed.state)
+  } else push(base)
   for (;;) {
     const f = frames[frames.length - 1]!
-    const total = f.order ? f.order.length : f.chain.rules.length
-    if (f.pos >= total) {
-      if (f.order) noteSkipped(f, f.chain.rules.length)
-      frames.pop()
-      const caller = frames[frames.length - 1]
-      if (!caller) {
-        f.walk.exit = `end of chain: policy ${base.policy ?? 'ACCEPT'}`
-        return policy()
+    let ri: number
+    let from = 0
+    /** The match whose decision the resumed snapshot was saved for (not saved again). */
+    let decided = -1
+    let probability: number | undefined
+    let assumed: string[] | undefined
+    if (resumed) {
+      // The rule the snapshot was taken in, from its statistic match on.
+      ri = resumed.rule
+      from = resumed.match
+      decided = from
+      probability = resumed.probability
+      if (resumed.assumed) assumed = [...resumed.assumed]
+      resumed = undefined
+    } else {
+      const total = f.order ? f.order.length : f.chain.rules.length
+      if (f.pos >= total) {
+        if (f.order) noteSkipped(f, f.chain.rules.length)
+        frames.pop()
+        const caller = frames[frames.length - 1]
+        if (!caller) {
+          f.walk.exit = `end of chain: policy ${base.policy ?? 'ACCEPT'}`
+          return policy()
+        }
+        if (caller.done) {
+          f.walk.exit = `end of chain: back to ${caller.chain.name} (left by goto): policy ${base.policy ?? 'ACCEPT'}`
+          return policy()
+        }
+        f.walk.exit = `end of chain: return to ${caller.chain.name}`
+        continue
       }
-      if (caller.done) {
-        f.walk.exit = `end of chain: back to ${caller.chain.name} (left by goto): policy ${base.policy ?? 'ACCEPT'}`
-        return policy()
-      }
-      f.walk.exit = `end of chain: return to ${caller.chain.name}`
-      continue
+      ri = f.order ? f.order[f.pos]! : f.pos
+      f.pos++
+      if (f.order) noteSkipped(f, ri)
+      else f.last = ri
     }
-    const ri = f.order ? f.order[f.pos]! : f.pos
-    f.pos++
-    if (f.order) noteSkipped(f, ri)
-    else f.last = ri
     const rule = f.chain.rules[ri]!
     cur = mark === cur.mark ? cur : { ...cur, mark }
     let failed: string | undefined
-    let probability: number | undefined
-    let assumed: string[] | undefined
-    for (const m of rule.matches) {
+    for (let mi = from; mi < rule.matches.length; mi++) {
+      const m = rule.matches[mi]!
+      if (fork && m.kind === 'statistic' && m.mode === 'random' && m.probability > 0 && m.probability < 1 && mi !== decided) {
+        const copy = copyWalks(frames, walks)
+        fork.save({ frames: copy.frames, walks: copy.walks, cur, mark, notrack, rule: ri, match: mi, probability, assumed: assumed && [...assumed], state: copyState(st) })
+      }
       const r = evalMatch(m, rule, cur, env, st)
       if (!r.ok) {
         failed = r.failed

@@ -22,7 +22,7 @@ import type { Netns } from '../model/types.ts'
 import type { ChainWalk, Effect, NetfilterStep } from '../sim/trace.ts'
 import type { ConntrackEntry, CtStateName, Hook, RecentEntry, Rule, Ruleset, TableName } from './types.ts'
 import { evalTable, newEvalState } from './eval.ts'
-import type { EvalPacket } from './eval.ts'
+import type { EvalPacket, WalkFork } from './eval.ts'
 import { bindNat, gcConntrack, hasNat, isIcmpError, isInvalidNew, lookupConntrack, lookupRelated, newConntrackEntry, pickSnatPort, stateFor, tupleOf, updateOnPacket } from './conntrack.ts'
 
 /** What netfilter sees of a packet. */
@@ -72,6 +72,8 @@ export interface NfEnv {
   masqueradeSource(outIface: string | undefined, dst: Ip): Ip | undefined
   /** Record only the rules that matched (EvalEnv.matchedOnly): for listing outcomes, not for a trace. */
   readonly matchedOnly?: boolean
+  /** Fork table walks at their random choices instead of replaying them (EvalEnv.fork). */
+  readonly fork?: WalkFork
 }
 
 export interface NatChange {

@@ -8,7 +8,9 @@
  * random choices (kube-proxy's KUBE-SVC-* chain, in PREROUTING or OUTPUT), and enumerates only
  * that hook's choices with `processHook`, from the netns, packet, clock and RNG state the hook
  * started from: every outcome's probability and what the hook did (DNAT, SNAT, verdict)
- * without a trace each. A full trace of one outcome is `replayChoices`.
+ * without a trace each. The hook's table walk is forked at each choice (netfilter/eval.ts
+ * WalkFork): an outcome walks on from where its choice was made, so a 100-endpoint cascade
+ * costs 100 rule walks, not 5,050. A full trace of one outcome is `replay`.
  *
  * Simplification: the branches after the deciding hook are assumed to make no random choice
  * the first trace did not make (a packet DNATed to one endpoint does not meet another
@@ -16,17 +18,25 @@
  * hook run, every choice sequence is traced in full instead.
  */
 import { enumerateOutcomes } from '../netfilter/enumerate.ts'
-import type { Choice, Decide } from '../netfilter/enumerate.ts'
+import type { Choice, Decide, Fork } from '../netfilter/enumerate.ts'
 import { processHook } from '../netfilter/hooks.ts'
-import type { HookOutcome } from '../netfilter/hooks.ts'
+import type { HookOutcome, NfEnv } from '../netfilter/hooks.ts'
+import type { WalkFork, WalkSnapshot } from '../netfilter/eval.ts'
 import type { Hook, TableName } from '../netfilter/types.ts'
 import type { World } from '../model/types.ts'
 import { createRng } from '../rng.ts'
+import type { Rng } from '../rng.ts'
 import { netfilterEnv, simulate, simulateWithDecisionPoints } from './simulate.ts'
 import type { DecisionPoint, SimOptions, SimResult } from './simulate.ts'
 import type { NetfilterStep, Outcome, RuleEval, SendSpec } from './trace.ts'
 
 export type OutcomeOptions = Omit<SimOptions, 'decide' | 'rng'>
+
+/**
+ * How the deciding hook's outcomes are enumerated: `fork` (the default) forks its table walk at
+ * each random choice; `replay` runs the hook from its start once per outcome. Same outcomes.
+ */
+export type HookEnumeration = 'fork' | 'replay'
 
 export function traceAllOutcomes(world: World, send: SendSpec, opts: OutcomeOptions = {}): Outcome[] {
   const runs = enumerateOutcomes((decide) => simulate(world, send, { ...opts, decide }))
@@ -124,7 +134,8 @@ function choicesKey(choices: readonly Pick<Choice, 'taken'>[]): string {
  * @example enumerateAtDecisionHook(world, { from: 'client', to: '10.96.0.10', proto: 'udp', dport: 53 }).outcomes.map((o) => [o.dnat, o.probability])
  * // [['10.244.1.3:53', 0.5], ['10.244.2.2:53', 0.5]]
  */
-export function enumerateAtDecisionHook(world: World, send: SendSpec, opts: OutcomeOptions = {}): ChoiceOutcomes {
+export function enumerateAtDecisionHook(world: World, send: SendSpec, options: OutcomeOptions & { readonly enumerate?: HookEnumeration } = {}): ChoiceOutcomes {
+  const { enumerate = 'fork', ...opts } = options
   const first = simulateWithDecisionPoints(world, send, { ...opts, decide: decideFrom([]) })
   const firstTrace: SimResult = { steps: first.steps, world: first.world, outcome: first.outcome }
   const traced = new Map<string, SimResult>()
@@ -153,10 +164,20 @@ export function enumerateAtDecisionHook(world: World, send: SendSpec, opts: Outc
   if (branching.length > 1) return { method: 'full', outcomes: fullTraces(world, send, opts, traced), replay }
 
   const before = first.answers.slice(0, point.decisionsBefore)
-  const runs = enumerateOutcomes((decide) => {
-    const rng = createRng(point.rngState)
-    return processHook(point.netns, point.hook, point.packet, { ...netfilterEnv(point.netns, point.now, decide, () => rng.next()), matchedOnly: true }, point.path)
-  })
+  // One environment for every run of the hook; each run brings its answers, its fork and an
+  // RNG in the state the hook started from.
+  const ask: { decide: Decide; fork: Fork<WalkSnapshot> | undefined; rng: Rng } = { decide: () => true, fork: undefined, rng: createRng(point.rngState) }
+  const fork: WalkFork = { resume: (key) => ask.fork?.resume(key), save: (s) => ask.fork?.save(s) }
+  const env: NfEnv = { ...netfilterEnv(point.netns, point.now, (p, label) => ask.decide(p, label), () => ask.rng.next()), matchedOnly: true, ...(enumerate === 'fork' && { fork }) }
+  const runs = enumerateOutcomes<HookOutcome, WalkSnapshot>(
+    (decide, f) => {
+      ask.decide = decide
+      ask.fork = f
+      ask.rng = createRng(point.rngState)
+      return processHook(point.netns, point.hook, point.packet, env, point.path)
+    },
+    { replay: enumerate === 'replay' },
+  )
   const merged = new Map<string, { -readonly [K in keyof ChoiceOutcome]: ChoiceOutcome[K] }>()
   for (const r of runs) {
     if (r.probability === 0) continue
