@@ -1,15 +1,17 @@
 /**
  * Properties of enumerateOutcomes over real rulesets: random `-m statistic` cascades with
  * nested jumps, written as iptables-save text, parsed, and walked by processHook at
- * PREROUTING once per enumerated run. The kernel's statistic match fires when
- * `(get_random_u32() & 0x7FFFFFFF) < p·2^31` (inverted with `!`), so a rule matches with the
- * parsed (u32-quantized) probability, or 1 − it when negated.
+ * PREROUTING, the walk forked at each choice (enumerateFork.test.ts: the same as replaying
+ * it). The kernel's statistic match fires when `(get_random_u32() & 0x7FFFFFFF) < p·2^31`
+ * (inverted with `!`), so a rule matches with the parsed (u32-quantized) probability, or
+ * 1 − it when negated.
  */
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { enumerateOutcomes } from './enumerate.ts'
 import { processHook } from './hooks.ts'
 import type { NfEnv, NfPacket } from './hooks.ts'
+import type { WalkSnapshot } from './eval.ts'
 import { parseIptablesSave } from './save.ts'
 import type { Ruleset } from './types.ts'
 import { newNetns } from '../model/ops.ts'
@@ -84,11 +86,11 @@ function expectedDistribution(rs: Ruleset): Map<string, number> {
 
 const SYN: NfPacket = { src: '10.244.1.2', dst: '10.96.0.1', proto: 'tcp', sport: 40000, dport: 80, len: 60, mark: 0, tcpFlags: ['SYN'], inIface: 'cni0' }
 
-/** Every outcome of PREROUTING for one SYN, as the enumerator lists them. */
+/** Every outcome of PREROUTING for one SYN, as the enumerator lists them (the walk forked at each choice). */
 function outcomesOf(rs: Ruleset) {
   const ns = newNetns('node', 'host', { ruleset: rs })
-  return enumerateOutcomes((decide) => {
-    const env: NfEnv = { now: 0, decide, random: () => 0.5, addrType: () => 'UNICAST', masqueradeSource: () => undefined }
+  return enumerateOutcomes<string, WalkSnapshot>((decide, fork) => {
+    const env: NfEnv = { now: 0, decide, random: () => 0.5, addrType: () => 'UNICAST', masqueradeSource: () => undefined, ...(fork && { fork }) }
     const r = processHook(ns, 'PREROUTING', SYN, env)
     return r.packet.dst === SYN.dst ? 'no DNAT' : `${r.packet.dst}:${r.packet.dport ?? ''}`
   })
