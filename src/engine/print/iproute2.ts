@@ -14,7 +14,7 @@
  * its state (the kernel keeps `noqueue` after a device went down again).
  */
 import type { Addr, FdbEntry, Link, NeighEntry, Netns, Route, World } from '../model/types.ts'
-import { describeRoute, lookupRoute, selectSource } from '../route/fib.ts'
+import { describeRoute, lookupRoute, routeSource } from '../route/fib.ts'
 import { networkOf, tryParsePrefix } from '../wire/addr.ts'
 import type { Ip } from '../wire/addr.ts'
 
@@ -431,7 +431,7 @@ export function printRouteGet(ns: Netns, dst: Ip): string {
   if (rt.type === 'blackhole') return 'RTNETLINK answers: Invalid argument\n'
   if (rt.type === 'unreachable') return 'RTNETLINK answers: No route to host\n'
   if (rt.type === 'prohibit') return 'RTNETLINK answers: Permission denied\n'
-  const src = selectSource(ns, rt.dev, rt.via ?? dst, rt.src)
+  const src = routeSource(ns, rt, dst)
   return `${dst}${rt.via ? ` via ${rt.via}` : ''}${rt.dev ? ` dev ${rt.dev}` : ''}${src ? ` src ${src}` : ''} uid 0 \n    cache \n`
 }
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { addAddr, addLink, addNetns, emptyWorld, newNetns, setLinkUp } from '../model/ops.ts'
 import type { Netns, Route } from '../model/types.ts'
-import { addrType, lookupRoute, selectSource } from './fib.ts'
+import { addrType, lookupRoute, routeSource, selectSource } from './fib.ts'
 import type { RouteResult } from './fib.ts'
 
 /** A route in the main table; the fields a test does not name are the kernel defaults. */
@@ -253,6 +253,17 @@ describe('selectSource: the preferred source of a route', () => {
     expect(selectSource(ns2, 'dA', '10.50.0.1', undefined, 'link')).toBe('10.6.6.6')
     // `10.60.0.0/16 via 10.6.6.1 dev dA` (scope global): src 10.9.9.9, though the gateway is in 10.6.6.0/24.
     expect(selectSource(ns2, 'dA', '10.6.6.1', undefined, 'global')).toBe('10.9.9.9')
+  })
+
+  it('routeSource passes the route\'s own scope: a gateway route skips the link-scope address', () => {
+    // Kernel (veths pwSa0 169.254.1.1/16 scope link, pwSa1 10.9.9.9/24): `8.8.8.0/24 via 169.254.1.2 dev pwSa0`
+    // → `src 10.9.9.9`; `7.7.7.0/24 dev pwSa0` → `src 169.254.1.1`; `6.6.6.0/24 dev pwSa0 scope host` → `src 169.254.1.1`.
+    const ns2 = fallbackNetns({ dA: '10.6.6.6/24' })
+    expect(routeSource(ns2, route('10.60.0.0/16', { via: '10.6.6.1', dev: 'dA' }), '10.60.0.1')).toBe('10.8.8.8')
+    expect(routeSource(ns2, route('10.50.0.0/16', { dev: 'dA' }), '10.50.0.1')).toBe('10.6.6.6')
+    expect(routeSource(ns2, route('10.40.0.0/16', { dev: 'dA', scope: 'host' }), '10.40.0.1')).toBe('10.6.6.6')
+    // The route's src still wins.
+    expect(routeSource(ns2, route('10.60.0.0/16', { via: '10.6.6.1', dev: 'dA', src: '10.6.6.6' }), '10.60.0.1')).toBe('10.6.6.6')
   })
 
   it('a secondary address is not chosen', () => {

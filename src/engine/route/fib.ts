@@ -147,6 +147,15 @@ export function selectSource(ns: Netns, dev: string | undefined, nexthop: Ip | u
 }
 
 /**
+ * The source a packet to `dst` sent along `route` gets (fib_result_prefsrc): selectSource with
+ * the route's own `src`, next hop and scope.
+ * @example routeSource(ns, { dst: 'default', via: '10.0.0.1', dev: 'eth0', scope: 'global', … }, '8.8.8.8') // eth0's global address
+ */
+export function routeSource(ns: Netns, route: Route, dst: Ip): Ip | undefined {
+  return selectSource(ns, route.dev, route.via ?? dst, route.src, route.scope)
+}
+
+/**
  * `-m addrtype` classification of an address in a netns (LOCAL, BROADCAST, MULTICAST,
  * BLACKHOLE, UNREACHABLE, PROHIBIT, UNICAST). With `iface`, LOCAL only counts on that device
  * (`--limit-iface-in`).

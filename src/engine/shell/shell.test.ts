@@ -474,3 +474,15 @@ describe('bridge fdb add … master: permanent is local, static forwards', () =>
     expect(fdb.find((f) => f.mac === '02:00:00:00:00:12')?.local).toBeUndefined()
   })
 })
+
+describe('the source address: route scope and ARP', () => {
+  // Kernel (veth pwSa0 169.254.1.1/16 scope link, pwSa1 10.9.9.9/24): a gateway route on the
+  // link-scope device takes the other device's global address; a connected route may use the link one.
+  const setup = ['ip netns add a', 'ip netns add b', 'ip link add d0 netns a type veth peer name e0 netns b', 'ip link add d1 netns a type veth peer name e1 netns b', 'ip -n a link set d0 up', 'ip -n a link set d1 up', 'ip -n a addr add 169.254.1.1/16 dev d0 scope link', 'ip -n a addr add 10.9.9.9/24 dev d1', 'ip -n a route add 8.8.8.0/24 via 169.254.1.2 dev d0', 'ip -n a route add 7.7.7.0/24 dev d0']
+  it('ip route get: src follows the route scope', () => {
+    const s = shell()
+    s.run(...setup)
+    expect(s.run('ip -n a route get 8.8.8.8').stdout).toBe('8.8.8.8 via 169.254.1.2 dev d0 src 10.9.9.9 uid 0 \n    cache \n')
+    expect(s.run('ip -n a route get 7.7.7.7').stdout).toBe('7.7.7.7 dev d0 src 169.254.1.1 uid 0 \n    cache \n')
+  })
+})

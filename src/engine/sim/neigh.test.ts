@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { simulate } from './simulate.ts'
 import { bridgeWorld, vxlanWorld } from './testWorlds.ts'
-import { putNeigh, setLinkUp } from '../model/ops.ts'
+import { addAddr, putNeigh, setLinkUp } from '../model/ops.ts'
 import type { NeighEntry, World } from '../model/types.ts'
 import type { TraceStep } from './trace.ts'
 
@@ -68,6 +68,19 @@ describe('resolution', () => {
     expect(r.outcome.verdict).toBe('dropped')
     expect(r.outcome.dropReason).toMatch(/no neighbour: 10.244.1.99 did not answer ARP on eth0/)
     expect(neigh(r.world, 'pod-a', '10.244.1.99')?.state).toBe('FAILED')
+  })
+
+  it("the request's sender address is the packet's own source when that is local, on any device (arp_announce 0)", () => {
+    // Kernel: ping -I 192.168.9.9 (an address on lo) from A to B over a veth: B's table then
+    // holds `192.168.9.9 … STALE` — the ARP request said 192.168.9.9, not A's veth address.
+    const w = addAddr(bridgeWorld(), 'pod-a', 'lo', '192.168.9.9/32')
+    const r = simulate(w, { from: '192.168.9.9', to: '10.244.1.3', proto: 'icmp', roundTrip: false }, { seed: 1, now: 1000 })
+    const asked = r.steps.filter((s) => s.kind === 'arp-request' && s.netns === 'pod-a').map((s) => s.packet.headers[1])
+    expect(asked).toMatchObject([{ kind: 'arp', senderIp: '192.168.9.9', targetIp: '10.244.1.3' }])
+    expect(neigh(r.world, 'pod-b', '192.168.9.9')).toMatchObject({ mac: POD_A_MAC, state: 'STALE' })
+    // Without it the address comes from the device (inet_select_addr, scope link): pod-a's eth0.
+    const plain = ping(bridgeWorld(), '10.244.1.3').steps.filter((s) => s.kind === 'arp-request' && s.netns === 'pod-a').map((s) => s.packet.headers[1])
+    expect(plain).toMatchObject([{ kind: 'arp', senderIp: '10.244.1.2' }])
   })
 
   it('a gateway route resolves the gateway, not the destination', () => {

@@ -16,7 +16,7 @@ import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
 import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader } from '../wire/packet.ts'
 import type { BridgeLink, FdbEntry, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
-import { addrType, describeRoute, findLocalAddr, lookupRoute, selectSource } from '../route/fib.ts'
+import { addrType, describeRoute, findLocalAddr, lookupRoute, routeSource, selectSource } from '../route/fib.ts'
 import type { RouteResult } from '../route/fib.ts'
 import { decideBridge, learnFdb } from '../link/bridge.ts'
 import { decapsulate, encapsulate, learnVxlanFdb, lookupVxlanFdb, vxlanSourcePort } from '../link/vxlan.ts'
@@ -378,9 +378,11 @@ type Source = { kind: 'netns'; netns: string; ip?: Ip } | { kind: 'outside'; ip:
 
 function resolveSource(w: World, from: string): Source {
   if (w.netns[from]) return { kind: 'netns', netns: from }
-  for (const n of Object.values(w.netns)) {
-    const local = n.links.some((l) => l.kind !== 'loopback' && l.addrs.some((a) => a.ip === from))
-    if (local) return { kind: 'netns', netns: n.name, ip: from }
+  // 127/8 is on every netns's lo, so it names none of them; any other address names its owner (lo included: `ip addr add 192.168.9.9/32 dev lo`).
+  if (!from.startsWith('127.')) {
+    for (const n of Object.values(w.netns)) {
+      if (n.links.some((l) => l.addrs.some((a) => a.ip === from))) return { kind: 'netns', netns: n.name, ip: from }
+    }
   }
   // Not owned: it arrives from outside at the only host netns (rules-only worlds, imported nodes).
   const hosts = Object.values(w.netns).filter((n) => n.kind === 'host')
@@ -434,7 +436,8 @@ export function netfilterEnv(n: Netns, now: number, decide: (p: number, label: s
     masqueradeSource: (outIface, dst) => {
       const r = lookupRoute(n, dst, { skipLocal: true })
       const via = r.kind === 'route' ? r.route.via : undefined
-      return selectSource(n, outIface, via ?? dst)
+      // MASQUERADE: inet_select_addr(out, next hop, RT_SCOPE_UNIVERSE) — a global address only.
+      return selectSource(n, outIface, via ?? dst, undefined, 'global')
     },
   }
 }
@@ -596,7 +599,7 @@ function originate(ctx: Ctx, nsName: string, pkt0: Packet, o: OriginateOpts = {}
     drop(ctx, nsName, pkt0, `sendmsg fails: Network is unreachable (no route to ${h0.dst})`, { reason: `no route to ${h0.dst} in ${nsName}` })
     return
   }
-  let pkt = fillSource(n, pkt0, r.kind === 'route' ? r.route.dev : r.dev, r.kind === 'route' ? (r.route.via ?? h0.dst) : h0.dst, r.kind === 'route' ? r.route.src : undefined)
+  let pkt = fillSource(n, pkt0, r.kind === 'route' ? r.route.dev : r.dev, r.kind === 'route' ? (r.route.via ?? h0.dst) : h0.dst, r.kind === 'route' ? r.route.src : undefined, r.kind === 'route' ? r.route.scope : undefined)
   if (r.kind === 'local') pkt = h0.src ? pkt : rewriteL3(pkt, { src: h0.dst })
   const first = ipOf(pkt)!
   if (o.socket) {
@@ -684,10 +687,10 @@ function leaveModel(ctx: Ctx, nsName: string, pkt: Packet, how?: string): void {
   }
 }
 
-function fillSource(n: Netns, pkt: Packet, dev: string | undefined, nexthop: Ip | undefined, routeSrc?: Ip): Packet {
+function fillSource(n: Netns, pkt: Packet, dev: string | undefined, nexthop: Ip | undefined, routeSrc?: Ip, scope?: Route['scope']): Packet {
   const h = ipOf(pkt)!
   if (h.src) return pkt
-  const src = selectSource(n, dev, nexthop, routeSrc) ?? '0.0.0.0'
+  const src = selectSource(n, dev, nexthop, routeSrc, scope) ?? '0.0.0.0'
   return rewriteL3(pkt, { src })
 }
 
@@ -781,7 +784,10 @@ function resolveNeigh(ctx: Ctx, nsName: string, dev: Link, target: Ip, waiting: 
     record(ctx, { kind: 'neigh-hit', netns: nsName, dev: dev.name, packet: waiting, explain: `neighbour ${target} is ${entry.mac} (${entry.state}) on ${dev.name}`, ref: { table: 'neigh', netns: nsName, entry } })
     return entry.mac
   }
-  const srcIp = selectSource(n, dev.name, target) ?? '0.0.0.0'
+  // arp_solicit, arp_announce 0: the waiting packet's own source when it is an address of this
+  // netns (on any device), else one of the device's (inet_select_addr, scope link).
+  const waitingSrc = ipOf(waiting)?.src
+  const srcIp = (waitingSrc && isLocallyOwned(n, waitingSrc) ? waitingSrc : selectSource(n, dev.name, target)) ?? '0.0.0.0'
   const arp: ArpHeader = { kind: 'arp', op: 'request', senderMac: dev.mac, senderIp: srcIp, targetMac: ZERO_MAC, targetIp: target }
   const frame: Packet = { headers: [{ kind: 'eth', src: dev.mac, dst: BROADCAST_MAC, type: 'arp' }, arp] }
   const outerFlow = ctx.flow
@@ -1092,7 +1098,7 @@ function vxlanSendTo(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet, e: 
   const n = ns(ctx, nsName)
   {
     const r = lookupRoute(n, e.dst!, vx.dev ? { oif: vx.dev, skipLocal: true } : { skipLocal: true })
-    const src = vx.local ?? (r.kind === 'route' ? selectSource(n, r.route.dev, r.route.via ?? e.dst, r.route.src) : undefined) ?? '0.0.0.0'
+    const src = vx.local ?? (r.kind === 'route' ? routeSource(n, r.route, e.dst!) : undefined) ?? '0.0.0.0'
     const outer = encapsulate(frame, { src, dst: e.dst!, sport: vxlanSourcePort(frame), dport: vx.dstport, vni: e.vni ?? vx.vni, id: nextId(ctx) })
     record(ctx, {
       kind: 'encap',
@@ -1169,7 +1175,7 @@ function ipipOutput(ctx: Ctx, nsName: string, skb: Skb, rt: Route, tun: Link & {
   const remote = rt.via ?? tun.remote
   if (!remote) return drop(ctx, nsName, skb.pkt, `${tun.name}: no remote endpoint for this route`)
   const r = lookupRoute(n, remote, { skipLocal: true })
-  const src = tun.local ?? (r.kind === 'route' ? selectSource(n, r.route.dev, r.route.via ?? remote, r.route.src) : undefined) ?? '0.0.0.0'
+  const src = tun.local ?? (r.kind === 'route' ? routeSource(n, r.route, remote) : undefined) ?? '0.0.0.0'
   const inner = ipOf(skb.pkt)!
   const outer: Packet = { headers: [{ kind: 'ipv4', src, dst: remote, ttl: DEFAULT_TTL, df: inner.df, id: nextId(ctx), proto: 'ipip', length: inner.length + HEADER_BYTES.ipv4 }, ...skb.pkt.headers] }
   record(ctx, { kind: 'encap', netns: nsName, dev: tun.name, packet: outer, explain: `${tun.name} wraps the packet in IP-in-IP: outer ${src} → ${remote}`, ref: { table: 'route', netns: nsName, route: rt, reason: describeRoute(rt) } })
@@ -1450,7 +1456,7 @@ function sendIcmpError(ctx: Ctx, nsName: string, about: Packet, type: number, co
   const n = ns(ctx, nsName)
   const back = lookupRoute(n, h.src, { skipLocal: true })
   // To a local address the kernel sends from that same address.
-  const src = natted ? h.src : back.kind === 'route' ? selectSource(n, back.route.dev, back.route.via ?? h.src, back.route.src) : selectSource(n, undefined, undefined)
+  const src = natted ? h.src : back.kind === 'route' ? routeSource(n, back.route, h.src) : selectSource(n, undefined, undefined)
   const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }), ...(t?.kind === 'icmp' && t.id !== undefined && { sport: t.id }) }
   const err: Packet = {
     headers: [
