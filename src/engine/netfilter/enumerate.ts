@@ -31,8 +31,9 @@ export type Decide = (probability: number, label: string) => boolean
  * walks that may decide call `resume` when they start; before a decide() with 0 < p < 1 the
  * walk calls `save` with its state. A later run that flips that decision gets the state back
  * from `resume` at the same walk (same place in the run, same key, same decisions before it);
- * the walk continues from it and decide() from that decision. A run must be deterministic up
- * to each walk's start given the answers before it, as for replaying.
+ * the walk continues from it and decide() from that decision; a state is handed back at most
+ * once. A run must be deterministic up to each walk's start given the answers before it, as
+ * for replaying.
  */
 export interface Fork<S> {
   resume(key: string): S | undefined
