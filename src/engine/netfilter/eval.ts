@@ -66,7 +66,8 @@ export interface EvalEnv {
 
 /**
  * Forking a table walk at its `-m statistic --mode random` decisions (EvalEnv.fork).
- * @example enumerateOutcomes((decide, fork) => evalTable(rs, 'nat', 'PREROUTING', pkt, { now: 0, decide, fork, addrType: () => 'UNICAST' }, newEvalState(ns)).verdict)
+ * @example enumerateOutcomes<TableResult, WalkSnapshot>((decide, fork) => evalTable(rs, 'nat', 'PREROUTING', pkt, { now: 0, decide, fork, addrType: () => 'UNICAST' }, newEvalState(ns))).length
+ * // 100 for kube-proxy's 100-endpoint cascade, its statistic rules walked 198 times in all (5,049 replaying)
  */
 export interface WalkFork {
   /**
