@@ -119,7 +119,7 @@ describe('forking the walk gives exactly the outcomes of replaying it', () => {
         // Everything: probability (same float), choices, verdicts, packets, netns, steps, effects.
         expect(fork).toStrictEqual(replay)
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     )
   })
 
