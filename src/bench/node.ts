@@ -2,9 +2,8 @@
  * The engine measurements that run in Node, as one compiled bundle (run.ts builds it with
  * Vite, no keepNames, and starts it once per measurement). Each command prints one JSON line:
  *   parse FILE        one parseIptablesSave of FILE in this fresh process (what a CLI run pays)
- *   warm FILE N       N more parses after that first one, same process, each after a full GC (run.ts
- *                     starts node with --expose-gc): the ruleset before is collected first, so no
- *                     sample pays for the samples before it
+ *   warm FILE N       N more parses after that first one, same process (each drops the ruleset
+ *                     before, so a sample may pay for collecting it)
  *   trace FILE N      traceWorld of one packet, client pod → a ClusterIP of the dump, N times
  *   outcomes E N      traceWorldAll (every outcome with its full trace), client pod → a Service
  *                     with E endpoints on 3 nodes, N times
@@ -70,8 +69,7 @@ if (cmd === 'import') {
     out({ ms: [ms], errors: parsed.diagnostics.filter((d) => d.severity === 'error').length, lines: text.split('\n').length - 1 })
   } else if (cmd === 'warm') {
     firstParse()
-    const gc = (globalThis as { gc?: () => void }).gc
-    out({ ms: Array.from({ length: count }, () => (gc?.(), time(() => parseIptablesSave(text)))), gc: gc !== undefined })
+    out({ ms: Array.from({ length: count }, () => time(() => parseIptablesSave(text))) })
   } else {
     const { parsed } = firstParse()
     // The generated dump's services are 10.96.x.y in order; trace to the one ~77% of the way down KUBE-SERVICES.
