@@ -16,7 +16,7 @@ import type { Probe } from '../engine/export/probe.ts'
 import { PROBE_LINE_TAG, formatProbe } from '../engine/export/probe.ts'
 import type { World } from '../engine/model/types.ts'
 import type { ConntrackEntry } from '../engine/netfilter/types.ts'
-import { lookupRoute, selectSource } from '../engine/route/fib.ts'
+import { lookupRoute, routeSource } from '../engine/route/fib.ts'
 import type { SimResult } from '../engine/sim/simulate.ts'
 import type { TraceStep } from '../engine/sim/trace.ts'
 import type { Packet } from '../engine/wire/packet.ts'
@@ -221,7 +221,7 @@ export function observeRoute(world: World, from: string, to: string): Observatio
   if (t === 'blackhole') return { status: 'error', errno: 'EINVAL' }
   if (t === 'unreachable') return { status: 'error', errno: 'EHOSTUNREACH' }
   if (t === 'prohibit') return { status: 'error', errno: 'EACCES' }
-  const src = selectSource(ns, r.route.dev, r.route.via ?? to, r.route.src) ?? ''
+  const src = routeSource(ns, r.route, to) ?? ''
   return { status: 'route', type: 'unicast', dev: r.route.dev ?? '', via: r.route.via ?? '', src }
 }
 
