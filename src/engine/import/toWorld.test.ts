@@ -150,3 +150,31 @@ describe('dumps that show little', () => {
     expect(Object.keys(w.segments).sort()).toEqual(['ctr-eth0', 'underlay-192.168.20.0/24', 'w1-eth0'])
   })
 })
+
+describe('a node whose bridge ports have hairpin off (fixtures/captured-hairpin-off, observed.txt)', () => {
+  const DIR = new URL('./fixtures/captured-hairpin-off/', import.meta.url).pathname
+  const names = ['ip-d-link.txt', 'ip-addr.txt', 'ip-route.txt', 'ip-neigh.txt', 'bridge-fdb.txt', 'iptables-save.txt', 'sysctl.txt']
+  const world = () => importToWorld(importDumps(names.map((f) => ({ name: f, text: readFileSync(DIR + f, 'utf8'), node: 'node1' }))))
+  const outcomes = (from: string) =>
+    traceWorldAll(world(), { from, to: '10.96.0.50', proto: 'tcp', dport: 80 }, { seed: 1 })
+      .map((o) => ({ p: o.probability, verdict: o.verdict, dnat: o.dnat, dropReason: o.dropReason }))
+      .sort((a, b) => String(a.dnat).localeCompare(String(b.dnat)))
+
+  it('a pod that picks itself through its Service is dropped by the bridge; the other endpoint answers', () => {
+    // Kernel: from p1 (10.244.1.2) some connects time out (the DNAT chose p1: the frame would
+    // leave by the port it came in on) and the rest reach p2; pods made up for the import take
+    // the dump's ports' hairpin off, not the CNI default.
+    const [self, other] = outcomes('10.244.1.2')
+    expect([self?.p, self?.verdict, self?.dnat, other?.p, other?.verdict, other?.dnat]).toEqual([0.5, 'dropped', '10.244.1.2:8080', 0.5, 'delivered', '10.244.1.3:8080'])
+    expect(self?.dropReason).toMatch(/the port the frame came in on \(hairpin off\)/)
+    expect(world().notes.join('\n')).toMatch(/hairpin off, as on the dump's other ports of cni0/)
+  })
+
+  it('from outside the node both endpoints answer', () => {
+    // Kernel: from the underlay neighbour 192.168.77.1 both p1 and p2 answered.
+    expect(outcomes('192.168.77.1').map((o) => [o.p, o.verdict, o.dnat])).toEqual([
+      [0.5, 'delivered', '10.244.1.2:8080'],
+      [0.5, 'delivered', '10.244.1.3:8080'],
+    ])
+  })
+})

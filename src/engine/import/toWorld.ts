@@ -301,6 +301,15 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
   return { ns }
 }
 
+/**
+ * The hairpin setting the dump shows on the veth ports of `bridge`, when they all agree (one
+ * CNI plugin set them all up); undefined when there are none or they differ.
+ */
+function portsHairpin(host: Netns, bridge: string): boolean | undefined {
+  const flags = new Set(host.links.filter((l) => l.kind === 'veth' && l.master === bridge && l.hairpin !== undefined).map((l) => l.hairpin))
+  return flags.size === 1 ? [...flags][0] : undefined
+}
+
 /** A pod's resolv.conf points at the cluster DNS and searches `<ns>.svc.<domain>`. */
 function isPodResolvConf(rc: ResolvConf): boolean {
   return rc.search.some((s) => /\.svc\./.test(s) || /^svc\./.test(s))
@@ -337,10 +346,12 @@ function podNetns(n: ImportedNode, p: InferredPod, name: string, host: Netns, no
   if (!hostEnd) {
     const vname = calicoStyle ? `cali${hex(`cali/${p.ip}`, 11)}` : `veth${hex(`veth/${p.ip}`, 8)}`
     const ifindex = h.nextIfindex
-    const link: Link = { kind: 'veth', ifindex, name: vname, mtu: bridgeName ? (h.links.find((l) => l.name === bridgeName)?.mtu ?? 1500) : 1500, mac: calicoStyle ? 'ee:ee:ee:ee:ee:ee' : macFromSeed(`${n.name}/${vname}`), up: true, addrs: [], ...(bridgeName !== undefined && { master: bridgeName, hairpin: true }), ...(calicoStyle && { proxyArp: true }) }
+    const hairpin = bridgeName !== undefined ? portsHairpin(h, bridgeName) : undefined
+    const link: Link = { kind: 'veth', ifindex, name: vname, mtu: bridgeName ? (h.links.find((l) => l.name === bridgeName)?.mtu ?? 1500) : 1500, mac: calicoStyle ? 'ee:ee:ee:ee:ee:ee' : macFromSeed(`${n.name}/${vname}`), up: true, addrs: [], ...(bridgeName !== undefined && { master: bridgeName, hairpin: hairpin ?? true }), ...(calicoStyle && { proxyArp: true }) }
     h = { ...h, links: [...h.links, link], nextIfindex: ifindex + 1 }
     hostEnd = link
     pieces.push(`host end ${vname} made up`)
+    if (bridgeName !== undefined) pieces.push(hairpin === undefined ? 'hairpin on assumed (the bridge plugin\'s hairpinMode, as flannel sets it)' : `hairpin ${hairpin ? 'on' : 'off'}, as on the dump's other ports of ${bridgeName}`)
   }
   if (calicoStyle && !hostEnd.proxyArp) {
     // Calico's pods send everything to 169.254.1.1; the host end answers ARP for it by proxy.
