@@ -178,3 +178,27 @@ describe('a node whose bridge ports have hairpin off (fixtures/captured-hairpin-
     ])
   })
 })
+
+describe('the same node with a NodePort (fixtures/captured-hairpin-off/nodeport)', () => {
+  const DIR = new URL('./fixtures/captured-hairpin-off/nodeport/', import.meta.url).pathname
+  const names = ['ip-d-link.txt', 'ip-addr.txt', 'ip-route.txt', 'ip-neigh.txt', 'bridge-fdb.txt', 'iptables-save.txt', 'sysctl.txt']
+  const w = importToWorld(importDumps(names.map((f) => ({ name: f, text: readFileSync(DIR + f, 'utf8'), node: 'node1' }))))
+  const outcomes = (from: string) =>
+    traceWorldAll(w, { from, to: '192.168.77.10', proto: 'tcp', dport: 30080 }, { seed: 1 })
+      .map((o) => [o.probability, o.verdict, o.dnat, o.masquerade] as const)
+      .sort((a, b) => String(a[2]).localeCompare(String(b[2])))
+
+  it('from outside: both pods, masqueraded (KUBE-EXT marks every NodePort connection)', () => {
+    expect(outcomes('192.168.77.1')).toEqual([
+      [0.5, 'delivered', '10.244.1.2:8080', true],
+      [0.5, 'delivered', '10.244.1.3:8080', true],
+    ])
+  })
+
+  it('from p1: the DNAT back to p1 is bridged out of its own port and dropped (hairpin off), as the kernel timed out', () => {
+    expect(outcomes('10.244.1.2')).toEqual([
+      [0.5, 'dropped', '10.244.1.2:8080', false],
+      [0.5, 'delivered', '10.244.1.3:8080', true],
+    ])
+  })
+})
