@@ -167,7 +167,7 @@ describe('a node whose bridge ports have hairpin off (fixtures/captured-hairpin-
     const [self, other] = outcomes('10.244.1.2')
     expect([self?.p, self?.verdict, self?.dnat, other?.p, other?.verdict, other?.dnat]).toEqual([0.5, 'dropped', '10.244.1.2:8080', 0.5, 'delivered', '10.244.1.3:8080'])
     expect(self?.dropReason).toMatch(/the port the frame came in on \(hairpin off\)/)
-    expect(world().notes.join('\n')).toMatch(/hairpin off, as on the dump's other ports of cni0/)
+    expect((world().notes ?? []).join('\n')).toMatch(/hairpin off, as on the dump's other ports of cni0/)
   })
 
   it('from outside the node both endpoints answer', () => {
@@ -200,5 +200,21 @@ describe('the same node with a NodePort (fixtures/captured-hairpin-off/nodeport)
       [0.5, 'dropped', '10.244.1.2:8080', false],
       [0.5, 'delivered', '10.244.1.3:8080', true],
     ])
+  })
+})
+
+describe('the same node with bridge-nf-call-iptables=0 (fixtures/captured-hairpin-off/bridge-nf-off)', () => {
+  const DIR = new URL('./fixtures/captured-hairpin-off/bridge-nf-off/', import.meta.url).pathname
+  const names = ['ip-d-link.txt', 'ip-addr.txt', 'ip-route.txt', 'ip-neigh.txt', 'bridge-fdb.txt', 'iptables-save.txt', 'sysctl.txt']
+  const w = importToWorld(importDumps(names.map((f) => ({ name: f, text: readFileSync(DIR + f, 'utf8'), node: 'node1' }))))
+
+  it("reads the sysctl from the dump: p2's answer comes from its own address and p1 cannot use it; p1 choosing itself works", () => {
+    expect(w.netns.node1?.sysctl['net.bridge.bridge-nf-call-iptables']).toBe(false)
+    const outs = traceWorldAll(w, { from: '10.244.1.2', to: '10.96.0.50', proto: 'tcp', dport: 80, roundTrip: true }, { seed: 1 }).sort((a, b) => String(a.dnat).localeCompare(String(b.dnat)))
+    expect(outs.map((o) => [o.probability, o.dnat, o.reply?.verdict])).toEqual([
+      [0.5, '10.244.1.2:8080', 'delivered'],
+      [0.5, '10.244.1.3:8080', 'dropped'],
+    ])
+    expect(outs[1]?.reply?.dropReason).toMatch(/reply from 10\.244\.1\.3:8080 does not match the request to 10\.96\.0\.50:80/)
   })
 })
