@@ -177,6 +177,20 @@ describe('a node whose bridge ports have hairpin off (fixtures/captured-hairpin-
       [0.5, 'delivered', '10.244.1.3:8080'],
     ])
   })
+
+  it('the answer goes back out of eth0 to the sender outside the model, un-NATed to the ClusterIP', () => {
+    // The sender is not in the dump, but it sent the request: the answer leaves towards it
+    // (before, it died at an ARP nobody in the model answered), from 10.96.0.50:80 as socat saw.
+    const outs = traceWorldAll(world(), { from: '192.168.77.1', to: '10.96.0.50', proto: 'tcp', dport: 80, roundTrip: true }, { seed: 1 })
+    expect(outs.map((o) => o.reply)).toEqual([
+      { verdict: 'delivered', dropReason: null, matchesRequest: true },
+      { verdict: 'delivered', dropReason: null, matchesRequest: true },
+    ])
+    const last = outs[0]!.steps.at(-1)!
+    expect(last).toMatchObject({ kind: 'deliver', netns: 'node1' })
+    expect(last.explain).toMatch(/^leaves node1 out of eth0 towards 192\.168\.77\.1:\d+, back to the sender$/)
+    expect(last.packet.headers[0]).toMatchObject({ kind: 'ipv4', src: '10.96.0.50', dst: '192.168.77.1' })
+  })
 })
 
 describe('the same node with a NodePort (fixtures/captured-hairpin-off/nodeport)', () => {

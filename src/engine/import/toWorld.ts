@@ -8,7 +8,8 @@
  *
  * Simplifications: a pod netns holds only eth0, its routes and the listeners its Service
  * ports imply; remote nodes that were not imported do not exist (packets to them stop on
- * the underlay); `ip rule` policy routing is not applied (main table only).
+ * the underlay, except an answer to a sender outside the model, which leaves towards it: the
+ * tracer's leaveModel); `ip rule` policy routing is not applied (main table only).
  */
 import { DEFAULT_SYSCTLS } from '../model/types.ts'
 import type { Addr, FdbEntry, Link, Listener, NeighEntry, Netns, ResolvConf, Route, Segment, Sysctls, World } from '../model/types.ts'

@@ -134,6 +134,8 @@ interface Ctx {
   reply: ReplyOutcome | null
   phase: 'request' | 'reply'
   expect?: Expectation
+  /** A sender outside the model: what its answer must carry (it has no socket here to check). */
+  outside?: Omit<Expectation, 'netns'>
   roundTrip: boolean
   /** Set when the caller asked where the random choices happen (simulateWithDecisionPoints). */
   readonly watch?: Watch
@@ -363,6 +365,7 @@ function start(ctx: Ctx, send: SendSpec): void {
   const tns = ns(ctx, target)
   const inDev = send.inIface ?? entryInterface(tns, source.ip)
   ctx.expect = undefined
+  ctx.outside = { src: send.to, dst: source.ip, proto: send.proto, ...(l4h.kind !== 'icmp' ? { sport: l4h.dport, dport: l4h.sport } : { icmpId: l4h.id }) }
   record(ctx, {
     kind: 'rx',
     netns: target,
@@ -669,15 +672,20 @@ function rulesOnlyOutput(ctx: Ctx, nsName: string, pkt: Packet, o: OriginateOpts
   leaveModel(ctx, nsName, skb.pkt)
 }
 
-/** The packet leaves the modelled part of the world (rules-only input): count it as delivered onward. */
+/**
+ * The packet leaves the modelled part of the world: counted as delivered onward. An answer
+ * leaving towards a sender outside the model is the end of the round trip: it matches when it
+ * carries the addresses and ports the sender talked to.
+ */
 function leaveModel(ctx: Ctx, nsName: string, pkt: Packet, how?: string): void {
   const h = ipOf(pkt)!
   const t = l4(pkt)
+  const home = isForOutsideSender(ctx, pkt)
   record(ctx, {
     kind: 'deliver',
     netns: nsName,
     packet: pkt,
-    explain: `leaves ${nsName}${how ? ` ${how}` : ''} towards ${h.dst}${t && t.kind !== 'icmp' ? `:${t.dport}` : ''}`,
+    explain: `leaves ${nsName}${how ? ` ${how}` : ''} towards ${h.dst}${t && t.kind !== 'icmp' ? `:${t.dport}` : ''}${home ? ', back to the sender' : ''}`,
     notSimulated: [how ? 'what lies beyond this interface is not in the input: the rest of the path is not simulated' : 'no routing table or interfaces in the input: the route out and the rest of the path are not simulated'],
   })
   if (ctx.phase === 'request' && ctx.request.verdict === undefined) {
@@ -685,6 +693,16 @@ function leaveModel(ctx: Ctx, nsName: string, pkt: Packet, how?: string): void {
     ctx.request.deliveredTo = t && t.kind !== 'icmp' ? `${h.dst}:${t.dport}` : h.dst
     ctx.request.deliveredNetns = null
   }
+  if (home && ctx.reply === null) {
+    const e = ctx.outside!
+    const matches = h.src === e.src && t?.kind === e.proto && (t.kind === 'icmp' ? t.id === e.icmpId || (t.type !== 0 && t.type !== 8) : t.sport === e.sport && t.dport === e.dport)
+    ctx.reply = matches ? { verdict: 'delivered', dropReason: null, matchesRequest: true } : { verdict: 'dropped', dropReason: `reply from ${h.src} does not match the request to ${e.src}`, matchesRequest: false }
+  }
+}
+
+/** Is this an answer on its way back to a sender outside the model? */
+function isForOutsideSender(ctx: Ctx, pkt: Packet): boolean {
+  return ctx.phase === 'reply' && ctx.outside !== undefined && ipOf(pkt)?.dst === ctx.outside.dst
 }
 
 function fillSource(n: Netns, pkt: Packet, dev: string | undefined, nexthop: Ip | undefined, routeSrc?: Ip, scope?: Route['scope']): Packet {
@@ -758,6 +776,9 @@ function l3Output(ctx: Ctx, nsName: string, skb: Skb, rt: Route): void {
   if (dev.kind === 'dummy') return drop(ctx, nsName, skb.pkt, `${dev.name} is a dummy device: it discards everything sent through it`)
   if (dev.kind === 'phys' && !dev.segment) return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}, a NIC whose network is not in the input`)
   const nexthop = rt.via ?? h.dst
+  // The answer to a sender outside the model, through a next hop the model does not hold: that
+  // host is there (the request came from it, or through it), so it leaves here, not at a failed ARP.
+  if (isForOutsideSender(ctx, skb.pkt) && !Object.values(ctx.w0.netns).some((o) => findLocalAddr(o, nexthop))) return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}${rt.via ? ` via ${rt.via}` : ''}`)
   const mac = dev.noarp ? ZERO_MAC : resolveNeigh(ctx, nsName, dev, nexthop, skb.pkt)
   if (mac === undefined) {
     drop(ctx, nsName, skb.pkt, `no ARP answer for ${nexthop} on ${dev.name}: neighbour FAILED`, { reason: `no neighbour: ${nexthop} did not answer ARP on ${dev.name} in ${nsName}` })
