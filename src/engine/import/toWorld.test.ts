@@ -97,6 +97,15 @@ describe('several imported nodes are joined by their underlay addresses', () => 
     expect(run(w, { from: 'pod-10.244.1.2', to: '10.96.0.10', proto: 'udp', dport: 53 }, false)).toMatchObject({ verdict: 'delivered', dnat: '10.244.2.2:53', encapsulated: true, reply: { verdict: 'delivered' } })
     expect(run(w, { from: 'pod-10.244.1.2', to: '10.244.2.2', proto: 'icmp' })).toMatchObject({ verdict: 'delivered', encapsulated: true })
   })
+  it('a sender outside the model enters at the node it addresses, or the one node on its network', () => {
+    // 192.168.50.1 (the underlay's gateway) is in neither dump. To n1's NodePort it reaches n1 (pwB-node1) …
+    const toN1 = simulate(w, { from: '192.168.50.1', to: '192.168.50.11', proto: 'tcp', dport: 30080 }, { seed: 1 })
+    expect(toN1.steps[0]).toMatchObject({ kind: 'rx', netns: 'pwB-node1', dev: 'eth0' })
+    expect(toN1.outcome).toMatchObject({ verdict: 'delivered', dnat: expect.stringMatching(/^10\.244\.1\.(2|200):8080$/) as unknown, reply: { verdict: 'delivered', matchesRequest: true } })
+    // … and to n2's own address it reaches n2; to a ClusterIP both nodes could take it: unknown.
+    expect(simulate(w, { from: '192.168.50.1', to: '192.168.50.12', proto: 'icmp' }, { seed: 1 }).steps[0]).toMatchObject({ kind: 'rx', netns: 'n2' })
+    expect(simulate(w, { from: '192.168.50.1', to: '10.96.0.10', proto: 'udp', dport: 53 }, { seed: 1 }).outcome.dropReason).toBe('unknown source 192.168.50.1')
+  })
 })
 
 describe('dumps that show little', () => {

@@ -11,7 +11,7 @@
  * `ip rule`), no rp_filter, no IP fragmentation (an oversized packet without DF is noted and
  * travels whole), no STP or VLANs on bridges, TCP is a SYN / SYN-ACK exchange.
  */
-import { BROADCAST_MAC, ZERO_MAC, isLoopbackIp, isMulticastMac } from '../wire/addr.ts'
+import { BROADCAST_MAC, ZERO_MAC, cidrContains, isLoopbackIp, isMulticastMac } from '../wire/addr.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
 import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader } from '../wire/packet.ts'
@@ -335,7 +335,7 @@ function nextId(ctx: Ctx): number {
 // Start: build the first packet and hand it to the sender's stack
 
 function start(ctx: Ctx, send: SendSpec): void {
-  const source = resolveSource(ctx.w0, send.from)
+  const source = resolveSource(ctx.w0, send.from, send.to)
   const sport = send.sport ?? (send.proto === 'icmp' ? undefined : randomInt(ctx.rng, 32768, 60999))
   const icmpId = send.proto === 'icmp' ? randomInt(ctx.rng, 1, 65535) : undefined
   const l4h: Header =
@@ -379,7 +379,7 @@ function start(ctx: Ctx, send: SendSpec): void {
 
 type Source = { kind: 'netns'; netns: string; ip?: Ip } | { kind: 'outside'; ip: Ip; entry?: string }
 
-function resolveSource(w: World, from: string): Source {
+function resolveSource(w: World, from: string, to: Ip): Source {
   if (w.netns[from]) return { kind: 'netns', netns: from }
   // 127/8 is on every netns's lo, so it names none of them; any other address names its owner (lo included: `ip addr add 192.168.9.9/32 dev lo`).
   if (!from.startsWith('127.')) {
@@ -387,10 +387,20 @@ function resolveSource(w: World, from: string): Source {
       if (n.links.some((l) => l.addrs.some((a) => a.ip === from))) return { kind: 'netns', netns: n.name, ip: from }
     }
   }
-  // Not owned: it arrives from outside at the only host netns (rules-only worlds, imported nodes).
+  // Not owned: it arrives from outside at a host netns (rules-only worlds, imported nodes): the
+  // only one; else the one that owns the destination; else the only one with an interface on
+  // the sender's network.
   const hosts = Object.values(w.netns).filter((n) => n.kind === 'host')
-  const entry = hosts.length === 1 ? hosts[0]!.name : Object.keys(w.netns).length === 1 ? Object.keys(w.netns)[0] : undefined
+  const entry = hosts.length === 1 ? hosts[0]!.name : Object.keys(w.netns).length === 1 ? Object.keys(w.netns)[0] : outsideEntry(hosts, from, to)
   return { kind: 'outside', ip: from, ...(entry !== undefined && { entry }) }
+}
+
+/** Among several hosts, the one a packet from `from` (outside the model) to `to` reaches first, when only one fits. */
+function outsideEntry(hosts: readonly Netns[], from: Ip, to: Ip): string | undefined {
+  const owner = hosts.filter((n) => findLocalAddr(n, to))
+  if (owner.length === 1) return owner[0]!.name
+  const onLink = hosts.filter((n) => n.links.some((l) => l.kind !== 'loopback' && l.addrs.some((a) => a.len > 0 && a.len < 32 && cidrContains(`${a.ip}/${a.len}`, from))))
+  return onLink.length === 1 ? onLink[0]!.name : undefined
 }
 
 /** The interface a packet from `src` would arrive on: where the route back to it points. */
