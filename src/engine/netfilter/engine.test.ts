@@ -250,3 +250,48 @@ describe('long chains', () => {
     expect(explainMiss(rule, { src: '10.244.1.2', dst: '10.96.0.150', proto: 'tcp', sport: 1, dport: 80, len: 60, mark: 0, ctState: 'NEW', ctStatus: [] })).toBe('-d 10.96.0.0/32 ≠ 10.96.0.150')
   })
 })
+
+describe('-m set: ipset membership', () => {
+  // Calico's nat-outgoing: masquerade pod traffic leaving the IP pools (felix writes exactly this).
+  const NAT_OUTGOING = parseIptablesSave(`*nat
+:POSTROUTING ACCEPT [0:0]
+:cali-nat-outgoing - [0:0]
+-A POSTROUTING -j cali-nat-outgoing
+-A cali-nat-outgoing -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully
+COMMIT
+`).ruleset
+  const sets = {
+    'cali40masq-ipam-pools': { name: 'cali40masq-ipam-pools', type: 'hash:net', members: ['10.244.0.0/16'] },
+    // A wider pool with an exception carved out (ipset's `nomatch`: the most specific entry decides).
+    'cali40all-ipam-pools': { name: 'cali40all-ipam-pools', type: 'hash:net', members: ['10.244.0.0/16', '10.244.9.0/24 nomatch'] },
+  }
+  /** A pod's packet forwarded out of eth0: PREROUTING (conntrack sees it first), then nat POSTROUTING. */
+  const post = (n: Netns, dst: string) => {
+    const pre = processHook(n, 'PREROUTING', { src: '10.244.1.2', dst, proto: 'tcp', sport: 40000, dport: 443, len: 60, mark: 0, inIface: 'cali1' }, env())
+    return processHook(pre.netns, 'POSTROUTING', { ...pre.packet, outIface: 'eth0' }, env())
+  }
+  const masq = (n: Netns, dst: string) => post(n, dst).nat.some((c) => c.kind === 'MASQUERADE')
+
+  it('masquerades a pod leaving the pools, not one talking to another pod, and honours nomatch', () => {
+    const n = { ...netns(NAT_OUTGOING), ipsets: sets }
+    expect(masq(n, '8.8.8.8')).toBe(true) // src in masq pools, dst outside all pools
+    expect(masq(n, '10.244.2.5')).toBe(false) // dst inside the pools
+    expect(masq(n, '10.244.9.7')).toBe(true) // inside 10.244.0.0/16 but the /24 nomatch wins: not in the set
+  })
+
+  it('hash:ip,port and list:set members', () => {
+    const rs = parseIptablesSave('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set kube-all dst,dst -j DROP\nCOMMIT\n').ruleset
+    const n = { ...netns(rs), ipsets: { 'kube-all': { name: 'kube-all', type: 'list:set', members: ['kube-pp'] }, 'kube-pp': { name: 'kube-pp', type: 'hash:ip,port', members: ['10.96.0.10,udp:53'] } } }
+    const q = (dport: number, proto: 'udp' | 'tcp') => processHook(n, 'INPUT', { ...query, proto, dport }, env()).verdict
+    expect(q(53, 'udp')).toBe('DROP')
+    expect(q(53, 'tcp')).toBe('ACCEPT') // the member is udp:53
+    expect(q(54, 'udp')).toBe('ACCEPT')
+  })
+
+  it("a set the input does not list: assumed empty, and the trace says so", () => {
+    const r = post(netns(NAT_OUTGOING), '8.8.8.8')
+    // `--match-set cali40masq-ipam-pools src` fails (assumed not in it): no MASQUERADE.
+    expect(r.nat).toEqual([])
+    expect(r.notSimulated.join('\n')).toMatch(/--match-set cali40masq-ipam-pools: the set's members are not in the input \(add `ipset save`\); assumed not in the set/)
+  })
+})

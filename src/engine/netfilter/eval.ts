@@ -20,7 +20,7 @@
 import { ipToInt, isIpv4 } from '../wire/addr.ts'
 import type { Netns } from '../model/types.ts'
 import type { ChainWalk, MissRun, RuleEval } from '../sim/trace.ts'
-import type { Chain, CtStateName, Match, RecentEntry, Rule, Ruleset, TableName } from './types.ts'
+import type { Chain, CtStateName, IpSet, Match, RecentEntry, Rule, Ruleset, TableName } from './types.ts'
 import { hex, printMatchOptions, printNatRange, printPortSpec, tcpFlagBits } from './grammar.ts'
 
 /** The packet as rules see it in one table walk. */
@@ -131,7 +131,7 @@ export interface TableResult {
 // ---------------------------------------------------------------------------------------
 // Matching.
 
-type MatchResult = { ok: true; assumed?: string; probability?: number } | { ok: false; failed: string }
+type MatchResult = { ok: true; assumed?: string; probability?: number } | { ok: false; failed: string; assumed?: string }
 
 const OK: MatchResult = { ok: true }
 
@@ -261,10 +261,14 @@ function evalMatch(m: Match, rule: Rule, pkt: EvalPacket, env: EvalEnv, st: Eval
     case 'recent':
       return evalRecent(m, pkt, env, st)
     case 'set': {
-      const set = st.ns.ipsets[m.name]
-      if (!set) return { ok: false, failed: `--match-set ${m.name}: no such set` }
-      const ok = set.members.some((member) => setMemberMatches(member, m.flags, pkt))
-      return ok !== m.neg ? OK : fail(`${pre(m)}--match-set ${m.name} ${m.flags.join(',')}: ${m.neg ? 'in' : 'not in'} set`)
+      const inSet = setContains(st.ns.ipsets, m.name, m.flags, pkt)
+      if (inSet === undefined) {
+        // The kernel refuses a rule naming a set that does not exist, so the set is there: its
+        // members are just not in the input (`ipset save` adds them). Assumed: not in it.
+        const assumed = `--match-set ${m.name}: the set's members are not in the input (add \`ipset save\`); assumed not in the set`
+        return m.neg ? { ok: true, assumed } : { ok: false, failed: `${pre(m)}--match-set ${m.name} ${m.flags.join(',')}: not in set (assumed)`, assumed }
+      }
+      return inSet !== m.neg ? OK : fail(`${pre(m)}--match-set ${m.name} ${m.flags.join(',')}: ${m.neg ? 'in' : 'not in'} set`)
     }
     case 'physdev': {
       const bridged = pkt.physIn !== undefined || pkt.physOut !== undefined
@@ -280,6 +284,26 @@ function evalMatch(m: Match, rule: Rule, pkt: EvalPacket, env: EvalEnv, st: Eval
     case 'unknown':
       return m.assumption === 'match' ? { ok: true, assumed: `-m ${m.module}${m.text ? ` ${m.text}` : ''}: not simulated, assumed to match` } : { ok: false, failed: `-m ${m.module}: not simulated, assumed not to match` }
   }
+}
+
+/**
+ * Is the packet in set `name` (ipset's test, dimensions taken from `flags`)? Undefined when
+ * the set is unknown. `list:set` members are sets tried in order; in a `hash:net` set the most
+ * specific matching entry decides, so a `nomatch` entry carves an exception out of a wider one.
+ */
+function setContains(sets: Readonly<Record<string, IpSet>>, name: string, flags: readonly ('src' | 'dst')[], pkt: EvalPacket, depth = 0): boolean | undefined {
+  const set = sets[name]
+  if (!set) return undefined
+  if (set.type === 'list:set') return depth < 4 && set.members.some((m) => setContains(sets, m.split(/\s+/)[0]!, flags, pkt, depth + 1) === true)
+  let best: { len: number; nomatch: boolean } | undefined
+  for (const member of set.members) {
+    const [element = '', ...opts] = member.trim().split(/\s+/)
+    if (!setMemberMatches(element, flags, pkt)) continue
+    const slash = element.indexOf('/')
+    const len = slash < 0 ? 32 : Number(element.slice(slash + 1).split(',')[0])
+    if (!best || len > best.len) best = { len, nomatch: opts.includes('nomatch') }
+  }
+  return best !== undefined && !best.nomatch
 }
 
 function setMemberMatches(member: string, flags: readonly ('src' | 'dst')[], pkt: EvalPacket): boolean {
@@ -626,6 +650,7 @@ export function evalTable(rs: Ruleset, table: TableName, hookChain: string, pkt:
       const r = evalMatch(m, rule, cur, env, st)
       if (!r.ok) {
         failed = r.failed
+        if (r.assumed) (assumed ??= []).push(r.assumed)
         break
       }
       if (r.probability !== undefined) probability = r.probability
