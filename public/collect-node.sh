@@ -57,6 +57,10 @@ run "iptables-save"
 if command -v iptables-legacy-save >/dev/null 2>&1 && iptables-save 2>&1 | grep -q 'iptables-legacy tables present'; then
   run "iptables-legacy-save"
 fi
+# The sets `-m set` rules test (Calico's cali40*, kube-proxy's IPVS mode).
+if command -v ipset >/dev/null 2>&1; then
+  run "ipset save"
+fi
 # kube-proxy in IPVS or nftables mode keeps its Services elsewhere.
 if command -v ipvsadm >/dev/null 2>&1; then
   run "ipvsadm -Ln"

@@ -67,6 +67,10 @@ export const RE = {
   fdb: new RegExp(String.raw`^${MAC}(?:\s|$)`),
   conntrack: /^(?:ipv4\s+2\s+)?(?:tcp|udp|icmp|unknown|sctp|dccp|gre|udplite|icmpv6)\s+\d+\s+\d+\s.*\bsrc=/,
   conntrackSummary: /^conntrack v[\d.]+ \(conntrack-tools\): \d+ flow entries have been shown\.$/,
+  ipsetStart: /^(?:create \S+ (?:hash|bitmap|list):\S+|Name: \S+$)/,
+  ipsetLine: /^(?:(?:create|add) \S+ \S|(?:Name|Type|Revision|Header|Size in memory|References|Number of entries|Members):)/,
+  /** An element of a set listing, with the options ipset prints after it. */
+  ipsetMember: /^(?:[0-9a-fA-F.:/-]+(?:,[\w:./-]+)*|[\w.-]+)(?:\s+(?:nomatch|timeout \d+|packets \d+|bytes \d+|comment "[^"]*"|skbmark \S+|skbprio \S+|skbqueue \d+))*$/,
   sysctl: /^(?:[a-z][\w-]*(?:[./][\w@:+-]+)+\s*=\s?.*|sysctl: .*)$/,
   resolv: /^(?:nameserver|search|domain|options|sortlist)(?:\s+\S|$)/,
   comment: /^\s*[#;]/,
@@ -85,6 +89,8 @@ const CONTINUES: Partial<Record<DumpFormat, Continue>> = {
   'iptables-S': (t) => RE.sLine.test(t) || RE.grepSep.test(t),
   'iptables-L': (t) => RE.lChain.test(t) || RE.lHeader.test(t) || RE.lRule.test(t) || RE.grepSep.test(t),
   ipvsadm: (t) => RE.ipvsLine.test(t),
+  // A listing's members are whatever follows `Members:` (addresses, `ip,proto:port`, set names).
+  ipset: (t) => RE.ipsetLine.test(t) || RE.ipsetMember.test(t),
   'ip-link': (t) => (RE.linkHeader.test(t) && !isBridgeLinkHeader(t)) || RE.linkOneAddr.test(t) || RE.indented.test(t) || RE.grepSep.test(t),
   'bridge-link': (t) => isBridgeLinkHeader(t) || RE.indented.test(t),
   'ip-brief': (t) => RE.brief.test(t),
@@ -117,6 +123,7 @@ function detect(lines: readonly Line[], i: number): DumpFormat {
   if (RE.linkHeader.test(t)) return isBridgeLinkHeader(t) ? 'bridge-link' : 'ip-link'
   if (RE.linkOneAddr.test(t)) return 'ip-link'
   if (RE.conntrack.test(t) || RE.conntrackSummary.test(t)) return 'conntrack'
+  if (RE.ipsetStart.test(t)) return 'ipset'
   // Before routes and neighbours: `33:33:00:00:00:01 dev eth0` would pass for an IPv6 route.
   if (RE.fdb.test(t)) return 'bridge-fdb'
   if (RE.neigh.test(t)) return 'ip-neigh'
@@ -286,7 +293,7 @@ export function splitBlocks(text: string, file: string, node?: string): SplitRes
 }
 
 function blankMayJoin(format: DumpFormat): boolean {
-  return format === 'iptables-L' || format === 'iptables-save' || format === 'ipvsadm' || format === 'resolv-conf' || format === 'ip-link'
+  return format === 'iptables-L' || format === 'iptables-save' || format === 'ipvsadm' || format === 'resolv-conf' || format === 'ip-link' || format === 'ipset'
 }
 
 function isBoundary(t: string): boolean {

@@ -17,6 +17,7 @@ export type DumpFormat =
   | 'ip-json' // `ip -j …`, `bridge -j …`
   | 'resolv-conf'
   | 'conntrack'
+  | 'ipset' // `ipset save`, `ipset list`
   | 'sysctl'
   | 'flannel-env'
   | 'cni-conf'

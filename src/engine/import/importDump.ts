@@ -10,7 +10,7 @@
 import type { Diagnostic } from '../diagnostics.ts'
 import type { FdbEntry, LinkKind, NeighEntry, ResolvConf, Route, Sysctls } from '../model/types.ts'
 import { EMPTY_RULESET } from '../netfilter/types.ts'
-import type { Ruleset } from '../netfilter/types.ts'
+import type { IpSet, Ruleset } from '../netfilter/types.ts'
 import { cidrContains } from '../wire/addr.ts'
 import type { Ip } from '../wire/addr.ts'
 import { splitBlocks } from './blocks.ts'
@@ -24,7 +24,7 @@ import type { ParseOut } from './parseCommon.ts'
 import { parseBridgeLinkText, parseIpBrief, parseIpLinkText } from './parseIpLink.ts'
 import type { LinkRecord } from './parseIpLink.ts'
 import { parseIpJsonText } from './parseIpJson.ts'
-import { parseCniConfText, parseConntrackText, parseFlannelEnvText, parseHostnameText, parseIptablesVersionText, parseResolvConfText, parseSysctlText } from './parseMisc.ts'
+import { parseCniConfText, parseConntrackText, parseFlannelEnvText, parseHostnameText, parseIpsetText, parseIptablesVersionText, parseResolvConfText, parseSysctlText } from './parseMisc.ts'
 import type { SysctlRecord } from './parseMisc.ts'
 import { parseBridgeFdbText, parseIpNeighText, parseIpRouteText, parseIpRuleText } from './parseTables.ts'
 import type { FdbRecord, NeighRecord } from './parseTables.ts'
@@ -49,6 +49,7 @@ interface NodeAcc {
   sysctl: SysctlRecord[]
   resolv?: ResolvConf
   conntrack: ImportedConntrack[]
+  ipsets: Map<string, IpSet>
   ipRules: string[]
   flannelEnv: Record<string, string>
   flannelEnvFrom?: From
@@ -58,7 +59,7 @@ interface NodeAcc {
 }
 
 function newAcc(name: string, nameFrom: ImportedNode['nameFrom']): NodeAcc {
-  return { name, nameFrom, files: [], links: [], routes: [], neigh: [], fdb: [], ruleset: EMPTY_RULESET, declaredBuiltins: new Set(), nftTables: false, sysctl: [], conntrack: [], ipRules: [], flannelEnv: {}, cni: [], formats: [], localIps: [] }
+  return { name, nameFrom, files: [], links: [], routes: [], neigh: [], fdb: [], ruleset: EMPTY_RULESET, declaredBuiltins: new Set(), nftTables: false, sysctl: [], conntrack: [], ipsets: new Map(), ipRules: [], flannelEnv: {}, cni: [], formats: [], localIps: [] }
 }
 
 /** How far an import has got, for a progress bar: reported before each block is read and after each input. */
@@ -272,6 +273,11 @@ function readBlock(b: Block, acc: NodeAcc, diagnostics: Diagnostic[]): readonly 
     case 'conntrack': {
       const r = parseConntrackText(b.lines, file)
       acc.conntrack.push(...take(r))
+      return bad(r)
+    }
+    case 'ipset': {
+      const r = parseIpsetText(b.lines, file)
+      for (const set of take(r)) acc.ipsets.set(set.name, set)
       return bad(r)
     }
     case 'sysctl': {
@@ -515,6 +521,7 @@ function finishNode(acc: NodeAcc, diagnostics: Diagnostic[]): ImportedNode {
     sysctlRaw,
     ...(acc.resolv && { resolvConf: acc.resolv }),
     conntrack: acc.conntrack,
+    ...(acc.ipsets.size > 0 && { ipsets: [...acc.ipsets.values()] }),
     ...(acc.ipRules.length > 0 && { ipRules: acc.ipRules }),
     ...(Object.keys(acc.flannelEnv).length > 0 && { flannelEnv: acc.flannelEnv }),
     ...(acc.cni.length > 0 && { cniConfigs: acc.cni.map((c) => ({ file: c.file, ...(c.name !== undefined && { name: c.name }), types: c.types })) }),

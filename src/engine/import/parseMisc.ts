@@ -8,7 +8,7 @@
  */
 import type { Diagnostic } from '../diagnostics.ts'
 import type { ResolvConf } from '../model/types.ts'
-import type { ConntrackEntry, CtTuple } from '../netfilter/types.ts'
+import type { ConntrackEntry, CtTuple, IpSet } from '../netfilter/types.ts'
 import { isIpv4 } from '../wire/addr.ts'
 import { diag, emptyOut, from, intOf, reject } from './parseCommon.ts'
 import type { ParseOut } from './parseCommon.ts'
@@ -254,5 +254,60 @@ export function parseIptablesVersionText(lines: readonly Line[], file: string): 
     if (m) out.items.push({ backend: m[1] === 'nf_tables' ? 'nf_tables' : 'legacy', from: from(file, l) })
     else if (l.text.trim() !== '') reject(out, file, l, 'expected `iptables vX.Y.Z (backend)`')
   }
+  return out
+}
+
+/**
+ * `ipset save` (`create NAME TYPE …` then `add NAME ELEMENT …`) and `ipset list` (`Name:`,
+ * `Type:`, … `Members:` then one element per line). Sets of family inet6 are skipped (IPv4
+ * only); an element keeps its options (`nomatch`, `timeout 0`, `comment "…"`) as written.
+ */
+export function parseIpsetText(lines: readonly Line[], file: string): ParseOut<IpSet> {
+  const out = emptyOut<IpSet>()
+  const sets = new Map<string, { name: string; type: string; members: string[]; v6: boolean }>()
+  let listing: { name: string; type: string; members: string[]; v6: boolean } | undefined
+  let inMembers = false
+  for (const l of lines) {
+    const text = l.text.trim()
+    if (text === '') {
+      inMembers = false
+      continue
+    }
+    const save = /^(create|add)\s+(\S+)\s+(.+)$/.exec(text)
+    if (save && !inMembers) {
+      const [, cmd, name, rest] = save as unknown as [string, string, string, string]
+      if (cmd === 'create') sets.set(name, { name, type: rest.split(/\s+/)[0]!, members: [], v6: /\bfamily inet6\b/.test(rest) })
+      else {
+        const set = sets.get(name)
+        if (set) set.members.push(rest)
+        else reject(out, file, l, `\`add ${name}\` before \`create ${name}\``, 'paste the whole `ipset save` output')
+      }
+      continue
+    }
+    const field = /^(Name|Type|Revision|Header|Size in memory|References|Number of entries|Members):\s*(.*)$/.exec(text)
+    if (field && !(inMembers && field[1] !== 'Name')) {
+      const [, key, value] = field as unknown as [string, string, string]
+      if (key === 'Name') {
+        listing = { name: value, type: '', members: [], v6: false }
+        sets.set(value, listing)
+        inMembers = false
+      } else if (!listing) reject(out, file, l, `\`${key}:\` outside a set`, 'paste the whole `ipset list` output, from its `Name:` line')
+      else if (key === 'Type') listing.type = value
+      else if (key === 'Header') listing.v6 = /\bfamily inet6\b/.test(value)
+      else if (key === 'Members') inMembers = true
+      continue
+    }
+    if (inMembers && listing) {
+      listing.members.push(text)
+      continue
+    }
+    reject(out, file, l, 'not `ipset save` or `ipset list` output', 'paste the output of `ipset save`')
+  }
+  let v6 = 0
+  for (const s of sets.values()) {
+    if (s.v6) v6++
+    else out.items.push({ name: s.name, type: s.type, members: s.members })
+  }
+  if (v6 > 0) out.diagnostics.push(diag('IP006', file, lines[0], `${v6} IPv6 set(s) skipped: the engine models IPv4 only`, { severity: 'info' }))
   return out
 }

@@ -3,7 +3,8 @@ import { fc, test as propTest } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { parseBridgeLinkText, parseIpBrief, parseIpLinkText } from './parseIpLink.ts'
 import { parseIpJsonText } from './parseIpJson.ts'
-import { parseConntrackText, parseResolvConfText, parseSysctlText, parseCniConfText } from './parseMisc.ts'
+import { parseConntrackText, parseIpsetText, parseResolvConfText, parseSysctlText, parseCniConfText } from './parseMisc.ts'
+import { importDumps } from './importDump.ts'
 import { parseBridgeFdbText, parseIpNeighText, parseIpRouteText, parseIpRuleText } from './parseTables.ts'
 import { splitLines } from './text.ts'
 import { printIpNeigh, printRoute } from '../print/iproute2.ts'
@@ -220,6 +221,35 @@ describe('conntrack -L', () => {
   it('reads /proc/net/nf_conntrack lines (ipv4 2 prefix, zone)', () => {
     const p = parseConntrackText(lines('ipv4     2 tcp      6 431999 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 [ASSURED] mark=0x4000 zone=3 use=2\n'), 'p')
     expect(p.items[0]!.entry).toMatchObject({ mark: 0x4000, zone: 3, tcpState: 'ESTABLISHED' })
+  })
+})
+
+describe('ipset save / ipset list', () => {
+  const IPSET = new URL('./fixtures/captured-calico-ipset/', import.meta.url).pathname
+  const read = (f: string) => lines(readFileSync(IPSET + f, 'utf8'))
+  it('both forms of the captured sets give the same sets, every line understood', () => {
+    const save = parseIpsetText(read('ipset-save.txt'), 's')
+    const list = parseIpsetText(read('ipset-list.txt'), 'l')
+    expect(save.bad).toEqual([])
+    expect(list.bad).toEqual([])
+    expect(save.items).toEqual([
+      { name: 'cali40masq-ipam-pools', type: 'hash:net', members: ['10.244.0.0/16'] },
+      { name: 'cali40all-ipam-pools', type: 'hash:net', members: ['10.244.0.0/16'] },
+    ])
+    expect(list.items).toEqual(save.items)
+  })
+  it('keeps element options, skips IPv6 sets, and refuses an add before its create', () => {
+    // Shapes real ipset 7.17 printed here: `nomatch`, `timeout`, a comment, an inet6 set.
+    const r = parseIpsetText(lines('create a hash:net family inet hashsize 1024 maxelem 65536 timeout 0 comment bucketsize 12 initval 0x3a0c7c45\nadd a 10.1.0.0/16 timeout 0 comment "x y"\nadd a 10.0.0.0/8 timeout 0\nadd a 10.9.0.0/16 timeout 0 nomatch\ncreate six hash:net family inet6 hashsize 1024 maxelem 65536 bucketsize 12 initval 0x3002edb0\nadd six fd00::/8\nadd b 1.2.3.4\n'), 'f')
+    expect(r.items).toEqual([{ name: 'a', type: 'hash:net', members: ['10.1.0.0/16 timeout 0 comment "x y"', '10.0.0.0/8 timeout 0', '10.9.0.0/16 timeout 0 nomatch'] }])
+    expect(r.bad.map((l) => l.n)).toEqual([7])
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['`add b` before `create b`', '1 IPv6 set(s) skipped: the engine models IPv4 only'])
+  })
+  it('a paste with prompts finds the listing between other outputs', () => {
+    const text = `root@n1:~# ipset list\n${readFileSync(IPSET + 'ipset-list.txt', 'utf8')}root@n1:~# ip route\ndefault via 192.168.77.1 dev eth0\n`
+    const node = importDumps([{ name: 'paste', text }]).nodes[0]!
+    expect(node.ipsets?.map((x) => x.name)).toEqual(['cali40masq-ipam-pools', 'cali40all-ipam-pools'])
+    expect(node.routes.map((r) => r.dst)).toEqual(['default'])
   })
 })
 

@@ -148,6 +148,8 @@ function commandFormat(prog: string, args: string[]): Omit<CommandHint, 'command
       return { format: 'ipvsadm' }
     case 'conntrack':
       return args.some((a) => a === '-L' || a === '--dump' || a === '-G' || a === '--get') ? { format: 'conntrack' } : {}
+    case 'ipset':
+      return args.some((a) => a === 'save' || a === 'list' || a === '-S' || a === '-L' || a === '-s' || a === '-l') ? { format: 'ipset' } : {}
     case 'sysctl':
       return { format: 'sysctl' }
     case 'hostname':

@@ -53,7 +53,7 @@ describe('the host netns of an imported node', () => {
 
   it('says what it assumed and where each pod came from', () => {
     expect(w.notes!.some((n) => /^pod 10\.244\.1\.2 on pwB-node1 inferred from n1\.bundle\.txt:\d+/.test(n))).toBe(true)
-    expect(w.notes!.some((n) => n.includes('node 192.168.50.12 (pods 10.244.2.0/24) was not imported'))).toBe(true)
+    expect(w.notes!.some((n) => n.includes('node 192.168.50.12 (pods 10.244.2.0/24) was not imported: packets to it leave the model on the underlay'))).toBe(true)
     // The dump has sysctl output, so nothing about sysctls is assumed.
     expect(w.notes!.some((n) => n.includes('assumed (a Kubernetes node'))).toBe(false)
   })
@@ -67,8 +67,8 @@ describe('packets through an imported node (flow table)', () => {
     ['pod → pod on cni0', { from: 'pod-10.244.1.2', to: '10.244.1.3', proto: 'icmp' }, true, { verdict: 'delivered', dnat: null }],
     // KUBE-SVC-TCOU…: first rule (p=0.5) → KUBE-SEP-IT2Z… → 10.244.1.3:53 on this node.
     ['pod → kube-dns ClusterIP, first endpoint', { from: 'pod-10.244.1.2', to: '10.96.0.10', proto: 'udp', dport: 53 }, true, { verdict: 'delivered', dnat: '10.244.1.3:53', deliveredTo: '10.244.1.3:53' }],
-    // Second endpoint is on 192.168.50.12, which was not imported: encapsulated, then nobody there.
-    ['pod → kube-dns ClusterIP, second endpoint', { from: 'pod-10.244.1.2', to: '10.96.0.10', proto: 'udp', dport: 53 }, false, { verdict: 'dropped', dnat: '10.244.2.2:53', encapsulated: true }],
+    // Second endpoint is on 192.168.50.12, which was not imported: encapsulated, then it leaves the model on the underlay.
+    ['pod → kube-dns ClusterIP, second endpoint', { from: 'pod-10.244.1.2', to: '10.96.0.10', proto: 'udp', dport: 53 }, false, { verdict: 'delivered', deliveredTo: '192.168.50.12:8472', dnat: '10.244.2.2:53', encapsulated: true }],
     // The bridge pod reaches the Calico-style pod on the same node through the host's routes.
     ['pod → web ClusterIP, second endpoint (a cali pod)', { from: 'pod-10.244.1.2', to: '10.96.45.10', proto: 'tcp', dport: 80 }, false, { verdict: 'delivered', dnat: '10.244.1.200:8080' }],
     // A pod reaching itself through its Service: hairpin on veth1a2b3c4d, masqueraded by KUBE-SEP's `-s 10.244.1.2/32 -j KUBE-MARK-MASQ`.
@@ -239,5 +239,25 @@ describe('the same node with bridge-nf-call-iptables=0 (fixtures/captured-hairpi
       [0.5, '10.244.1.3:8080', 'dropped'],
     ])
     expect(outs[1]?.reply?.dropReason).toMatch(/reply from 10\.244\.1\.3:8080 does not match the request to 10\.96\.0\.50:80/)
+  })
+})
+
+describe("a Calico-style node with felix's nat-outgoing ipsets (fixtures/captured-calico-ipset)", () => {
+  const DIR = new URL('./fixtures/captured-calico-ipset/', import.meta.url).pathname
+  const BASE = ['ip-d-link.txt', 'ip-addr.txt', 'ip-route.txt', 'ip-neigh.txt', 'iptables-save.txt', 'sysctl.txt']
+  const load = (extra: string[]) => importToWorld(importDumps([...BASE, ...extra].map((f) => ({ name: f, text: readFileSync(DIR + f, 'utf8'), node: 'node1' }))))
+  const send = (to: string): SendSpec => ({ from: '10.244.1.2', to, proto: 'tcp', dport: 9000 })
+
+  it.each([['ipset-save.txt'], ['ipset-list.txt']])('with %s: leaving the pools is masqueraded to the node address, pod to pod is not (as socat saw)', (sets) => {
+    const w = load([sets])
+    expect(w.netns.node1?.ipsets['cali40all-ipam-pools']).toEqual({ name: 'cali40all-ipam-pools', type: 'hash:net', members: ['10.244.0.0/16'] })
+    expect(run(w, send('192.168.77.1'))).toMatchObject({ verdict: 'delivered', masquerade: true, snat: expect.stringMatching(/^192\.168\.77\.10:\d+$/) as unknown })
+    expect(run(w, send('10.244.1.3'))).toMatchObject({ verdict: 'delivered', masquerade: false, snat: null, deliveredTo: '10.244.1.3:9000' })
+  })
+
+  it('without the sets: assumed empty, so nothing is masqueraded, and the import says what to add', () => {
+    const w = load([])
+    expect(run(w, send('192.168.77.1'))).toMatchObject({ masquerade: false, snat: null })
+    expect((w.notes ?? []).join('\n')).toMatch(/the rules test ipset\(s\) cali40masq-ipam-pools, cali40all-ipam-pools but the dump does not list them: assumed empty \(add `ipset save` to the dump\)/)
   })
 })

@@ -7,9 +7,9 @@
  * pods. Everything not in the dump is listed in `world.notes` as an assumption.
  *
  * Simplifications: a pod netns holds only eth0, its routes and the listeners its Service
- * ports imply; remote nodes that were not imported do not exist (packets to them stop on
- * the underlay, except an answer to a sender outside the model, which leaves towards it: the
- * tracer's leaveModel); `ip rule` policy routing is not applied (main table only).
+ * ports imply, and is assumed to answer on any other; remote nodes and other hosts on a node's
+ * network that were not imported do not exist, so packets to them leave the model there (the
+ * underlay segment is `partial`); `ip rule` policy routing is not applied (main table only).
  */
 import { DEFAULT_SYSCTLS } from '../model/types.ts'
 import type { Addr, FdbEntry, Link, Listener, NeighEntry, Netns, ResolvConf, Route, Segment, Sysctls, World } from '../model/types.ts'
@@ -90,7 +90,7 @@ export function importToWorld(result: ImportResult, opts: ToWorldOptions = {}): 
     const cidr = `${networkOf(a.ip, a.len)}/${a.len}`
     const dup = [...(claims.get(cidr)?.values() ?? [])].some((owners) => owners.length > 1)
     const name = dup ? `${node}-${dev}` : `underlay-${cidr}`
-    segments[name] ??= { name, cidr, description: dup ? `${dev} of ${node} only: other nodes have the same address on ${cidr}` : `the nodes' network ${cidr}` }
+    segments[name] ??= { name, cidr, description: dup ? `${dev} of ${node} only: other nodes have the same address on ${cidr}` : `the nodes' network ${cidr}`, partial: true }
     return name
   }
   for (const [cidr, owners] of claims) {
@@ -116,7 +116,7 @@ export function importToWorld(result: ImportResult, opts: ToWorldOptions = {}): 
   for (const n of result.nodes) {
     for (const r of n.inferred.remoteNodes) {
       if (result.nodes.some((o) => o.inferred.nodeIps.some((x) => x.value.ip === r.ip))) continue
-      notes.push(`${n.name}: node ${r.ip}${r.podCidr ? ` (pods ${r.podCidr})` : ''} was not imported: packets to it stop on the underlay (seen at ${printFrom(r.from, 3)})`)
+      notes.push(`${n.name}: node ${r.ip}${r.podCidr ? ` (pods ${r.podCidr})` : ''} was not imported: packets to it leave the model on the underlay (seen at ${printFrom(r.from, 3)})`)
     }
   }
   const services = new Map<string, NonNullable<World['services']>[number]>()
@@ -287,6 +287,11 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
     }
   }
   const resolvConf = n.resolvConf && !isPodResolvConf(n.resolvConf) ? n.resolvConf : undefined
+  // `-m set` rules test these; a set the rules name but the dump lacks is assumed empty (eval.ts says so per rule).
+  const ipsets = Object.fromEntries((n.ipsets ?? []).map((s) => [s.name, s]))
+  const named = new Set(Object.values(netfilter.tables).flatMap((t) => Object.values(t.chains).flatMap((c) => c.rules.flatMap((r) => r.matches.flatMap((m) => (m.kind === 'set' ? [m.name] : []))))))
+  const missing = [...named].filter((name) => !(name in ipsets))
+  if (missing.length > 0) notes.push(`${n.name}: the rules test ipset(s) ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? '…' : ''} but the dump does not list them: assumed empty (add \`ipset save\` to the dump)`)
   ns = {
     ...ns,
     links,
@@ -294,6 +299,7 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
     neigh,
     fdb,
     netfilter,
+    ipsets,
     conntrack,
     listeners,
     ...(resolvConf && { resolvConf }),
@@ -384,7 +390,8 @@ function podNetns(n: ImportedNode, p: InferredPod, name: string, host: Netns, no
   const listeners: Listener[] = (p.ports ?? []).filter((x) => x.proto !== 'sctp').map((x) => ({ proto: x.proto as 'tcp' | 'udp', port: x.port, app: p.endpointOf?.[0] ?? 'app' }))
   const base = newNetns(name, 'pod', { node: n.name })
   const rc = n.resolvConf && isPodResolvConf(n.resolvConf) ? n.resolvConf : undefined
-  const pod: Netns = { ...base, links: [base.links[0]!, eth0], routes, listeners, ...(rc && { resolvConf: rc }), nextIfindex: Math.max(3, podIfindex + 1) }
+  // Which other ports the pod listens on is not in a node's dump: like the node, it is assumed to answer.
+  const pod: Netns = { ...base, links: [base.links[0]!, eth0], routes, listeners, socketsUnknown: true, ...(rc && { resolvConf: rc }), nextIfindex: Math.max(3, podIfindex + 1) }
   const wiring = calicoStyle ? `eth0 ${p.ip}/32, default via 169.254.1.1 (Calico style)` : `eth0 ${p.ip}/${len}${gateway ? `, default via ${gateway}` : ''}${bridgeName ? ` (bridge ${bridgeName})` : ''}`
   notes.push(`pod ${p.ip} on ${n.name} ${why}: netns ${name}, ${wiring}${hostEnd ? `, peer of ${hostEnd.name}` : ''}${pieces.length ? `; ${pieces.join('; ')}` : ''}${listeners.length ? `; listens on ${listeners.map((l) => `${l.proto}/${l.port}`).join(', ')} (Service ports)` : ''}`)
   return { host: h, pod }

@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from '../diagnostics.ts'
 import type { Addr, FdbEntry, LinkKind, NeighEntry, ResolvConf, Route, SourceRef, Sysctls } from '../model/types.ts'
-import type { ConntrackEntry, Ruleset } from '../netfilter/types.ts'
+import type { ConntrackEntry, IpSet, Ruleset } from '../netfilter/types.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
 import type { DumpFormat } from './formats.ts'
 
@@ -150,6 +150,8 @@ export interface ImportedNode {
   readonly sysctlRaw: Readonly<Record<string, { readonly value: string; readonly from: From }>>
   readonly resolvConf?: ResolvConf
   readonly conntrack: readonly ImportedConntrack[]
+  /** `ipset save` / `ipset list`: the sets `-m set` rules test (IPv4 ones). */
+  readonly ipsets?: readonly IpSet[]
   /** Policy routing rules beyond the three defaults, as printed. */
   readonly ipRules?: readonly string[]
   readonly flannelEnv?: Readonly<Record<string, string>>

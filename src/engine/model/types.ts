@@ -254,6 +254,11 @@ export interface Segment {
   readonly name: string
   readonly cidr?: string
   readonly description?: string
+  /**
+   * Only some of the hosts on this network are in the input (an imported node's LAN): a frame
+   * for an address or MAC no modelled host has leaves the model instead of failing.
+   */
+  readonly partial?: boolean
 }
 
 export interface World {

@@ -786,9 +786,15 @@ function l3Output(ctx: Ctx, nsName: string, skb: Skb, rt: Route): void {
   if (dev.kind === 'dummy') return drop(ctx, nsName, skb.pkt, `${dev.name} is a dummy device: it discards everything sent through it`)
   if (dev.kind === 'phys' && !dev.segment) return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}, a NIC whose network is not in the input`)
   const nexthop = rt.via ?? h.dst
-  // The answer to a sender outside the model, through a next hop the model does not hold: that
-  // host is there (the request came from it, or through it), so it leaves here, not at a failed ARP.
-  if (isForOutsideSender(ctx, skb.pkt) && !Object.values(ctx.w0.netns).some((o) => findLocalAddr(o, nexthop))) return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}${rt.via ? ` via ${rt.via}` : ''}`)
+  // A next hop no modelled netns owns, when that host is surely there (the answer to a sender
+  // outside the model: the request came from it, or through it) or may well be (a network the
+  // input shows only part of, an imported node's LAN, and no neighbour entry says otherwise):
+  // the packet leaves the model here rather than at an ARP nobody in the model can answer.
+  if (!Object.values(ctx.w0.netns).some((o) => findLocalAddr(o, nexthop))) {
+    const seg = dev.kind === 'phys' && dev.segment !== undefined ? ctx.w0.segments[dev.segment] : undefined
+    const known = n.neigh.some((e) => e.ip === nexthop && e.dev === dev.name && e.mac)
+    if (isForOutsideSender(ctx, skb.pkt) || (seg?.partial && !known)) return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}${rt.via ? ` via ${rt.via}` : ''}${seg?.partial && !isForOutsideSender(ctx, skb.pkt) ? ` (${nexthop} is on ${seg.cidr ?? seg.name}, whose other hosts are not in the input)` : ''}`)
+  }
   const mac = dev.noarp ? ZERO_MAC : resolveNeigh(ctx, nsName, dev, nexthop, skb.pkt)
   if (mac === undefined) {
     drop(ctx, nsName, skb.pkt, `no ARP answer for ${nexthop} on ${dev.name}: neighbour FAILED`, { reason: `no neighbour: ${nexthop} did not answer ARP on ${dev.name} in ${nsName}` })
@@ -874,7 +880,11 @@ function segmentTransmit(ctx: Ctx, nsName: string, dev: Link & { kind: 'phys' },
     for (const l of other.links) if (l.kind === 'phys' && l.segment === dev.segment && !(other.name === nsName && l.name === dev.name)) members.push({ ns: other.name, dev: l })
   }
   const targets = eth.dst === BROADCAST_MAC || isMulticastMac(eth.dst) ? members : members.filter((m) => m.dev.mac === eth.dst)
-  if (targets.length === 0) return drop(ctx, nsName, frame, `no host on ${dev.segment} has MAC ${eth.dst}`, { dev: dev.name })
+  if (targets.length === 0) {
+    // A neighbour entry from the dump pointing at a host the input does not hold.
+    if (ctx.w0.segments[dev.segment]?.partial && findHeader(frame, 'ipv4') >= 0) return leaveModel(ctx, nsName, stripL2(frame), `out of ${dev.name} to ${eth.dst}, a host on ${ctx.w0.segments[dev.segment]?.cidr ?? dev.segment} that is not in the input`)
+    return drop(ctx, nsName, frame, `no host on ${dev.segment} has MAC ${eth.dst}`, { dev: dev.name })
+  }
   forEachCopy(
     ctx,
     targets.map((m) => `${m.ns}/${m.dev.name}`),
