@@ -166,7 +166,7 @@ function Empty() {
     <section className="pwi-empty" data-testid="import-empty">
       <h2 className="pwi-h2">What packetwalk reads</h2>
       <p>
-        <code>iptables-save</code> (or <code>iptables -S</code>), <code>ip addr</code> / <code>ip -d link</code>, <code>ip route</code>, <code>ip neigh</code>, <code>bridge fdb show</code>, <code>bridge link</code> (and their <code>-j</code> forms), <code>conntrack -L</code>, <code>sysctl</code>, a pod’s{' '}
+        <code>iptables-save</code> (or <code>iptables -S</code>), <code>ip addr</code> / <code>ip -d link</code>, <code>ip route</code>, <code>ip neigh</code>, <code>bridge fdb show</code>, <code>bridge link</code> (and their <code>-j</code> forms), <code>conntrack -L</code>, <code>ipset save</code> (or <code>ipset list</code>), <code>sysctl</code>, a pod’s{' '}
         <code>/etc/resolv.conf</code>, or the collector script’s bundle with all of it.
       </p>
       <p>Paste several commands at once, prompts included. Name each input’s node to import several nodes: a trace then crosses between them over their real addresses.</p>

@@ -283,7 +283,7 @@ const NodeView = memo(function NodeView({ node: n, open }: { readonly node: Impo
 
       <details className="pwi-section">
         <summary>
-          Neighbours ({n.neighbours.length}), FDB ({n.fdb.length}), sysctls ({Object.keys(n.sysctlRaw).length}), conntrack ({n.conntrack.length}){n.resolvConf ? ', resolv.conf' : ''}
+          Neighbours ({n.neighbours.length}), FDB ({n.fdb.length}), sysctls ({Object.keys(n.sysctlRaw).length}), conntrack ({n.conntrack.length}){n.ipsets ? `, ipsets (${n.ipsets.length})` : ''}{n.resolvConf ? ', resolv.conf' : ''}
         </summary>
         <ul className="pwi-list pwi-mono">
           {n.neighbours.slice(0, 200).map((x, i) => (
@@ -315,6 +315,11 @@ const NodeView = memo(function NodeView({ node: n, open }: { readonly node: Impo
           )}
           {n.conntrack.slice(0, 100).map((c, i) => (
             <li key={`c${i}`}>{c.raw}</li>
+          ))}
+          {n.ipsets?.slice(0, 100).map((set) => (
+            <li key={`s${set.name}`}>
+              ipset {set.name} {set.type}: {set.members.length > 4 ? `${set.members.slice(0, 4).join(', ')} … (${set.members.length})` : set.members.join(', ') || 'empty'}
+            </li>
           ))}
         </ul>
       </details>
