@@ -2,7 +2,7 @@
  * An operator pastes what their node printed, sees the node packetwalk rebuilt from it, and
  * traces a ClusterIP packet through the node's own kube-proxy chains to a DNAT target.
  */
-import { captured, ImportPanel, realDump } from './fixtures/import/importPage.ts'
+import { captured, ImportPanel, importFixture, realDump } from './fixtures/import/importPage.ts'
 import { expect, test } from './fixtures.ts'
 
 test('a pasted collector bundle becomes a node; a ClusterIP packet is traced through its real chains to both DNAT targets', async ({ app, page }) => {
@@ -95,4 +95,28 @@ test('a messy terminal paste from a kubeadm node: prompts, several commands, a n
   await expect(page.getByTestId('import-not-understood')).toContainText('paste 1:1')
   await expect(page.getByTestId('import-not-understood')).toContainText('Hi! pods on this node cannot reach services')
   imp.expectNoRequestsElsewhere()
+})
+
+test('a Calico-style node with its ipsets: the sets are listed, and a pod leaving the pools is masqueraded', async ({ page }) => {
+  const imp = new ImportPanel(page)
+  await imp.open()
+  // Captured on a real kernel (src/engine/import/fixtures/captured-calico-ipset): felix's
+  // nat-outgoing rule tests two ipsets; the outside host saw the node's address.
+  const dir = 'captured-calico-ipset'
+  const paste = [['ip -d link show', 'ip-d-link.txt'], ['ip addr', 'ip-addr.txt'], ['ip route', 'ip-route.txt'], ['iptables-save', 'iptables-save.txt'], ['ipset list', 'ipset-list.txt']]
+    .map(([cmd, f]) => `root@node1:~# ${cmd}\n${importFixture(dir, f!)}`)
+    .join('')
+  await imp.paste(paste)
+  expect(await imp.read()).toMatch(/^Read 1 node \(node1\)/)
+  const node = imp.node('node1')
+  const tables = node.getByTestId('import-tables')
+  await tables.locator('summary').click()
+  await expect(tables.locator('summary')).toContainText('ipsets (2)')
+  await expect(tables).toContainText('ipset cali40all-ipam-pools hash:net: 10.244.0.0/16')
+  const outcomes = await imp.trace({ from: '10.244.1.2', to: '192.168.77.1', proto: 'tcp', port: '9000', allOutcomes: false })
+  await expect(outcomes).toHaveCount(1)
+  await expect(page.getByTestId('trace-outcome-text')).toContainText(/MASQUERADE → 192\.168\.77\.10:\d+/)
+  // 192.168.77.1 is not in the dump: the packet leaves the model there, and no answer is made up.
+  await expect(page.getByTestId('trace-outcome-text')).toContainText('the answer is not traced (it would come from outside the input)')
+  await imp.screenshot('import-05-calico-ipsets')
 })

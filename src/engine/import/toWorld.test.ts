@@ -255,6 +255,12 @@ describe("a Calico-style node with felix's nat-outgoing ipsets (fixtures/capture
     expect(run(w, send('10.244.1.3'))).toMatchObject({ verdict: 'delivered', masquerade: false, snat: null, deliveredTo: '10.244.1.3:9000' })
   })
 
+  it('a host outside the dump: the request leaves the model there, and its answer is not traced (reply null)', () => {
+    const w = load(['ipset-save.txt'])
+    const o = simulate(w, { ...send('192.168.77.1'), roundTrip: true }, { seed: 1 }).outcome
+    expect([o.verdict, o.deliveredNetns, o.reply]).toEqual(['delivered', null, null])
+  })
+
   it('without the sets: assumed empty, so nothing is masqueraded, and the import says what to add', () => {
     const w = load([])
     expect(run(w, send('192.168.77.1'))).toMatchObject({ masquerade: false, snat: null })

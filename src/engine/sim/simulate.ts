@@ -210,7 +210,8 @@ function run(world: World, send: SendSpec, opts: SimOptions, watch?: Watch): Sim
     masquerade: r.masquerade,
     encapsulated: r.encapsulated,
     dropReason: r.verdict === 'delivered' ? null : (r.dropReason ?? 'the packet went nowhere'),
-    reply: ctx.roundTrip ? (ctx.reply ?? (r.verdict === 'delivered' ? { verdict: 'dropped', dropReason: 'no answer came back', matchesRequest: false } : null)) : null,
+    // A request that left the model has no answer to trace (null, as without a round trip).
+    reply: ctx.roundTrip ? (ctx.reply ?? (r.verdict === 'delivered' && r.deliveredNetns !== null ? { verdict: 'dropped', dropReason: 'no answer came back', matchesRequest: false } : null)) : null,
   }
   return { steps: ctx.steps, world: worldOf(ctx), outcome }
 }

@@ -281,7 +281,7 @@ const NodeView = memo(function NodeView({ node: n, open }: { readonly node: Impo
         )}
       </section>
 
-      <details className="pwi-section">
+      <details className="pwi-section" data-testid="import-tables">
         <summary>
           Neighbours ({n.neighbours.length}), FDB ({n.fdb.length}), sysctls ({Object.keys(n.sysctlRaw).length}), conntrack ({n.conntrack.length}){n.ipsets ? `, ipsets (${n.ipsets.length})` : ''}{n.resolvConf ? ', resolv.conf' : ''}
         </summary>

@@ -278,6 +278,7 @@ export function describeOutcome(o: Omit<Outcome, 'steps'>): string {
   if (o.snat) bits.push(`${o.masquerade ? 'MASQUERADE' : 'SNAT'} → ${o.snat}`)
   if (o.encapsulated) bits.push('through the overlay')
   if (o.reply) bits.push(`reply ${o.reply.verdict}${o.reply.dropReason ? ` (${o.reply.dropReason})` : ''}`)
+  else if (o.verdict === 'delivered' && o.deliveredNetns === null) bits.push('the answer is not traced (it would come from outside the input)')
   return bits.join(' · ')
 }
 
