@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { Link, World } from '../model/types.ts'
 import { simulate } from '../sim/simulate.ts'
+import { putNeigh } from '../model/ops.ts'
 import { traceWorldAll } from '../trace.ts'
 import type { SendSpec } from '../sim/trace.ts'
 import { importDumps } from './importDump.ts'
@@ -185,6 +186,18 @@ describe('a node whose bridge ports have hairpin off (fixtures/captured-hairpin-
       [0.5, 'delivered', '10.244.1.2:8080'],
       [0.5, 'delivered', '10.244.1.3:8080'],
     ])
+  })
+
+  it("a host on the node's LAN that the dump does not hold: the packet leaves the model there, unless the dump saw its ARP fail", () => {
+    // eth0's 192.168.77.0/24 is a partial segment: only this node of it is in the input.
+    const w = world()
+    const to99 = (x: World) => simulate(x, { from: '10.244.1.2', to: '192.168.77.99', proto: 'icmp', roundTrip: false }, { seed: 1 })
+    const out = to99(w)
+    expect([out.outcome.verdict, out.outcome.deliveredNetns]).toEqual(['delivered', null])
+    expect(out.steps.at(-1)?.explain).toMatch(/leaves node1 out of eth0 \(192\.168\.77\.99 is on 192\.168\.77\.0\/24, whose other hosts are not in the input\) towards 192\.168\.77\.99/)
+    // `192.168.77.99 dev eth0 FAILED` in the dump: nobody answered; ARP again, and drop.
+    const failed = putNeigh(w, 'node1', { ip: '192.168.77.99', dev: 'eth0', state: 'FAILED', updated: 0 })
+    expect(to99(failed).outcome).toMatchObject({ verdict: 'dropped', dropReason: 'no neighbour: 192.168.77.99 did not answer ARP on eth0 in node1' })
   })
 
   it('the answer goes back out of eth0 to the sender outside the model, un-NATed to the ClusterIP', () => {

@@ -793,7 +793,8 @@ function l3Output(ctx: Ctx, nsName: string, skb: Skb, rt: Route): void {
   // the packet leaves the model here rather than at an ARP nobody in the model can answer.
   if (!Object.values(ctx.w0.netns).some((o) => findLocalAddr(o, nexthop))) {
     const seg = dev.kind === 'phys' && dev.segment !== undefined ? ctx.w0.segments[dev.segment] : undefined
-    const known = n.neigh.some((e) => e.ip === nexthop && e.dev === dev.name && e.mac)
+    // A neighbour entry decides instead: with a MAC the frame goes out (segmentTransmit), FAILED means nobody answered.
+    const known = n.neigh.some((e) => e.ip === nexthop && e.dev === dev.name && (e.mac !== undefined || e.state === 'FAILED'))
     if (isForOutsideSender(ctx, skb.pkt) || (seg?.partial && !known)) return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}${rt.via ? ` via ${rt.via}` : ''}${seg?.partial && !isForOutsideSender(ctx, skb.pkt) ? ` (${nexthop} is on ${seg.cidr ?? seg.name}, whose other hosts are not in the input)` : ''}`)
   }
   const mac = dev.noarp ? ZERO_MAC : resolveNeigh(ctx, nsName, dev, nexthop, skb.pkt)
