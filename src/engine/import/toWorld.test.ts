@@ -280,3 +280,14 @@ describe("a Calico-style node with felix's nat-outgoing ipsets (fixtures/capture
     expect((w.notes ?? []).join('\n')).toMatch(/the rules test ipset\(s\) cali40masq-ipam-pools, cali40all-ipam-pools but the dump does not list them: assumed empty \(add `ipset save` to the dump\)/)
   })
 })
+
+describe('the answer to a sender outside the model, as its socket would take it', () => {
+  // A bare ruleset with the node's address given on the command line: rules-only, and REJECT on tcp/9.
+  const rules = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 9 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n'
+  const w = importToWorld(importDumps([{ name: 'iptables-save.txt', text: rules, node: 'n', localIps: ['192.168.1.10'] }]))
+  it('a REJECT: the ICMP error leaves towards the sender, and the request itself says rejected (no answer is made of it)', () => {
+    const r = simulate(w, { from: '10.0.0.5', to: '192.168.1.10', proto: 'tcp', dport: 9, roundTrip: true }, { seed: 1 })
+    expect([r.outcome.verdict, r.outcome.reply]).toEqual(['rejected', null])
+    expect(r.steps.at(-1)?.explain).toBe('leaves n out of eth0, a NIC whose network is not in the input towards 10.0.0.5, back to the sender')
+  })
+})

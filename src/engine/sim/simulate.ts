@@ -14,7 +14,7 @@
 import { BROADCAST_MAC, ZERO_MAC, cidrContains, isLoopbackIp, isMulticastMac } from '../wire/addr.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
-import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader } from '../wire/packet.ts'
+import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader, UdpHeader } from '../wire/packet.ts'
 import type { BridgeLink, FdbEntry, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
 import { addrType, describeRoute, findLocalAddr, lookupRoute, routeSource, selectSource } from '../route/fib.ts'
 import type { RouteResult } from '../route/fib.ts'
@@ -704,10 +704,14 @@ function leaveModel(ctx: Ctx, nsName: string, pkt: Packet, how?: string): void {
     ctx.request.deliveredTo = t && t.kind !== 'icmp' ? `${h.dst}:${t.dport}` : h.dst
     ctx.request.deliveredNetns = null
   }
-  if (home && ctx.reply === null) {
+  if (home && ctx.reply === null && t) {
+    // What the sender's socket makes of it, as receiveAnswer judges it for a socket in the model.
     const e = ctx.outside!
-    const matches = h.src === e.src && t?.kind === e.proto && (t.kind === 'icmp' ? t.id === e.icmpId || (t.type !== 0 && t.type !== 8) : t.sport === e.sport && t.dport === e.dport)
-    ctx.reply = matches ? { verdict: 'delivered', dropReason: null, matchesRequest: true } : { verdict: 'dropped', dropReason: `reply from ${h.src} does not match the request to ${e.src}`, matchesRequest: false }
+    const matches = answerMatches(e, h, t)
+    if (t.kind === 'icmp' && (t.type === 3 || t.type === 11)) {
+      if (ctx.request.verdict === 'delivered') ctx.reply = { verdict: 'dropped', dropReason: `ICMP error from ${h.src}`, matchesRequest: false }
+    } else if (matches || (t.kind === 'tcp' && t.flags.includes('RST'))) ctx.reply = { verdict: 'delivered', dropReason: null, matchesRequest: matches }
+    else ctx.reply = { verdict: 'dropped', dropReason: mismatch(e, h, t), matchesRequest: false }
   }
 }
 
@@ -791,11 +795,12 @@ function l3Output(ctx: Ctx, nsName: string, skb: Skb, rt: Route): void {
   // outside the model: the request came from it, or through it) or may well be (a network the
   // input shows only part of, an imported node's LAN, and no neighbour entry says otherwise):
   // the packet leaves the model here rather than at an ARP nobody in the model can answer.
-  if (!Object.values(ctx.w0.netns).some((o) => findLocalAddr(o, nexthop))) {
-    const seg = dev.kind === 'phys' && dev.segment !== undefined ? ctx.w0.segments[dev.segment] : undefined
-    // A neighbour entry decides instead: with a MAC the frame goes out (segmentTransmit), FAILED means nobody answered.
-    const known = n.neigh.some((e) => e.ip === nexthop && e.dev === dev.name && (e.mac !== undefined || e.state === 'FAILED'))
-    if (isForOutsideSender(ctx, skb.pkt) || (seg?.partial && !known)) return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}${rt.via ? ` via ${rt.via}` : ''}${seg?.partial && !isForOutsideSender(ctx, skb.pkt) ? ` (${nexthop} is on ${seg.cidr ?? seg.name}, whose other hosts are not in the input)` : ''}`)
+  const home = isForOutsideSender(ctx, skb.pkt)
+  const seg = dev.kind === 'phys' && dev.segment !== undefined ? ctx.w0.segments[dev.segment] : undefined
+  // A neighbour entry decides instead: with a MAC the frame goes out (segmentTransmit), FAILED means nobody answered.
+  const partial = seg?.partial === true && !n.neigh.some((e) => e.ip === nexthop && e.dev === dev.name && (e.mac !== undefined || e.state === 'FAILED'))
+  if ((home || partial) && !Object.values(ctx.w0.netns).some((o) => findLocalAddr(o, nexthop))) {
+    return leaveModel(ctx, nsName, skb.pkt, `out of ${dev.name}${rt.via ? ` via ${rt.via}` : ''}${partial && !home ? ` (${nexthop} is on ${seg.cidr ?? seg.name}, whose other hosts are not in the input)` : ''}`)
   }
   const mac = dev.noarp ? ZERO_MAC : resolveNeigh(ctx, nsName, dev, nexthop, skb.pkt)
   if (mac === undefined) {
@@ -884,7 +889,8 @@ function segmentTransmit(ctx: Ctx, nsName: string, dev: Link & { kind: 'phys' },
   const targets = eth.dst === BROADCAST_MAC || isMulticastMac(eth.dst) ? members : members.filter((m) => m.dev.mac === eth.dst)
   if (targets.length === 0) {
     // A neighbour entry from the dump pointing at a host the input does not hold.
-    if (ctx.w0.segments[dev.segment]?.partial && findHeader(frame, 'ipv4') >= 0) return leaveModel(ctx, nsName, stripL2(frame), `out of ${dev.name} to ${eth.dst}, a host on ${ctx.w0.segments[dev.segment]?.cidr ?? dev.segment} that is not in the input`)
+    const seg = ctx.w0.segments[dev.segment]
+    if (seg?.partial && findHeader(frame, 'ipv4') >= 0) return leaveModel(ctx, nsName, stripL2(frame), `out of ${dev.name} to ${eth.dst}, a host on ${seg.cidr ?? dev.segment} that is not in the input`)
     return drop(ctx, nsName, frame, `no host on ${dev.segment} has MAC ${eth.dst}`, { dev: dev.name })
   }
   forEachCopy(
@@ -1434,6 +1440,20 @@ function isAnswer(pkt: Packet): boolean {
   return true
 }
 
+type Answer = Omit<Expectation, 'netns'>
+
+/** Does an answer carry what the client talked to: the addresses and ports (or the ping's id)? */
+function answerMatches(e: Answer, h: Ipv4Header, t: TcpHeader | UdpHeader | IcmpHeader): boolean {
+  return h.src === e.src && t.kind === e.proto && (t.kind === 'icmp' ? t.id === e.icmpId : t.sport === e.sport && t.dport === e.dport)
+}
+
+/** The round trip's drop reason for an answer that does not match. */
+function mismatch(e: Answer, h: Ipv4Header, t: TcpHeader | UdpHeader | IcmpHeader): string {
+  const got = t.kind === 'icmp' ? h.src : `${h.src}:${t.sport}`
+  const want = t.kind === 'icmp' ? e.src : `${e.src}:${e.sport ?? ''}`
+  return `reply from ${got} does not match the request to ${want}`
+}
+
 /** A packet reaches the netns whose socket is waiting: is it the answer the socket expects? */
 function receiveAnswer(ctx: Ctx, nsName: string, pkt: Packet): void {
   const e = ctx.expect!
@@ -1445,7 +1465,7 @@ function receiveAnswer(ctx: Ctx, nsName: string, pkt: Packet): void {
     if (ctx.phase === 'reply' && ctx.reply === null && ctx.request.verdict === 'delivered') ctx.reply = { verdict: 'dropped', dropReason: `ICMP error from ${h.src}`, matchesRequest: false }
     return
   }
-  const matches = h.src === e.src && t.kind === e.proto && (t.kind === 'icmp' ? t.id === e.icmpId : t.sport === e.sport && t.dport === e.dport)
+  const matches = answerMatches(e, h, t)
   if (t.kind === 'tcp' && t.flags.includes('RST')) {
     record(ctx, { kind: 'deliver', netns: nsName, packet: pkt, explain: `the connecting socket receives RST from ${h.src}:${t.sport}: connection refused` })
     if (ctx.phase === 'reply' && ctx.reply === null) ctx.reply = { verdict: 'delivered', dropReason: null, matchesRequest: matches }
@@ -1454,8 +1474,9 @@ function receiveAnswer(ctx: Ctx, nsName: string, pkt: Packet): void {
   if (!matches) {
     const got = t.kind === 'icmp' ? h.src : `${h.src}:${t.sport}`
     const want = t.kind === 'icmp' ? e.src : `${e.src}:${e.sport ?? ''}`
-    drop(ctx, nsName, pkt, `the answer comes from ${got}, but the socket talked to ${want}: no socket matches, so the kernel ${t.kind === 'tcp' ? 'answers with RST' : 'discards it'}`, { reason: `reply from ${got} does not match the request to ${want}` })
-    if (ctx.reply === null || ctx.reply.verdict !== 'dropped') ctx.reply = { verdict: 'dropped', dropReason: `reply from ${got} does not match the request to ${want}`, matchesRequest: false }
+    const reason = mismatch(e, h, t)
+    drop(ctx, nsName, pkt, `the answer comes from ${got}, but the socket talked to ${want}: no socket matches, so the kernel ${t.kind === 'tcp' ? 'answers with RST' : 'discards it'}`, { reason })
+    if (ctx.reply === null || ctx.reply.verdict !== 'dropped') ctx.reply = { verdict: 'dropped', dropReason: reason, matchesRequest: false }
     if (t.kind === 'tcp') sendTcpReset(ctx, nsName, pkt)
     return
   }
