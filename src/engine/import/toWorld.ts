@@ -289,9 +289,9 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
   const resolvConf = n.resolvConf && !isPodResolvConf(n.resolvConf) ? n.resolvConf : undefined
   // `-m set` rules test these; a set the rules name but the dump lacks is assumed empty (eval.ts says so per rule).
   const ipsets = Object.fromEntries((n.ipsets ?? []).map((s) => [s.name, s]))
-  const named = new Set(Object.values(netfilter.tables).flatMap((t) => Object.values(t.chains).flatMap((c) => c.rules.flatMap((r) => r.matches.flatMap((m) => (m.kind === 'set' ? [m.name] : []))))))
-  const missing = [...named].filter((name) => !(name in ipsets))
-  if (missing.length > 0) notes.push(`${n.name}: the rules test ipset(s) ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? '…' : ''} but the dump does not list them: assumed empty (add \`ipset save\` to the dump)`)
+  const missing = new Set<string>()
+  for (const t of Object.values(netfilter.tables)) for (const c of Object.values(t.chains)) for (const r of c.rules) for (const m of r.matches) if (m.kind === 'set' && !(m.name in ipsets)) missing.add(m.name)
+  if (missing.size > 0) notes.push(`${n.name}: the rules test ipset(s) ${[...missing].slice(0, 6).join(', ')}${missing.size > 6 ? '…' : ''} but the dump does not list them: assumed empty (add \`ipset save\` to the dump)`)
   ns = {
     ...ns,
     links,
