@@ -119,6 +119,39 @@ export interface Route {
   readonly raw?: string
 }
 
+/**
+ * One policy routing rule, as `ip rule` lists it. A netns without `rules` has the kernel's
+ * three defaults (0 lookup local, 32766 lookup main, 32767 lookup default); one with `rules`
+ * has exactly those listed, in priority order (equal priorities in the order added).
+ */
+export interface RoutingRule {
+  readonly priority: number
+  /** `not`: the selector is inverted (the action applies when it does not match). */
+  readonly not?: boolean
+  /** Source prefix (`from 10.0.0.5` or `from 10.0.0.0/24`); absent = all. */
+  readonly from?: string
+  readonly to?: string
+  readonly iif?: string
+  readonly oif?: string
+  readonly fwmark?: number
+  /** Mask for `fwmark`, 0xffffffff when written without one. */
+  readonly fwmask?: number
+  readonly tos?: number
+  readonly ipproto?: 'tcp' | 'udp' | 'icmp'
+  readonly sport?: { readonly from: number; readonly to: number }
+  readonly dport?: { readonly from: number; readonly to: number }
+  readonly uidrange?: { readonly from: number; readonly to: number }
+  /** Selectors the engine does not model (l3mdev, tun_id…): such a rule never matches, said in the trace. */
+  readonly unmodelled?: string
+  readonly action: 'lookup' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit'
+  /** For `lookup`: the table (253 is `default`). */
+  readonly table?: 'main' | 'local' | number
+  /** For `goto`: the priority to continue at. */
+  readonly goto?: number
+  readonly suppressPrefixlength?: number
+  readonly source?: SourceRef
+}
+
 export type NeighState = 'PERMANENT' | 'NOARP' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'INCOMPLETE' | 'FAILED'
 
 export interface NeighEntry {
@@ -229,6 +262,8 @@ export interface Netns {
   readonly pod?: PodInfo
   readonly links: readonly Link[]
   readonly routes: readonly Route[]
+  /** Policy routing rules (`ip rule`); absent = the kernel's three defaults. */
+  readonly rules?: readonly RoutingRule[]
   readonly neigh: readonly NeighEntry[]
   readonly fdb: readonly FdbEntry[]
   readonly sysctl: Sysctls
