@@ -36,8 +36,19 @@ function tableName(t: RoutingRule['table']): string {
   return String(t)
 }
 
+/** iproute2's `%#llx`: `0x80`, but plain `0` for zero. */
 function hex(n: number): string {
-  return `0x${(n >>> 0).toString(16)}`
+  return n === 0 ? '0' : `0x${(n >>> 0).toString(16)}`
+}
+
+/** rtnl_dsfield_n2a: `0x%02x`. */
+function hex2(n: number): string {
+  return `0x${n.toString(16).padStart(2, '0')}`
+}
+
+/** An `l3mdev` rule looks up the VRF device's table; iproute2 prints it as `lookup [l3mdev-table]`. */
+function isL3mdev(r: RoutingRule): boolean {
+  return r.action === 'lookup' && r.table === undefined && r.unmodelled !== undefined && r.unmodelled.split(' ').includes('l3mdev')
 }
 
 function range(r: { readonly from: number; readonly to: number }): string {
@@ -49,7 +60,7 @@ function describeSelector(r: RoutingRule): string {
   if (r.not) parts.push('not')
   parts.push('from', r.from ?? 'all')
   if (r.to !== undefined) parts.push('to', r.to)
-  if (r.tos !== undefined) parts.push('tos', hex(r.tos))
+  if (r.tos !== undefined) parts.push('tos', hex2(r.tos))
   if (r.fwmark !== undefined) parts.push('fwmark', r.fwmask === undefined || r.fwmask === 0xffffffff ? hex(r.fwmark) : `${hex(r.fwmark)}/${hex(r.fwmask)}`)
   if (r.iif !== undefined) parts.push('iif', r.iif)
   if (r.oif !== undefined) parts.push('oif', r.oif)
@@ -57,7 +68,8 @@ function describeSelector(r: RoutingRule): string {
   if (r.ipproto !== undefined) parts.push('ipproto', r.ipproto)
   if (r.sport !== undefined) parts.push('sport', range(r.sport))
   if (r.dport !== undefined) parts.push('dport', range(r.dport))
-  if (r.unmodelled !== undefined) parts.push(r.unmodelled)
+  const unmodelled = isL3mdev(r) ? r.unmodelled!.split(' ').filter((w) => w !== 'l3mdev').join(' ') : r.unmodelled
+  if (unmodelled) parts.push(unmodelled)
   return parts.join(' ')
 }
 
@@ -67,7 +79,8 @@ function describeSelector(r: RoutingRule): string {
  */
 export function describeRule(r: RoutingRule): string {
   const parts = [describeSelector(r)]
-  if (r.action === 'lookup') {
+  if (isL3mdev(r)) parts.push('lookup', '[l3mdev-table]')
+  else if (r.action === 'lookup') {
     parts.push('lookup', tableName(r.table))
     if (r.suppressPrefixlength !== undefined) parts.push('suppress_prefixlength', String(r.suppressPrefixlength))
   } else if (r.action === 'goto') parts.push('goto', String(r.goto ?? 0))
@@ -118,6 +131,11 @@ function parsePrefixArg(text: string): string | undefined {
   }
 }
 
+/** A rule as a command gives it: priority and action may be left out (`ip rule del from 10.0.0.5`). */
+export type RuleSpec = Omit<RoutingRule, 'priority' | 'action'> & { readonly priority?: number; readonly action?: RoutingRule['action'] }
+
+export type RuleSpecResult = { readonly ok: true; readonly rule: RuleSpec } | { readonly ok: false; readonly error: string; readonly word: number }
+
 /**
  * The words of one rule: `ip rule add` arguments (`from 10.0.0.5 lookup 100 pref 100`) or a
  * line of `ip rule show` without its `PRIO:` (`from all fwmark 0x80/0x80 lookup main`).
@@ -125,14 +143,31 @@ function parsePrefixArg(text: string): string | undefined {
  * @example parseRuleWords(['from', '10.0.0.5', 'lookup', '100']) // { ok: true, rule: { from: '10.0.0.5', action: 'lookup', table: 100 } }
  */
 export function parseRuleWords(words: readonly string[]): RuleWordsResult {
+  const r = parseWords(words)
+  if (!r.ok) return r
+  const { action } = r.rule
+  if (action === undefined) return { ok: false, error: 'the rule has no action: add `lookup TABLE`, `goto PRIO`, `nop`, `blackhole`, `unreachable` or `prohibit`', word: words.length }
+  return { ok: true, rule: { ...r.rule, action } }
+}
+
+/**
+ * The words of `ip rule add|del|show` as given: the action may be missing (`ip rule add`
+ * then looks up main; `del` and `show` match any action).
+ * @example parseRuleSpec(['from', '10.0.0.5']) // { ok: true, rule: { from: '10.0.0.5' } }
+ */
+export function parseRuleSpec(words: readonly string[]): RuleSpecResult {
+  return parseWords(words)
+}
+
+function parseWords(words: readonly string[]): RuleSpecResult {
   const rule: { -readonly [K in keyof RoutingRule]?: RoutingRule[K] } = {}
   let action: RoutingRule['action'] | undefined
   const unmodelled: string[] = []
-  const fail = (word: number, error: string): RuleWordsResult => ({ ok: false, error, word })
+  const fail = (word: number, error: string): RuleSpecResult => ({ ok: false, error, word })
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!
     const next = words[i + 1]
-    const needs = (what: string): RuleWordsResult | undefined => (next === undefined ? fail(i, `\`${w}\` needs ${what}`) : undefined)
+    const needs = (what: string): RuleSpecResult | undefined => (next === undefined ? fail(i, `\`${w}\` needs ${what}`) : undefined)
     if (w === 'not') {
       rule.not = true
       continue
@@ -140,6 +175,13 @@ export function parseRuleWords(words: readonly string[]): RuleWordsResult {
     if (w === '[detached]' || w === '[unresolved]') continue
     if (w === 'l3mdev') {
       unmodelled.push('l3mdev')
+      action = action ?? 'lookup'
+      continue
+    }
+    if ((w === 'lookup' || w === 'table') && next === '[l3mdev-table]') {
+      if (!unmodelled.includes('l3mdev')) unmodelled.push('l3mdev')
+      action = action ?? 'lookup'
+      i++
       continue
     }
     if (ACTION_TYPES.has(w) || w === 'type') {
@@ -244,7 +286,65 @@ export function parseRuleWords(words: readonly string[]): RuleWordsResult {
         return fail(i - 1, `unknown rule selector \`${w}\``)
     }
   }
-  if (action === undefined) return fail(words.length, 'the rule has no action: add `lookup TABLE`, `goto PRIO`, `nop`, `blackhole`, `unreachable` or `prohibit`')
-  if (action !== 'lookup') delete rule.table
-  return { ok: true, rule: { ...rule, ...(unmodelled.length > 0 && { unmodelled: unmodelled.join(' ') }), action } }
+  if (action !== undefined && action !== 'lookup') delete rule.table
+  return { ok: true, rule: { ...rule, ...(unmodelled.length > 0 && { unmodelled: unmodelled.join(' ') }), ...(action !== undefined && { action }) } }
+}
+
+/**
+ * The priority `ip rule add` gives a rule without `pref` (kernel fib_default_rule_pref): one
+ * less than the second rule's, when that is not 0; else 0.
+ * @example defaultRulePriority(DEFAULT_RULES) // 32765
+ */
+export function defaultRulePriority(rules: readonly RoutingRule[]): number {
+  const second = rules[1]
+  return second !== undefined && second.priority > 0 ? second.priority - 1 : 0
+}
+
+function sameRange(a: RoutingRule['sport'], b: RoutingRule['sport']): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.from === b.from && a.to === b.to)
+}
+
+const SELECTOR_KEYS = ['from', 'to', 'iif', 'oif', 'fwmark', 'fwmask', 'tos', 'ipproto', 'unmodelled', 'goto', 'suppressPrefixlength'] as const
+
+/** Whether two rules are the same rule apart from where they came from (the kernel's rule_exists). */
+export function sameRule(a: RoutingRule, b: RoutingRule): boolean {
+  return a.priority === b.priority && a.action === b.action && (a.table ?? 'main') === (b.table ?? 'main') && (a.not ?? false) === (b.not ?? false) && SELECTOR_KEYS.every((k) => a[k] === b[k]) && sameRange(a.sport, b.sport) && sameRange(a.dport, b.dport) && sameRange(a.uidrange, b.uidrange)
+}
+
+/**
+ * `ip rule add`: the rule goes after every rule of its priority or lower, as the kernel
+ * inserts it; without `pref` it takes defaultRulePriority. An identical rule is `File exists`
+ * (iproute2 asks with NLM_F_EXCL); a missing action is `lookup main`, as iproute2 sends.
+ * @example addRule(DEFAULT_RULES, { from: '10.0.0.5', action: 'lookup', table: 100 }) // { ok: true, rules: [0 local, 32765 from 10.0.0.5 lookup 100, 32766 main, 32767 default], rule }
+ */
+export function addRule(rules: readonly RoutingRule[], spec: RuleSpec): { readonly ok: true; readonly rules: RoutingRule[]; readonly rule: RoutingRule } | { readonly ok: false; readonly error: 'File exists' } {
+  const priority = spec.priority ?? defaultRulePriority(rules)
+  const rule: RoutingRule = spec.action === undefined ? { ...spec, priority, action: 'lookup', table: spec.table ?? 'main' } : { ...spec, priority, action: spec.action }
+  if (rules.some((r) => sameRule(r, rule))) return { ok: false, error: 'File exists' }
+  let at = rules.length
+  for (let i = 0; i < rules.length; i++) {
+    if (rules[i]!.priority > priority) {
+      at = i
+      break
+    }
+  }
+  return { ok: true, rules: [...rules.slice(0, at), rule, ...rules.slice(at)], rule }
+}
+
+/**
+ * The rule `ip rule del` removes (kernel rule_find): the first whose every field the command
+ * gives is equal; what it leaves out matches anything. -1 when none does.
+ * @example findRule(DEFAULT_RULES, { table: 'main' }) // 1
+ */
+export function findRule(rules: readonly RoutingRule[], spec: RuleSpec): number {
+  return rules.findIndex(
+    (r) =>
+      (spec.priority === undefined || r.priority === spec.priority) &&
+      (spec.action === undefined || r.action === spec.action) &&
+      (spec.table === undefined || (r.table ?? 'main') === spec.table) &&
+      SELECTOR_KEYS.every((k) => spec[k] === undefined || r[k] === spec[k]) &&
+      (spec.sport === undefined || sameRange(r.sport, spec.sport)) &&
+      (spec.dport === undefined || sameRange(r.dport, spec.dport)) &&
+      (spec.uidrange === undefined || sameRange(r.uidrange, spec.uidrange)),
+  )
 }
