@@ -96,6 +96,8 @@ export interface HookOutcome {
   readonly nat: readonly NatChange[]
   /** Rules whose matches were assumed rather than simulated. */
   readonly notSimulated: readonly string[]
+  /** The mangle table changed the mark: at OUTPUT the kernel routes the packet again (ipt_mangle_out). */
+  readonly mangleRemarked?: boolean
 }
 
 
@@ -205,6 +207,7 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
   const effects: Effect[] = []
   const st = newEvalState(ns)
   let notrack = false
+  let mangleRemarked = false
   let verdict: HookOutcome['verdict'] = 'ACCEPT'
   let rejectWith: string | undefined
   const now = env.now
@@ -282,7 +285,10 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
     if (!rs.tables[stage]?.chains[hook]) continue
     const r = evalTable(rs, stage, hook, evalView(p), env, st)
     chains.push(...r.walks)
-    if (r.mark !== p.mark) p = { ...p, mark: r.mark }
+    if (r.mark !== p.mark) {
+      if (stage === 'mangle') mangleRemarked = true
+      p = { ...p, mark: r.mark }
+    }
     if (r.notrack) notrack = true
     if (r.verdict !== 'ACCEPT') {
       verdict = r.verdict
@@ -427,5 +433,5 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
   const netns: Netns = counters === ns.counters && recent === ns.recent && !tableChanged ? ns : { ...ns, counters, recent, conntrack: table }
   const notSimulated = [...new Set(st.notSimulated)]
   const step: NetfilterStep = { hook, path, chains, verdict, ...(notes.length > 0 && { notes }) }
-  return { verdict, ...(rejectWith !== undefined && { rejectWith }), packet: p, netns, step, effects, nat, notSimulated }
+  return { verdict, ...(rejectWith !== undefined && { rejectWith }), packet: p, netns, step, effects, nat, notSimulated, ...(mangleRemarked && { mangleRemarked }) }
 }

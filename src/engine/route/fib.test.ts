@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import { addAddr, addLink, addNetns, emptyWorld, newNetns, setLinkUp } from '../model/ops.ts'
-import type { Netns, Route } from '../model/types.ts'
+import type { Netns, Route, RoutingRule } from '../model/types.ts'
+import { DEFAULT_RULES } from './rules.ts'
 import { addrType, lookupRoute, routeSource, selectSource } from './fib.ts'
-import type { RouteResult } from './fib.ts'
+import type { FlowKey, RouteResult } from './fib.ts'
 
 /** A route in the main table; the fields a test does not name are the kernel defaults. */
 function route(dst: string, extra: Partial<Route> = {}): Route {
@@ -276,5 +277,56 @@ describe('selectSource: the preferred source of a route', () => {
     w = addAddr(w, 'n', 'd2', '10.4.0.1/24')
     expect(selectSource(w.netns.n!, 'd2', '10.3.0.200')).toBe('10.3.0.1')
     expect(selectSource(w.netns.n!, 'd2', '8.8.8.8')).toBe('10.3.0.1')
+  })
+})
+
+describe('lookupRoute: policy routing rules (ip rule)', () => {
+  const rule = (r: RoutingRule): RoutingRule => r
+  /** The defaults plus `extra`, sorted by priority as the kernel keeps them. */
+  const rules = (...extra: RoutingRule[]): RoutingRule[] => [...DEFAULT_RULES, ...extra].sort((a, b) => a.priority - b.priority)
+  const base = [route('default', { via: '10.2.0.254', dev: 'd1' }), route('9.9.9.9', { via: '10.3.0.2', dev: 'd2', table: 100, scope: 'global' }), route('default', { via: '10.3.0.254', dev: 'd2', table: 200, scope: 'global' })]
+  const withRules = (...extra: RoutingRule[]): Netns => ({ ...netns(base), rules: rules(...extra) })
+  const table: { name: string; ns: Netns; dst: string; flow: FlowKey; want: string }[] = [
+    // Checked on Linux 6.x with `ip route get 9.9.9.9 from 10.0.1.3 iif ra`: table 100's route.
+    { name: '`from` selects table 100 for a forwarded packet', ns: withRules(rule({ priority: 100, from: '10.0.1.3', action: 'lookup', table: 100 })), dst: '9.9.9.9', flow: { src: '10.0.1.3', iif: 'd1' }, want: '9.9.9.9 via 10.3.0.2 dev d2' },
+    // Another source misses the rule: main table's default route (same kernel check, from 10.0.1.2).
+    { name: 'another source stays on main', ns: withRules(rule({ priority: 100, from: '10.0.1.3', action: 'lookup', table: 100 })), dst: '9.9.9.9', flow: { src: '10.0.1.2', iif: 'd1' }, want: 'default via 10.2.0.254 dev d1' },
+    // No source chosen yet (0.0.0.0): a `from 10.0.1.3` rule cannot match.
+    { name: 'an unchosen source matches only `from all`', ns: withRules(rule({ priority: 100, from: '10.0.1.3', action: 'lookup', table: 100 })), dst: '9.9.9.9', flow: {}, want: 'default via 10.2.0.254 dev d1' },
+    // Table 100 has no route for 8.8.8.8: the lookup passes to main (-EAGAIN goes on).
+    { name: 'a table without a matching route passes on', ns: withRules(rule({ priority: 100, action: 'lookup', table: 100 })), dst: '8.8.8.8', flow: {}, want: 'default via 10.2.0.254 dev d1' },
+    // fwmark 0x80/0x80 matches 0x4080 (masked), not 0x4000.
+    { name: 'fwmark with a mask', ns: withRules(rule({ priority: 50, fwmark: 0x80, fwmask: 0x80, action: 'lookup', table: 200 })), dst: '8.8.8.8', flow: { mark: 0x4080 }, want: 'default via 10.3.0.254 dev d2' },
+    { name: 'fwmark miss', ns: withRules(rule({ priority: 50, fwmark: 0x80, fwmask: 0x80, action: 'lookup', table: 200 })), dst: '8.8.8.8', flow: { mark: 0x4000 }, want: 'default via 10.2.0.254 dev d1' },
+    // `not from 10.0.0.0/8`: a 192.168 source matches the inverted selector.
+    { name: 'not inverts the selectors', ns: withRules(rule({ priority: 60, not: true, from: '10.0.0.0/8', action: 'lookup', table: 200 })), dst: '8.8.8.8', flow: { src: '192.168.1.1' }, want: 'default via 10.3.0.254 dev d2' },
+    // `iif lo` is what a locally generated packet has.
+    { name: 'iif lo matches local output', ns: withRules(rule({ priority: 70, iif: 'lo', action: 'lookup', table: 200 })), dst: '8.8.8.8', flow: {}, want: 'default via 10.3.0.254 dev d2' },
+    { name: 'iif lo misses a forwarded packet', ns: withRules(rule({ priority: 70, iif: 'lo', action: 'lookup', table: 200 })), dst: '8.8.8.8', flow: { iif: 'd1' }, want: 'default via 10.2.0.254 dev d1' },
+    // suppress_prefixlength 0 rejects table 200's default route (/0), so main decides... which is also /0,
+    // but main comes from a later rule without suppression.
+    { name: 'suppress_prefixlength 0 ignores a default route', ns: withRules(rule({ priority: 80, action: 'lookup', table: 200, suppressPrefixlength: 0 })), dst: '8.8.8.8', flow: {}, want: 'default via 10.2.0.254 dev d1' },
+    // ipproto/dport: only tcp to port 80 takes table 200.
+    { name: 'ipproto and dport', ns: withRules(rule({ priority: 90, ipproto: 'tcp', dport: { from: 80, to: 90 }, action: 'lookup', table: 200 })), dst: '8.8.8.8', flow: { proto: 'tcp', dport: 85 }, want: 'default via 10.3.0.254 dev d2' },
+    { name: 'ipproto and dport miss (udp)', ns: withRules(rule({ priority: 90, ipproto: 'tcp', dport: { from: 80, to: 90 }, action: 'lookup', table: 200 })), dst: '8.8.8.8', flow: { proto: 'udp', dport: 85 }, want: 'default via 10.2.0.254 dev d1' },
+    // goto skips the rules between: rule 20 would send to table 200, goto 30 jumps over it to main's rule at 30.
+    { name: 'goto jumps over rules', ns: withRules(rule({ priority: 10, action: 'goto', goto: 30 }), rule({ priority: 20, action: 'lookup', table: 200 }), rule({ priority: 30, action: 'lookup', table: 'main' })), dst: '8.8.8.8', flow: {}, want: 'default via 10.2.0.254 dev d1' },
+    // An unreachable rule ends the lookup (ping: "Network is unreachable"), whatever main holds.
+    { name: 'unreachable rule', ns: withRules(rule({ priority: 5, to: '8.8.8.8', action: 'unreachable' })), dst: '8.8.8.8', flow: {}, want: 'unreachable 8.8.8.8' },
+    // A throw route passes the lookup to the next rule.
+    { name: 'throw passes on', ns: { ...netns([...base, route('8.8.0.0/16', { type: 'throw', table: 200, scope: 'global' })]), rules: rules(rule({ priority: 40, action: 'lookup', table: 200 })) }, dst: '8.8.8.8', flow: {}, want: 'default via 10.2.0.254 dev d1' },
+    // The local rule (priority 0) still wins for a local address.
+    { name: 'local before everything', ns: withRules(rule({ priority: 1, action: 'lookup', table: 200 })), dst: '10.2.0.1', flow: {}, want: 'local dev d1' },
+    // Without the main rule, nothing routes 8.8.8.8: Network is unreachable.
+    { name: 'no main rule: unreachable', ns: { ...netns(base), rules: [DEFAULT_RULES[0]!] }, dst: '8.8.8.8', flow: {}, want: 'unreachable' },
+  ]
+  it.each(table)('$name', ({ ns, dst, flow, want }) => {
+    expect(chosen(lookupRoute(ns, dst, flow))).toBe(want)
+  })
+
+  it('names the rule that chose the table', () => {
+    const r = lookupRoute(withRules(rule({ priority: 100, from: '10.0.1.3', action: 'lookup', table: 100 })), '9.9.9.9', { src: '10.0.1.3' })
+    expect(r.kind === 'route' && r.rule?.priority).toBe(100)
+    expect(r.explain).toContain('rule 100 (from 10.0.1.3 lookup 100)')
   })
 })

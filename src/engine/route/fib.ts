@@ -1,15 +1,17 @@
 /**
  * Route lookup as the kernel's FIB does it for one netns: the local table first (addresses
  * of this netns, 127.0.0.0/8 on lo), then the main table by longest prefix, lowest metric.
- * Simplification: no policy routing (`ip rule`): only the local and main tables are consulted.
+ * Policy routing (`ip rule`) picks the table; see lookupRoute.
  */
 import { ipToInt, parsePrefix } from '../wire/addr.ts'
 import type { Ip, Prefix } from '../wire/addr.ts'
-import type { Addr, Link, Netns, Route } from '../model/types.ts'
+import type { Addr, Link, Netns, Route, RoutingRule } from '../model/types.ts'
+import { describeRule, isDefaultRules, printRule } from './rules.ts'
 
 export type RouteResult =
   | { readonly kind: 'local'; readonly dev: string; readonly addr: Addr; readonly explain: string }
-  | { readonly kind: 'route'; readonly route: Route; readonly index: number; readonly explain: string; readonly considered: number }
+  /** `rule`: the policy rule whose table held the route (absent with the default rules); index -1 for a rule's own blackhole/unreachable/prohibit. */
+  | { readonly kind: 'route'; readonly route: Route; readonly index: number; readonly explain: string; readonly considered: number; readonly rule?: RoutingRule }
   | { readonly kind: 'none'; readonly explain: string }
 
 const prefixCache = new WeakMap<Route, Prefix>()
@@ -48,34 +50,157 @@ function isBroadcastFor(ns: Netns, ip: Ip): boolean {
   return ns.links.some((l) => l.addrs.some((a) => a.len < 31 && ((ipToInt(a.ip) | ~(a.len === 0 ? 0 : (0xffffffff << (32 - a.len)) >>> 0)) >>> 0) === v))
 }
 
+/** What a lookup knows of the packet besides its destination (the kernel's flowi4). */
+export interface FlowKey {
+  /** Restrict to routes through this device (`ip route get … oif`, a socket bound to it); also the flow's oif for `ip rule oif`. */
+  readonly oif?: string
+  /** Skip the local table (the caller already knows the address is not local, or wants the route beyond it). */
+  readonly skipLocal?: boolean
+  /** Source address; absent = not chosen yet (0.0.0.0: only `from all` rules match). */
+  readonly src?: Ip
+  /** Input device; a locally generated packet's is lo (`iif lo` rules). Absent = lo. */
+  readonly iif?: string
+  readonly mark?: number
+  readonly proto?: 'tcp' | 'udp' | 'icmp'
+  readonly sport?: number
+  readonly dport?: number
+}
+
 /**
- * Look up `dst` in a netns. `oif` restricts to routes through that device (as `ip route get
- * … oif`). Routes through a down device are skipped, as the kernel flushes them.
+ * Look up `dst` in a netns as fib_lookup does: the policy rules in priority order (the three
+ * defaults when the netns has none: local, main, default); a matching rule's table is
+ * searched by longest prefix then lowest metric; a table with no route (or a `throw` route)
+ * passes to the next rule, as does a route `suppress_prefixlength` rejects; a `blackhole`,
+ * `unreachable` or `prohibit` rule ends the lookup with that error (returned as a route of
+ * that type, `index` -1, `rule` set). Routes through a down device are skipped, as the
+ * kernel flushes them.
  */
-export function lookupRoute(ns: Netns, dst: Ip, opts: { oif?: string; skipLocal?: boolean } = {}): RouteResult {
-  if (!opts.skipLocal) {
-    const local = findLocalAddr(ns, dst)
-    if (local) return { kind: 'local', dev: local.link.name, addr: local.addr, explain: `${dst} is a local address (on ${local.link.name}): local table` }
+export function lookupRoute(ns: Netns, dst: Ip, opts: FlowKey = {}): RouteResult {
+  const rules = ns.rules
+  if (isDefaultRules(rules)) {
+    if (!opts.skipLocal) {
+      const local = lookupLocal(ns, dst)
+      if (local) return local
+    }
+    const main = lookupTable(ns, 'main', dst, opts.oif)
+    if (main && main.route.type !== 'throw') return routeResult(main, undefined)
+    const dflt = lookupTable(ns, 253, dst, opts.oif)
+    if (dflt && dflt.route.type !== 'throw') return routeResult(dflt, undefined)
+    return { kind: 'none', explain: `no route to ${dst} in the main table` }
   }
+  const tried: string[] = []
+  for (let i = 0; i < rules!.length; i++) {
+    const rule = rules![i]!
+    if (!ruleMatches(rule, dst, opts)) continue
+    if (rule.action === 'goto') {
+      // The kernel resolves the target when the rule is added: the first rule with exactly that priority.
+      const at = rules!.findIndex((r) => r.priority === rule.goto)
+      if (at <= i) continue
+      i = at - 1
+      continue
+    }
+    if (rule.action === 'nop') continue
+    if (rule.action !== 'lookup') return ruleFailure(rule, dst)
+    const table = rule.table ?? 'main'
+    if (table === 'local') {
+      if (opts.skipLocal) continue
+      const local = lookupLocal(ns, dst)
+      if (local) return local
+      continue
+    }
+    const hit = lookupTable(ns, table, dst, opts.oif)
+    if (!hit) {
+      tried.push(`rule ${rule.priority}: table ${tableLabel(table)} has no route`)
+      continue
+    }
+    if (hit.route.type === 'throw') {
+      tried.push(`rule ${rule.priority}: throw route ${hit.route.dst} in table ${tableLabel(table)}`)
+      continue
+    }
+    if (rule.suppressPrefixlength !== undefined && hit.route.type === 'unicast' && hit.p.len <= rule.suppressPrefixlength) {
+      tried.push(`rule ${rule.priority}: /${hit.p.len} suppressed (suppress_prefixlength ${rule.suppressPrefixlength})`)
+      continue
+    }
+    return routeResult(hit, rule, tried)
+  }
+  return { kind: 'none', explain: `no route to ${dst}: ${tried.length > 0 ? `${tried.join('; ')}; ` : ''}no other rule matched (Network is unreachable)` }
+}
+
+interface TableHit {
+  readonly route: Route
+  readonly index: number
+  readonly p: Prefix
+  readonly considered: number
+}
+
+function tableLabel(t: Route['table']): string {
+  return t === 253 ? 'default' : String(t)
+}
+
+function lookupLocal(ns: Netns, dst: Ip): RouteResult | undefined {
+  const local = findLocalAddr(ns, dst)
+  return local && { kind: 'local', dev: local.link.name, addr: local.addr, explain: `${dst} is a local address (on ${local.link.name}): local table` }
+}
+
+/** Longest prefix, then lowest metric, among the table's routes through devices that are up. */
+function lookupTable(ns: Netns, table: Route['table'], dst: Ip, oif: string | undefined): TableHit | undefined {
   const v = ipToInt(dst)
-  let best: { route: Route; index: number; p: Prefix } | undefined
+  let best: TableHit | undefined
   let considered = 0
-  ns.routes.forEach((route, index) => {
-    if (route.table !== 'main') return
-    if (opts.oif && route.dev !== opts.oif) return
+  const routes = ns.routes
+  for (let index = 0; index < routes.length; index++) {
+    const route = routes[index]!
+    if (route.table !== table) continue
+    if (oif && route.dev !== oif) continue
     if (route.dev) {
       const link = ns.links.find((l) => l.name === route.dev)
-      if (!link || !link.up) return
+      if (!link || !link.up) continue
     }
     const p = routePrefix(route)
-    if (((v & p.mask) >>> 0) !== p.net) return
+    if (((v & p.mask) >>> 0) !== p.net) continue
     considered++
-    if (!best || p.len > best.p.len || (p.len === best.p.len && (route.metric ?? 0) < (best.route.metric ?? 0))) best = { route, index, p }
-  })
-  if (!best) return { kind: 'none', explain: `no route to ${dst} in the main table` }
-  const { route, index, p } = best
+    if (!best || p.len > best.p.len || (p.len === best.p.len && (route.metric ?? 0) < (best.route.metric ?? 0))) best = { route, index, p, considered: 0 }
+  }
+  return best && { ...best, considered }
+}
+
+function routeResult(hit: TableHit, rule: RoutingRule | undefined, tried: readonly string[] = []): RouteResult {
+  const { route, index, p, considered } = hit
   const why = considered > 1 ? `longest prefix /${p.len} of ${considered} matching routes` : `only matching route (/${p.len})`
-  return { kind: 'route', route, index, considered, explain: `${describeRoute(route)}: ${why}` }
+  const by = rule ? `rule ${rule.priority} (${describeRule(rule)})${tried.length > 0 ? ` after ${tried.join('; ')}` : ''}: ` : ''
+  return { kind: 'route', route, index, considered, explain: `${by}${describeRoute(route)}: ${why}`, ...(rule && { rule }) }
+}
+
+/** A blackhole/unreachable/prohibit rule: the lookup fails with its error (EINVAL, ENETUNREACH, EACCES). */
+function ruleFailure(rule: RoutingRule, dst: Ip): RouteResult {
+  const route: Route = { dst: rule.to ?? 'default', type: rule.action as 'blackhole' | 'unreachable' | 'prohibit', table: 'main', scope: 'global', proto: 'unspec', ...(rule.source && { source: rule.source }), raw: printRule(rule) }
+  return { kind: 'route', route, index: -1, considered: 0, rule, explain: `rule ${rule.priority} (${describeRule(rule)}) matches ${dst}: the lookup ends in ${rule.action}` }
+}
+
+/** fib_rule_match and fib4_rule_match: every selector the rule has, then `not`. */
+export function ruleMatches(rule: RoutingRule, dst: Ip, flow: FlowKey): boolean {
+  if (rule.unmodelled !== undefined) return false
+  let ok = true
+  if (rule.iif !== undefined && rule.iif !== (flow.iif ?? 'lo')) ok = false
+  else if (rule.oif !== undefined && rule.oif !== flow.oif) ok = false
+  else if (rule.fwmark !== undefined && ((((flow.mark ?? 0) ^ rule.fwmark) & (rule.fwmask ?? 0xffffffff)) >>> 0) !== 0) ok = false
+  else if (rule.uidrange !== undefined && rule.uidrange.from > 0) ok = false // sockets here are root's, and a forwarded packet's uid is 0
+  else if (rule.tos !== undefined && rule.tos !== 0) ok = false // the model sends TOS 0
+  else if (rule.ipproto !== undefined && rule.ipproto !== flow.proto) ok = false
+  else if (rule.sport !== undefined && !inRange(rule.sport, flow.proto === 'icmp' ? 0 : flow.sport)) ok = false
+  else if (rule.dport !== undefined && !inRange(rule.dport, flow.proto === 'icmp' ? 0 : flow.dport)) ok = false
+  else if (rule.from !== undefined && !prefixMatches(rule.from, flow.src ?? '0.0.0.0')) ok = false
+  else if (rule.to !== undefined && !prefixMatches(rule.to, dst)) ok = false
+  return rule.not ? !ok : ok
+}
+
+function inRange(r: { readonly from: number; readonly to: number }, port: number | undefined): boolean {
+  return port !== undefined && port >= r.from && port <= r.to
+}
+
+function prefixMatches(prefix: string, ip: Ip): boolean {
+  const p = parsePrefix(prefix)
+  return ((ipToInt(ip) & p.mask) >>> 0) === p.net
 }
 
 /**

@@ -17,10 +17,12 @@ import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, st
 import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader, UdpHeader } from '../wire/packet.ts'
 import type { BridgeLink, FdbEntry, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
 import { addrType, describeRoute, findLocalAddr, lookupRoute, routeSource, selectSource } from '../route/fib.ts'
-import type { RouteResult } from '../route/fib.ts'
+import type { FlowKey, RouteResult } from '../route/fib.ts'
+import { isDefaultRules } from '../route/rules.ts'
 import { decideBridge, learnFdb } from '../link/bridge.ts'
 import { decapsulate, encapsulate, learnVxlanFdb, lookupVxlanFdb, vxlanSourcePort } from '../link/vxlan.ts'
 import { processHook } from '../netfilter/hooks.ts'
+import { hex } from '../netfilter/grammar.ts'
 import type { CtRef, HookOutcome, NfEnv, NfPacket } from '../netfilter/hooks.ts'
 import type { Hook } from '../netfilter/types.ts'
 import { applyToNetns } from './effects.ts'
@@ -100,6 +102,8 @@ interface Skb {
   readonly ct?: CtRef
   /** br_netfilter already ran PREROUTING for this packet. */
   readonly preroutingDone?: boolean
+  /** The last hook's mangle table changed the mark (at OUTPUT: route again). */
+  readonly mangleRemarked?: boolean
 }
 
 interface Expectation {
@@ -521,7 +525,7 @@ function hook(ctx: Ctx, nsName: string, h: Hook, skb: Skb, ifaces: { in?: string
     else sendIcmpError(ctx, nsName, skb.pkt, 3, rejectCode(res.rejectWith))
     return undefined
   }
-  return { ...skb, pkt: after, mark: res.packet.mark, ...(res.packet.ct && { ct: res.packet.ct }) }
+  return { ...skb, pkt: after, mark: res.packet.mark, ...(res.packet.ct && { ct: res.packet.ct }), mangleRemarked: res.mangleRemarked === true }
 }
 
 function rejectCode(w: string | undefined): number {
@@ -606,7 +610,12 @@ interface OriginateOpts {
 function originate(ctx: Ctx, nsName: string, pkt0: Packet, o: OriginateOpts = {}): void {
   const n = ns(ctx, nsName)
   const h0 = ipOf(pkt0)!
-  const r = lookupRoute(n, h0.dst, o.oif ? { oif: o.oif } : {})
+  let r = lookupRoute(n, h0.dst, flowOf(pkt0, 0, undefined, o.oif ? { oif: o.oif } : {}))
+  if (!h0.src && o.socket && r.kind === 'route' && !isDefaultRules(n.rules)) {
+    // ip_route_connect: the first lookup picks the source, the second routes with it (`from` rules apply).
+    const src = routeSource(n, r.route, h0.dst)
+    if (src) r = lookupRoute(n, h0.dst, flowOf(rewriteL3(pkt0, { src }), 0, undefined, o.oif ? { oif: o.oif } : {}))
+  }
   if (r.kind === 'none') {
     record(ctx, { kind: 'route', netns: nsName, packet: pkt0, explain: `route lookup for ${h0.dst}: ${r.explain}` })
     if (isRulesOnly(n)) return rulesOnlyOutput(ctx, nsName, fillSource(n, pkt0, undefined, undefined), o)
@@ -627,14 +636,17 @@ function originate(ctx: Ctx, nsName: string, pkt0: Packet, o: OriginateOpts = {}
   let skb: Skb | undefined = { pkt, mark: 0 }
   skb = hook(ctx, nsName, 'OUTPUT', skb, { out: r.kind === 'route' ? r.route.dev : 'lo' })
   if (!skb) return
-  // A DNAT in OUTPUT changes the destination: the kernel routes again (ip_route_me_harder).
+  // A DNAT in OUTPUT changes the destination, and a MARK may change the rule that applies: the
+  // kernel routes again (ip_route_me_harder, from nat's and mangle's OUTPUT hooks).
   let route: RouteResult = r
-  if (ipOf(skb.pkt)!.dst !== first.dst) {
-    route = lookupRoute(ns(ctx, nsName), ipOf(skb.pkt)!.dst)
-    record(ctx, { kind: 'route', netns: nsName, packet: skb.pkt, explain: `rerouted after DNAT: ${route.explain}`, ...(routeRef(nsName, route) && { ref: routeRef(nsName, route)! }) })
+  const remarked = skb.mangleRemarked === true && !isDefaultRules(n.rules)
+  if (ipOf(skb.pkt)!.dst !== first.dst || remarked) {
+    route = lookupRoute(ns(ctx, nsName), ipOf(skb.pkt)!.dst, flowOf(skb.pkt, skb.mark, undefined, o.oif ? { oif: o.oif } : {}))
+    const why = ipOf(skb.pkt)!.dst !== first.dst ? 'DNAT' : `MARK ${hex(skb.mark)}`
+    record(ctx, { kind: 'route', netns: nsName, packet: skb.pkt, explain: `rerouted after ${why}: ${route.explain}`, ...(routeRef(nsName, route) && { ref: routeRef(nsName, route)! }) })
     if (route.kind === 'none') {
       if (isRulesOnly(ns(ctx, nsName))) return rulesOnlyOutput(ctx, nsName, skb.pkt, o, skb)
-      drop(ctx, nsName, skb.pkt, `no route to ${ipOf(skb.pkt)!.dst} after DNAT`)
+      drop(ctx, nsName, skb.pkt, `no route to ${ipOf(skb.pkt)!.dst} after ${why}`)
       return
     }
   }
@@ -727,8 +739,23 @@ function fillSource(n: Netns, pkt: Packet, dev: string | undefined, nexthop: Ip 
   return rewriteL3(pkt, { src })
 }
 
+/** The flow a route lookup sees for this packet (fib rules select on it): source, ports, mark, input device. */
+function flowOf(pkt: Packet, mark: number, iif: string | undefined, extra: FlowKey = {}): FlowKey {
+  const h = ipOf(pkt)!
+  const t = l4(pkt)
+  const proto = h.proto === 'tcp' || h.proto === 'udp' || h.proto === 'icmp' ? h.proto : undefined
+  return {
+    ...extra,
+    ...(h.src && h.src !== '0.0.0.0' && { src: h.src }),
+    ...(iif !== undefined && { iif }),
+    mark,
+    ...(proto && { proto }),
+    ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }),
+  }
+}
+
 function routeRef(nsName: string, r: RouteResult): TableRef | undefined {
-  if (r.kind === 'route') return { table: 'route', netns: nsName, route: r.route, reason: r.explain, index: r.index }
+  if (r.kind === 'route') return { table: 'route', netns: nsName, route: r.route, reason: r.explain, ...(r.index >= 0 && { index: r.index }), ...(r.rule && { rule: r.rule }) }
   if (r.kind === 'local') return { table: 'addr', netns: nsName, dev: r.dev, addr: r.addr }
   return undefined
 }
@@ -741,11 +768,15 @@ function recordRoute(ctx: Ctx, nsName: string, pkt: Packet, r: RouteResult, pref
 function routeTypeFailure(ctx: Ctx, nsName: string, pkt: Packet, r: Extract<RouteResult, { kind: 'route' }>, local: boolean): void {
   const ref = routeRef(nsName, r)!
   const t = r.route.type
-  // A local sender learns it from sendmsg/connect: EINVAL, EHOSTUNREACH, EACCES (checked on Linux 6.18).
-  if (local) return drop(ctx, nsName, pkt, `${t} route ${r.route.dst}: sendmsg fails (${t === 'prohibit' ? 'Permission denied' : t === 'blackhole' ? 'Invalid argument' : 'No route to host'})`, { ref })
-  if (t === 'blackhole') return drop(ctx, nsName, pkt, `blackhole route ${r.route.dst}: silently discarded`, { ref })
-  drop(ctx, nsName, pkt, `${t} route ${r.route.dst}: discarded with an ICMP error to the sender`, { ref })
-  sendIcmpError(ctx, nsName, pkt, 3, t === 'prohibit' ? 13 : 1)
+  // A rule's own action (index -1) fails the lookup with ENETUNREACH where an unreachable route
+  // gives EHOSTUNREACH: "Network is unreachable" to a local sender, ICMP net (not host) unreachable.
+  const byRule = r.index < 0 && r.rule !== undefined
+  const what = byRule ? `rule ${r.rule.priority} (${t})` : `${t} route ${r.route.dst}`
+  // A local sender learns it from sendmsg/connect: EINVAL, EHOSTUNREACH/ENETUNREACH, EACCES (checked on Linux 6.18).
+  if (local) return drop(ctx, nsName, pkt, `${what}: sendmsg fails (${t === 'prohibit' ? 'Permission denied' : t === 'blackhole' ? 'Invalid argument' : byRule ? 'Network is unreachable' : 'No route to host'})`, { ref })
+  if (t === 'blackhole') return drop(ctx, nsName, pkt, `${what}: silently discarded`, { ref })
+  drop(ctx, nsName, pkt, `${what}: discarded with an ICMP error to the sender`, { ref })
+  sendIcmpError(ctx, nsName, pkt, 3, t === 'prohibit' ? 13 : byRule ? 0 : 1)
 }
 
 /** The packet to send (marked as fragmented when it is), or undefined when sendmsg fails. */
@@ -1055,7 +1086,7 @@ function bridgeIngress(ctx: Ctx, nsName: string, br: BridgeLink, port: Link, fra
     // br_nf_pre_routing_finish: when DNAT sends the packet to an address behind this same
     // bridge, the frame is bridged to that address's MAC (bridged DNAT), not routed: no TTL
     // decrement, and it cannot go back out of the port it came in on unless hairpin is on.
-    const r = lookupRoute(ns(ctx, nsName), newDst)
+    const r = lookupRoute(ns(ctx, nsName), newDst, flowOf(skb.pkt, skb.mark, br.name))
     if (r.kind === 'route' && r.route.type === 'unicast' && r.route.dev === br.name) {
       const mac = resolveNeigh(ctx, nsName, br, r.route.via ?? newDst, skb.pkt)
       if (mac === undefined) return drop(ctx, nsName, current, `bridged DNAT: no ARP answer for ${r.route.via ?? newDst} on ${br.name}`, { dev: br.name })
@@ -1146,7 +1177,7 @@ function vxlanTransmit(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet): 
 function vxlanSendTo(ctx: Ctx, nsName: string, vx: VxlanLink, frame: Packet, e: FdbEntry, defaulted: boolean): void {
   const n = ns(ctx, nsName)
   {
-    const r = lookupRoute(n, e.dst!, vx.dev ? { oif: vx.dev, skipLocal: true } : { skipLocal: true })
+    const r = lookupRoute(n, e.dst!, { ...(vx.dev && { oif: vx.dev }), ...(vx.local && { src: vx.local }), proto: 'udp', dport: vx.dstport, skipLocal: true })
     const src = vx.local ?? (r.kind === 'route' ? routeSource(n, r.route, e.dst!) : undefined) ?? '0.0.0.0'
     const outer = encapsulate(frame, { src, dst: e.dst!, sport: vxlanSourcePort(frame), dport: vx.dstport, vni: e.vni ?? vx.vni, id: nextId(ctx) })
     record(ctx, {
@@ -1223,7 +1254,7 @@ function ipipOutput(ctx: Ctx, nsName: string, skb: Skb, rt: Route, tun: Link & {
   const n = ns(ctx, nsName)
   const remote = rt.via ?? tun.remote
   if (!remote) return drop(ctx, nsName, skb.pkt, `${tun.name}: no remote endpoint for this route`)
-  const r = lookupRoute(n, remote, { skipLocal: true })
+  const r = lookupRoute(n, remote, { skipLocal: true, ...(tun.local && { src: tun.local }), mark: skb.mark })
   const src = tun.local ?? (r.kind === 'route' ? routeSource(n, r.route, remote) : undefined) ?? '0.0.0.0'
   const inner = ipOf(skb.pkt)!
   const outer: Packet = { headers: [{ kind: 'ipv4', src, dst: remote, ttl: DEFAULT_TTL, df: inner.df, id: nextId(ctx), proto: 'ipip', length: inner.length + HEADER_BYTES.ipv4 }, ...skb.pkt.headers] }
@@ -1255,7 +1286,7 @@ function receiveIp(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
     if (!skb) return
     return leaveModel(ctx, nsName, skb.pkt)
   }
-  const r = lookupRoute(n, h.dst)
+  const r = lookupRoute(n, h.dst, flowOf(skb.pkt, skb.mark, inDev))
   recordRoute(ctx, nsName, skb.pkt, r, 'route lookup (input)')
   if (r.kind === 'local') return localIn(ctx, nsName, inDev, skb)
   // Checked before the route's fate: a non-forwarding device answers nothing, not even "no

@@ -5,7 +5,7 @@
  */
 import type { Ip } from '../wire/addr.ts'
 import type { Packet } from '../wire/packet.ts'
-import type { Addr, DnsCacheEntry, FdbEntry, Listener, NeighEntry, Route } from '../model/types.ts'
+import type { Addr, DnsCacheEntry, FdbEntry, Listener, NeighEntry, Route, RoutingRule } from '../model/types.ts'
 import type { ConntrackEntry, Hook, RecentEntry, TableName } from '../netfilter/types.ts'
 
 export type StepKind =
@@ -42,7 +42,8 @@ export type Flow = 'request' | 'reply' | 'arp' | 'icmp-error' | 'dns-query' | 'd
 
 /** The table entry that decided a step. */
 export type TableRef =
-  | { readonly table: 'route'; readonly netns: string; readonly route: Route; readonly reason: string; readonly index?: number }
+  /** `rule`: the policy routing rule that chose the table (only when the netns has rules beyond the defaults). */
+  | { readonly table: 'route'; readonly netns: string; readonly route: Route; readonly reason: string; readonly index?: number; readonly rule?: RoutingRule }
   | { readonly table: 'neigh'; readonly netns: string; readonly entry: NeighEntry }
   | { readonly table: 'fdb'; readonly netns: string; readonly entry: FdbEntry }
   | { readonly table: 'rule'; readonly netns: string; readonly ruleId: string; readonly raw: string; readonly chain: string; readonly tableName: TableName; readonly line?: number; readonly file?: string }
