@@ -8,8 +8,9 @@
  * prompt's `user@host`, a `hostname` output in the same input, else "node".
  */
 import type { Diagnostic } from '../diagnostics.ts'
-import type { FdbEntry, LinkKind, NeighEntry, ResolvConf, Route, Sysctls } from '../model/types.ts'
+import type { FdbEntry, LinkKind, NeighEntry, ResolvConf, Route, RoutingRule, Sysctls } from '../model/types.ts'
 import { EMPTY_RULESET } from '../netfilter/types.ts'
+import { describeRule } from '../route/rules.ts'
 import type { IpSet, Ruleset } from '../netfilter/types.ts'
 import { cidrContains } from '../wire/addr.ts'
 import type { Ip } from '../wire/addr.ts'
@@ -50,7 +51,7 @@ interface NodeAcc {
   resolv?: ResolvConf
   conntrack: ImportedConntrack[]
   ipsets: Map<string, IpSet>
-  ipRules: string[]
+  ipRules: RoutingRule[]
   flannelEnv: Record<string, string>
   flannelEnvFrom?: From
   cni: { file: string; name?: string; types: string[]; from: From }[]
@@ -235,8 +236,8 @@ function readBlock(b: Block, acc: NodeAcc, diagnostics: Diagnostic[]): readonly 
       return bad(r)
     }
     case 'ip-rule': {
-      const r = parseIpRuleText(b.lines, file)
-      acc.ipRules.push(...take(r))
+      const r = parseIpRuleText(b.lines, file, { ipv6: /(?:^|\s)(?:-6|-f(?:amily)?\s+inet6)(?:\s|$)/.test(b.hint?.command ?? '') })
+      addRules(acc, take(r))
       return bad(r)
     }
     case 'ip-json': {
@@ -246,7 +247,7 @@ function readBlock(b: Block, acc: NodeAcc, diagnostics: Diagnostic[]): readonly 
         addRoutes(acc, j.routes, diagnostics, b)
         acc.neigh.push(...j.neigh.map((n) => (n.dev === undefined && b.hint?.dev !== undefined ? { ...n, dev: b.hint.dev } : n)))
         acc.fdb.push(...j.fdb)
-        acc.ipRules.push(...j.rules)
+        addRules(acc, j.rules)
       }
       return bad(r)
     }
@@ -346,6 +347,22 @@ function addRoutes(acc: NodeAcc, routes: readonly Route[], diagnostics: Diagnost
   }
   const first = b.lines[0]
   if (before > 0 && first) diagnostics.push(diag('IP010', b.file, first, `a second routing table output for node ${acc.name}: merged with the first (${dup} route(s) were in both)`, { severity: 'info', hint: 'import outputs taken at different times as different nodes (--node)' }))
+}
+
+/**
+ * Rules from another `ip rule` output (`ip rule` and `ip -j rule`, or `ip -6 rule`'s defaults)
+ * join the list once each, in priority order as the kernel keeps them.
+ */
+function addRules(acc: NodeAcc, rules: readonly RoutingRule[]): void {
+  const key = (r: RoutingRule) => `${r.priority} ${describeRule(r)}`
+  const seen = new Set(acc.ipRules.map(key))
+  for (const r of rules) {
+    if (seen.has(key(r))) continue
+    seen.add(key(r))
+    acc.ipRules.push(r)
+  }
+  // Stable: rules of one priority keep the order they were printed in.
+  acc.ipRules.sort((a, b) => a.priority - b.priority)
 }
 
 // ------------------------------------------------------------------ finishing a node

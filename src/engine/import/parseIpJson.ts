@@ -1,10 +1,12 @@
 /**
- * JSON output of iproute2 (`ip -j [-d] addr|link|route|neigh`, `bridge -j fdb|link`, with or
- * without -p). The object keys tell which command printed it (ifname+addr_info: addr;
- * ifname+link_type: link; dst+lladdr/state: neigh; mac+ifname: fdb; dst: route).
+ * JSON output of iproute2 (`ip -j [-d] addr|link|route|neigh|rule`, `bridge -j fdb|link`, with
+ * or without -p). The object keys tell which command printed it (ifname+addr_info: addr;
+ * ifname+link_type: link; priority+src: rule; dst+lladdr/state: neigh; mac+ifname: fdb; dst:
+ * route).
  * A block is one JSON value; when it parses, all its lines are understood.
  */
-import type { Route } from '../model/types.ts'
+import type { Route, RoutingRule } from '../model/types.ts'
+import { parseRuleWords } from '../route/rules.ts'
 import { isIpv4 } from '../wire/addr.ts'
 import { diag, macOf, parseCidr } from './parseCommon.ts'
 import type { ParseOut } from './parseCommon.ts'
@@ -19,7 +21,7 @@ export interface JsonOut {
   readonly routes: Route[]
   readonly neigh: NeighRecord[]
   readonly fdb: FdbRecord[]
-  readonly rules: string[]
+  readonly rules: RoutingRule[]
 }
 
 type Obj = Record<string, unknown>
@@ -47,12 +49,19 @@ export function parseIpJsonText(lines: readonly Line[], file: string): ParseOut<
   const arr = Array.isArray(doc) ? doc : [doc]
   let unknown = 0
   let v6 = 0
+  let v6Rules = 0
   for (const o of arr) {
     if (!isObj(o)) {
       unknown++
       continue
     }
-    if (typeof o.mac === 'string' && typeof o.ifname === 'string') {
+    if (typeof o.priority === 'number' && typeof o.src === 'string') {
+      // A rule (it may have `dst`, so before routes): its keys back into `ip rule` words.
+      const r = ruleOf(o)
+      if (r === 'v6') v6Rules++
+      else if (r.ok) res.rules.push({ ...r.rule, priority: o.priority, source: where })
+      else out.diagnostics.push(diag('IP001', file, first, `rule ${o.priority}: ${r.error}`, { hint: 'paste `ip -j rule show` output unchanged (iproute2 6.x)' }))
+    } else if (typeof o.mac === 'string' && typeof o.ifname === 'string') {
       const f = fdbOf(o, where)
       if (f) res.fdb.push(f)
     } else if (typeof o.ifname === 'string') res.links.push(linkOf(o, where))
@@ -64,10 +73,12 @@ export function parseIpJsonText(lines: readonly Line[], file: string): ParseOut<
       const r = routeOf(o, where)
       if (r === 'v6') v6++
       else if (r) res.routes.push(r)
-    } else if (typeof o.priority === 'number' && ('table' in o || 'src' in o)) {
-      const rule = `${o.priority}: from ${str(o.src) ?? 'all'} lookup ${str(o.table) ?? num(o.table) ?? '?'}`
-      if (!/^(0: from all lookup local|32766: from all lookup main|32767: from all lookup default)$/.test(rule)) res.rules.push(rule)
     } else unknown++
+  }
+  // `ip -6 -j rule`: its `0` and `32766` rules are the IPv6 list's, so none of them is kept.
+  if (v6Rules > 0) {
+    v6 += res.rules.length + v6Rules
+    res.rules.length = 0
   }
   if (unknown > 0) out.diagnostics.push(diag('IP004', file, first, `${unknown} JSON object(s) of an unknown shape ignored`, { severity: 'info' }))
   if (v6 > 0) out.diagnostics.push(diag('IP006', file, first, `${v6} IPv6 entr${v6 === 1 ? 'y' : 'ies'} skipped: the engine models IPv4 only`, { severity: 'info' }))
@@ -141,6 +152,49 @@ function linkOf(o: Obj, where: From): LinkRecord {
     }
   }
   return rec
+}
+
+/**
+ * `ip -j rule` keys (iprule.c print_rule) as the words `ip rule show` prints, so one grammar
+ * reads both: `{"src":"10.0.0.0","srclen":16,"fwmark":"0x80","fwmask":"0xff","table":"200"}`
+ * → `from 10.0.0.0/16 fwmark 0x80/0xff lookup 200`.
+ */
+function ruleOf(o: Obj): ReturnType<typeof parseRuleWords> | 'v6' {
+  const w: string[] = []
+  const text = (v: unknown): string | undefined => str(v) ?? (num(v) !== undefined ? String(num(v)) : undefined)
+  const prefix = (key: 'src' | 'dst', word: string): boolean => {
+    const a = str(o[key])
+    if (a === undefined) return false
+    if (a.includes(':')) return true
+    const len = num(o[`${key}len`])
+    w.push(word, len === undefined ? a : `${a}/${len}`)
+    return false
+  }
+  if ('not' in o) w.push('not')
+  if (prefix('src', 'from') || prefix('dst', 'to')) return 'v6'
+  const range = (key: string, word: string): void => {
+    const one = text(o[key])
+    const from = text(o[`${key}_start`])
+    const to = text(o[`${key}_end`])
+    if (one !== undefined) w.push(word, one)
+    else if (from !== undefined) w.push(word, to === undefined || to === from ? from : `${from}-${to}`)
+  }
+  const pairs: [string, string][] = [['tos', 'tos'], ['iif', 'iif'], ['oif', 'oif'], ['ipproto', 'ipproto'], ['tun_id', 'tun_id'], ['table', 'lookup'], ['suppress_prefixlen', 'suppress_prefixlength'], ['suppress_ifgroup', 'suppress_ifgroup'], ['flow_to', 'realms'], ['goto', 'goto'], ['protocol', 'proto']]
+  const mark = text(o.fwmark)
+  const mask = text(o.fwmask)
+  if (mark !== undefined) w.push('fwmark', mask === undefined ? mark : `${mark}/${mask}`)
+  if ('l3mdev' in o) w.push('l3mdev')
+  if ('uid_start' in o) w.push('uidrange', `${text(o.uid_start) ?? ''}-${text(o.uid_end) ?? ''}`)
+  range('sport', 'sport')
+  range('dport', 'dport')
+  for (const [key, word] of pairs) {
+    const v = text(o[key])
+    if (v !== undefined) w.push(word, v)
+  }
+  if ('nop' in o) w.push('nop')
+  const action = str(o.action)
+  if (action !== undefined) w.push(action)
+  return parseRuleWords(w)
 }
 
 const TYPES = new Set(['unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit', 'throw'])

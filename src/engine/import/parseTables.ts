@@ -1,11 +1,13 @@
 /**
  * `ip route`, `ip neigh`, `bridge fdb show` and `ip rule` text, as iproute2 6.x prints them
- * (iproute.c print_route, ipneigh.c print_neigh, bridge/fdb.c print_fdb). Attributes that
- * iproute2 leaves out when they have their default are filled in the kernel's way: no
- * `scope` = global, no `proto` = boot. IPv6 entries are recognised and skipped.
+ * (iproute.c print_route, ipneigh.c print_neigh, bridge/fdb.c print_fdb, iprule.c
+ * print_rule). Attributes that iproute2 leaves out when they have their default are filled in
+ * the kernel's way: no `scope` = global, no `proto` = boot. IPv6 entries are recognised and
+ * skipped.
  */
 import { canonicalDst } from '../model/ops.ts'
-import type { FdbEntry, NeighEntry, NeighState, Route, RouteType } from '../model/types.ts'
+import type { FdbEntry, NeighEntry, NeighState, Route, RouteType, RoutingRule } from '../model/types.ts'
+import { parseRuleWords } from '../route/rules.ts'
 import { isIpv4 } from '../wire/addr.ts'
 import { diag, emptyOut, intOf, isV6, keyValues, macOf, reject } from './parseCommon.ts'
 import type { ParseOut } from './parseCommon.ts'
@@ -221,19 +223,47 @@ export function parseBridgeFdbText(lines: readonly Line[], file: string, dev?: s
   return out
 }
 
-/** `ip rule`: the three default rules, or more (policy routing the engine does not model). */
-export function parseIpRuleText(lines: readonly Line[], file: string): ParseOut<string> {
-  const out = emptyOut<string>()
+/** 1-based column of word `index` of `text` (words split as `words` does); past the end: after the last word. */
+function wordColumn(text: string, index: number): number {
+  const re = /\S+/g
+  let m: RegExpExecArray | null
+  let k = 0
+  let end = text.length
+  while ((m = re.exec(text)) !== null) {
+    if (k === index) return m.index + 1
+    end = m.index + m[0].length
+    k++
+  }
+  return end + 2
+}
+
+/**
+ * `ip rule [show]` text (iprule.c print_rule): every rule, the three defaults included, in the
+ * order printed. `ip -6 rule` output (the command says so, or a line has an IPv6 `from`/`to`)
+ * is skipped whole like IPv6 routes: its `0:` and `32766:` lines are the IPv6 list's.
+ */
+export function parseIpRuleText(lines: readonly Line[], file: string, opts: { readonly ipv6?: boolean } = {}): ParseOut<RoutingRule> & { ipv6: number } {
+  const out = { ...emptyOut<RoutingRule>(), ipv6: 0 }
+  const isV6Rule = (text: string) => words(text).some((w, i, t) => (t[i - 1] === 'from' || t[i - 1] === 'to') && isV6(w))
+  if (opts.ipv6 === true || lines.some((l) => isV6Rule(l.text))) {
+    out.ipv6 = lines.filter((l) => /^\s*\d+:/.test(l.text)).length
+    out.diagnostics.push({ code: 'IP006', severity: 'info', message: `${out.ipv6} IPv6 rule(s) skipped: the engine models IPv4 only`, file, ...(lines[0] && { line: lines[0].n }) })
+    return out
+  }
   for (const l of lines) {
-    const m = /^(\d+):\s+(.*)$/.exec(l.text.trim())
+    const m = /^(\s*)(\d+):\s+(.*)$/.exec(l.text)
     if (!m) {
-      if (l.text.trim() !== '') reject(out, file, l, 'expected `PRIORITY: selector action`')
+      if (l.text.trim() !== '') reject(out, file, l, 'expected `PRIORITY:\tfrom SELECTOR… ACTION` as `ip rule show` prints it')
       continue
     }
-    const rule = m[2]!.replace(/\s+/g, ' ')
-    const isDefault = (m[1] === '0' && rule === 'from all lookup local') || (m[1] === '32766' && rule === 'from all lookup main') || (m[1] === '32767' && rule === 'from all lookup default')
-    if (!isDefault) out.items.push(`${m[1]}: ${rule}`)
+    const r = parseRuleWords(words(m[3]!))
+    if (!r.ok) {
+      const skip = l.text.length - m[3]!.length
+      out.bad.push(l)
+      out.diagnostics.push(diag('IP001', file, l, r.error, { col: skip + wordColumn(m[3]!, r.word), hint: 'paste `ip rule show` output unchanged (iproute2 6.x)' }))
+      continue
+    }
+    out.items.push({ ...r.rule, priority: Number(m[2]), source: { file, line: l.n } })
   }
   return out
 }
-

@@ -9,6 +9,7 @@ import { parseBridgeFdbText, parseIpNeighText, parseIpRouteText, parseIpRuleText
 import { splitLines } from './text.ts'
 import { printIpNeigh, printRoute } from '../print/iproute2.ts'
 import { newNetns } from '../model/ops.ts'
+import { printRule } from '../route/rules.ts'
 import type { NeighEntry } from '../model/types.ts'
 
 const CAPTURED = new URL('./fixtures/captured/', import.meta.url).pathname
@@ -165,8 +166,29 @@ describe('ip neigh, bridge fdb, ip rule', () => {
     expect(r.items[0]!.local).toBeUndefined() // `static` is user-added, not the port's own address
   })
 
-  it('lists only ip rules beyond the three defaults', () => {
-    expect(parseIpRuleText(lines('0:\tfrom all lookup local\n100:\tfrom 10.244.0.0/16 lookup 200\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n'), 'r').items).toEqual(['100: from 10.244.0.0/16 lookup 200'])
+  it('reads every ip rule, the defaults included, and prints each back as iproute2 did', () => {
+    const text = readFileSync(CAPTURED + 'rules.ip-rule.txt', 'utf8')
+    const r = parseIpRuleText(lines(text), 'r')
+    expect(r.bad).toEqual([])
+    // The printer drops only `[detached]` (d0 is not in the netns) and `proto static` (who added it).
+    expect(r.items.map(printRule).join('\n') + '\n').toBe(text.replace(/ \[detached\]/g, '').replace(/ proto static/g, ''))
+    expect(r.items[3]).toMatchObject({ priority: 200, not: true, to: '10.1.0.0/16', fwmark: 0x80, fwmask: 0xff, iif: 'd0', table: 200, source: { file: 'r', line: 4 } })
+  })
+
+  it('a rule line it cannot read is rejected at the bad word', () => {
+    const r = parseIpRuleText(lines('0:\tfrom all lookup local\n100:\tfrom 10.0.0.5 frobnicate 3 lookup 100\n'), 'r')
+    expect(r.items).toHaveLength(1)
+    expect(r.bad.map((l) => l.n)).toEqual([2])
+    // `100:\t` is 5 characters, `from 10.0.0.5 ` 14 more: `frobnicate` starts at column 20.
+    expect(r.diagnostics[0]).toMatchObject({ code: 'IP001', line: 2, col: 20, message: 'unknown rule selector `frobnicate`' })
+  })
+
+  it('skips `ip -6 rule` whole: its 0 and 32766 are the IPv6 list', () => {
+    const r = parseIpRuleText(file('rules.ip-6-rule.txt'), 'r6')
+    expect(r.items).toEqual([])
+    expect(r.diagnostics[0]).toMatchObject({ code: 'IP006', message: '3 IPv6 rule(s) skipped: the engine models IPv4 only' })
+    // Even the defaults alone, when the command says -6.
+    expect(parseIpRuleText(lines('0:\tfrom all lookup local\n32766:\tfrom all lookup main\n'), 'r6', { ipv6: true }).items).toEqual([])
   })
 })
 
@@ -177,6 +199,13 @@ describe('JSON forms give the same model as the text forms', () => {
       const j = parseIpJsonText(file(f), 'j').items[0]!.routes.map((r) => ({ ...r, source: undefined, raw: undefined }))
       expect(j).toEqual(text)
     }
+  })
+
+  it('ip -j rule = ip rule', () => {
+    const text = parseIpRuleText(file('rules.ip-rule.txt'), 'r').items.map((r) => ({ ...r, source: undefined }))
+    const j = parseIpJsonText(file('rules.ip-j-rule.txt'), 'j')
+    expect(j.diagnostics).toEqual([])
+    expect(j.items[0]!.rules.map((r) => ({ ...r, source: undefined }))).toEqual(text)
   })
 
   it('ip -j -d link carries kinds and vxlan attributes', () => {

@@ -5,6 +5,7 @@
  * golden tests compare it, so a change in the importer reads like a diff of this text.
  */
 import { describeRoute } from '../route/fib.ts'
+import { isDefaultRules, printRule } from '../route/rules.ts'
 import type { ImportedInterface, ImportedNode, ImportResult, From } from './types.ts'
 
 /** `ip-route.txt:3,5,7 iptables.txt:12` (at most `max` references). */
@@ -86,7 +87,11 @@ function printNode(n: ImportedNode): string[] {
     const nat = n.conntrack.filter((c) => c.entry.status.includes('DNAT') || c.entry.status.includes('SNAT')).length
     out.push(`  conntrack: ${n.conntrack.length} entries (${[...by].map(([p, k]) => `${p} ${k}`).join(', ')}; ${nat} NATed)`)
   }
-  if (n.ipRules) out.push(`  ip rules beyond the defaults: ${n.ipRules.join('; ')}`)
+  if (n.ipRules && isDefaultRules(n.ipRules)) out.push('  ip rules: the kernel\'s three defaults (local, main, default)')
+  else if (n.ipRules) {
+    out.push(`  ip rules (${n.ipRules.length}):`)
+    for (const r of n.ipRules) out.push(`    ${printRule(r)}`)
+  }
   if (n.flannelEnv) out.push(`  flannel subnet.env: ${Object.entries(n.flannelEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`)
   if (n.cniConfigs) out.push(`  CNI configs: ${n.cniConfigs.map((c) => `${c.file} (${c.types.join(', ')})`).join('; ')}`)
   if (n.localIps) out.push(`  local IPs (given): ${n.localIps.join(' ')}`)

@@ -7,6 +7,8 @@ import { traceWorldAll } from '../trace.ts'
 import type { SendSpec } from '../sim/trace.ts'
 import { importDumps } from './importDump.ts'
 import { importToWorld } from './toWorld.ts'
+import { printImportSummary } from './summary.ts'
+import { printRule } from '../route/rules.ts'
 import type { DumpInput } from './types.ts'
 
 const CAPTURED = new URL('./fixtures/captured/', import.meta.url).pathname
@@ -57,6 +59,54 @@ describe('the host netns of an imported node', () => {
     expect(w.notes!.some((n) => n.includes('node 192.168.50.12 (pods 10.244.2.0/24) was not imported: packets to it leave the model on the underlay'))).toBe(true)
     // The dump has sysctl output, so nothing about sysctls is assumed.
     expect(w.notes!.some((n) => n.includes('assumed (a Kubernetes node'))).toBe(false)
+  })
+})
+
+describe('policy routing rules of an imported node', () => {
+  const paste = [
+    'root@r1:~# ip rule',
+    '0:\tfrom all lookup local',
+    '100:\tfrom 10.244.1.0/24 lookup 100',
+    '32766:\tfrom all lookup main',
+    '32767:\tfrom all lookup default',
+    'root@r1:~# ip -j rule',
+    '[{"priority":0,"src":"all","table":"local"},{"priority":100,"src":"10.244.1.0","srclen":24,"table":"100"},{"priority":32766,"src":"all","table":"main"},{"priority":32767,"src":"all","table":"default"}]',
+    'root@r1:~# ip -6 rule',
+    '0:\tfrom all lookup local',
+    '32766:\tfrom all lookup main',
+    'root@r1:~# ip route show table all',
+    'default via 192.168.1.1 dev eth0 table 100',
+    'default via 192.168.1.254 dev eth0',
+    '192.168.1.0/24 dev eth0 proto kernel scope link src 192.168.1.10',
+    'local 192.168.1.10 dev eth0 table local proto kernel scope host src 192.168.1.10',
+  ].join('\n')
+  const r = importDumps([{ name: 'p', text: paste }])
+  const w = importToWorld(r)
+
+  it('the node keeps the full list once (ip rule and ip -j rule agree; ip -6 rule is not IPv4)', () => {
+    expect(r.nodes[0]!.ipRules!.map(printRule)).toEqual(['0:\tfrom all lookup local', '100:\tfrom 10.244.1.0/24 lookup 100', '32766:\tfrom all lookup main', '32767:\tfrom all lookup default'])
+    expect(r.nodes[0]!.ipRules![1]!.source).toEqual({ file: 'p', line: 3 })
+  })
+
+  it('the host netns routes by them, with the other table\'s routes beside main\'s', () => {
+    expect(w.netns.r1!.rules!.map((x) => x.priority)).toEqual([0, 100, 32766, 32767])
+    // `table 100` stays 100; the local table's route is kept too.
+    expect(w.netns.r1!.routes.map((x) => `${x.dst} ${String(x.table)}`)).toEqual(['default 100', 'default main', '192.168.1.0/24 main', '192.168.1.10 local'])
+    expect(w.notes!.some((n) => /policy routing|main table only/.test(n))).toBe(false)
+  })
+
+  it('`ip -6 rule` alone gives no IPv4 rules (its two defaults would lose 32767)', () => {
+    const six = importDumps([{ name: 'q', text: 'root@r1:~# ip -6 rule\n0:\tfrom all lookup local\n32766:\tfrom all lookup main\n' }])
+    expect(six.nodes[0]!.ipRules).toBeUndefined()
+  })
+
+  it('only the defaults: the netns has no rules of its own', () => {
+    const d = importToWorld(importDumps([{ name: 'd', text: captured('n1.bundle.txt') }]))
+    expect(d.netns['pwB-node1']!.rules).toBeUndefined()
+  })
+
+  it('the summary lists them as ip rule prints them', () => {
+    expect(printImportSummary(r)).toContain('  ip rules (4):\n    0:\tfrom all lookup local\n    100:\tfrom 10.244.1.0/24 lookup 100\n')
   })
 })
 

@@ -9,7 +9,7 @@
  * Simplifications: a pod netns holds only eth0, its routes and the listeners its Service
  * ports imply, and is assumed to answer on any other; remote nodes and other hosts on a node's
  * network that were not imported do not exist, so packets to them leave the model there (the
- * underlay segment is `partial`); `ip rule` policy routing is not applied (main table only).
+ * underlay segment is `partial`). The node's `ip rule` list becomes its netns's `rules`.
  */
 import { DEFAULT_SYSCTLS } from '../model/types.ts'
 import type { Addr, FdbEntry, Link, Listener, NeighEntry, Netns, ResolvConf, Route, Segment, Sysctls, World } from '../model/types.ts'
@@ -17,6 +17,7 @@ import { canonicalDst, newNetns } from '../model/ops.ts'
 import type { ConntrackEntry, Ruleset } from '../netfilter/types.ts'
 import { cidrContains, macFromSeed, networkOf, tryParsePrefix, formatPrefix } from '../wire/addr.ts'
 import type { Ip } from '../wire/addr.ts'
+import { isDefaultRules } from '../route/rules.ts'
 import { isUnderlayInterface } from './infer.ts'
 import { completeKubeJumps } from './iptablesBlocks.ts'
 import { printFrom } from './summary.ts'
@@ -272,7 +273,10 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
     netfilter = c.ruleset
     if (c.added.length > 0) notes.push(`${n.name}: the dump does not show these built-in chains; kube-proxy's jumps assumed: ${c.added.join(', ')}`)
   }
-  if (n.ipRules && n.ipRules.length > 0) notes.push(`${n.name}: policy routing rules (${n.ipRules.join('; ')}) are not simulated: main table only`)
+  // Policy routing: the dump's rules when they are not just the kernel's three defaults.
+  const rules = n.ipRules && !isDefaultRules(n.ipRules) ? n.ipRules : undefined
+  const unmodelled = (rules ?? []).filter((r) => r.unmodelled !== undefined)
+  if (unmodelled.length > 0) notes.push(`${n.name}: rule(s) ${unmodelled.map((r) => `${r.priority} (${r.unmodelled ?? ''})`).join(', ')} select by what the engine does not model: they never match`)
 
   const conntrack: ConntrackEntry[] = n.conntrack.map((c) => c.entry)
   if (conntrack.length > 0) notes.push(`${n.name}: ${conntrack.length} conntrack entries from the dump, timed as if it was taken at t=0`)
@@ -303,6 +307,7 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
     conntrack,
     listeners,
     ...(resolvConf && { resolvConf }),
+    ...(rules && { rules }),
     nextIfindex: Math.max(next, ...links.map((l) => l.ifindex + 1)),
   }
   return { ns }

@@ -4,7 +4,7 @@
  * each inference with the input lines it came from. Plain JSON-serialisable data.
  */
 import type { Diagnostic } from '../diagnostics.ts'
-import type { Addr, FdbEntry, LinkKind, NeighEntry, ResolvConf, Route, SourceRef, Sysctls } from '../model/types.ts'
+import type { Addr, FdbEntry, LinkKind, NeighEntry, ResolvConf, Route, RoutingRule, SourceRef, Sysctls } from '../model/types.ts'
 import type { ConntrackEntry, IpSet, Ruleset } from '../netfilter/types.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
 import type { DumpFormat } from './formats.ts'
@@ -152,8 +152,8 @@ export interface ImportedNode {
   readonly conntrack: readonly ImportedConntrack[]
   /** `ipset save` / `ipset list`: the sets `-m set` rules test (IPv4 ones). */
   readonly ipsets?: readonly IpSet[]
-  /** Policy routing rules beyond the three defaults, as printed. */
-  readonly ipRules?: readonly string[]
+  /** `ip rule` / `ip -j rule`: every policy routing rule, the defaults included, in priority order (absent when the dump has no such output). */
+  readonly ipRules?: readonly RoutingRule[]
   readonly flannelEnv?: Readonly<Record<string, string>>
   readonly cniConfigs?: readonly { readonly file: string; readonly name?: string; readonly types: readonly string[] }[]
   /** Addresses given on the command line (`--local-ip`). */
