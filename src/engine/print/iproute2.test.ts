@@ -6,7 +6,8 @@ import { importToWorld } from '../import/toWorld.ts'
 import { buildCluster } from '../kube/build.ts'
 import { parseCluster } from '../kube/parseCluster.ts'
 import { config, kindNodes, pod } from '../kube/testClusters.ts'
-import type { World } from '../model/types.ts'
+import type { RoutingRule, World } from '../model/types.ts'
+import type { FlowKey } from '../route/fib.ts'
 import { jsonIpLink, jsonIpRoute, printBridgeFdb, printBridgeLink, printIpAddr, printIpLink, printIpRoute, printNeighEntry, printRouteGet } from './iproute2.ts'
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
@@ -201,5 +202,66 @@ describe('print(import(real dump)) gives back the real lines', () => {
     const want = captured('n1.bridge-link.txt')
     const got = ['veth1a2b3c4d', 'veth5e6f7a8b'].map((dev) => printBridgeLink(node, { w, dev })).join('')
     expect(got).toBe(want)
+  })
+})
+
+describe('ip route get under policy routing', () => {
+  /**
+   * Router r of a kernel check (Linux 6.x, pwL- namespaces): ra 10.0.1.1/24, rb 10.0.2.1/24,
+   * rc 10.0.3.1/24; main: 9.9.9.9 via 10.0.2.2, 8.8.0.0/16 dev rb; table 100: 9.9.9.9 via
+   * 10.0.3.2; rules 100 from 10.0.1.3 lookup 100, 101 from 10.0.1.2 to 9.9.9.9 unreachable,
+   * 102 to 8.8.8.8 unreachable, 103 to 8.8.4.4 prohibit, 104 to 8.8.4.5 blackhole, 105 from
+   * 10.0.2.1 lookup 100, 106 fwmark 0x7 lookup 100. Each expected line is what the kernel printed.
+   */
+  function router(): World {
+    let w = addNetns(emptyWorld(), newNetns('r', 'plain'))
+    for (const [dev, cidr] of [['ra', '10.0.1.1/24'], ['rb', '10.0.2.1/24'], ['rc', '10.0.3.1/24']] as const) {
+      w = addLink(w, 'r', { kind: 'dummy', name: dev })
+      w = setLinkUp(w, 'r', dev, true)
+      w = addAddr(w, 'r', dev, cidr)
+    }
+    w = addRoute(w, 'r', { dst: '9.9.9.9', type: 'unicast', table: 'main', via: '10.0.2.2', dev: 'rb', scope: 'global', proto: 'boot' })
+    w = addRoute(w, 'r', { dst: '8.8.0.0/16', type: 'unicast', table: 'main', dev: 'rb', scope: 'link', proto: 'boot' })
+    w = addRoute(w, 'r', { dst: '9.9.9.9', type: 'unicast', table: 100, via: '10.0.3.2', dev: 'rc', scope: 'global', proto: 'boot' })
+    const rules: RoutingRule[] = [
+      { priority: 0, action: 'lookup', table: 'local' },
+      { priority: 100, from: '10.0.1.3', action: 'lookup', table: 100 },
+      { priority: 101, from: '10.0.1.2', to: '9.9.9.9', action: 'unreachable' },
+      { priority: 102, to: '8.8.8.8', action: 'unreachable' },
+      { priority: 103, to: '8.8.4.4', action: 'prohibit' },
+      { priority: 104, to: '8.8.4.5', action: 'blackhole' },
+      { priority: 105, from: '10.0.2.1', action: 'lookup', table: 100 },
+      { priority: 106, fwmark: 7, fwmask: 0xffffffff, action: 'lookup', table: 100 },
+      { priority: 32766, action: 'lookup', table: 'main' },
+      { priority: 32767, action: 'lookup', table: 253 },
+    ]
+    return { ...w, netns: { ...w.netns, r: { ...w.netns.r!, rules } } }
+  }
+  const r = router().netns.r!
+  const cases: [string, string, FlowKey, string][] = [
+    ['one lookup, no source yet: main', '9.9.9.9', {}, '9.9.9.9 via 10.0.2.2 dev rb src 10.0.2.1 uid 0 \n    cache \n'],
+    ['from 10.0.2.1: rule 105, table 100', '9.9.9.9', { src: '10.0.2.1' }, '9.9.9.9 from 10.0.2.1 via 10.0.3.2 dev rc table 100 uid 0 \n    cache \n'],
+    ['forwarded from 10.0.1.3', '9.9.9.9', { src: '10.0.1.3', iif: 'ra' }, '9.9.9.9 from 10.0.1.3 via 10.0.3.2 dev rc table 100 \n    cache iif ra \n'],
+    ['mark 7: table 100, its source', '9.9.9.9', { mark: 7 }, '9.9.9.9 via 10.0.3.2 dev rc table 100 src 10.0.3.1 mark 7 uid 0 \n    cache \n'],
+    ['unreachable rule', '8.8.8.8', {}, 'RTNETLINK answers: Network is unreachable\n'],
+    ['prohibit rule', '8.8.4.4', {}, 'RTNETLINK answers: Permission denied\n'],
+    ['blackhole rule', '8.8.4.5', {}, 'RTNETLINK answers: Invalid argument\n'],
+    ['unreachable rule, forwarded', '9.9.9.9', { src: '10.0.1.2', iif: 'ra' }, 'RTNETLINK answers: Network is unreachable\n'],
+    ['local, forwarded lookup', '10.0.2.1', { src: '10.0.1.2', iif: 'ra' }, 'local 10.0.2.1 from 10.0.1.2 dev lo table local \n    cache <local> iif ra \n'],
+    ['local, output lookup', '10.0.2.1', {}, 'local 10.0.2.1 dev lo table local src 10.0.2.1 uid 0 \n    cache <local> \n'],
+    ['oif with no route through it: assumed on-link', '9.9.9.9', { oif: 'rc' }, '9.9.9.9 dev rc src 10.0.3.1 uid 0 \n    cache \n'],
+  ]
+  it.each(cases)('%s', (_name, dst, flow, want) => {
+    expect(printRouteGet(r, dst, flow)).toBe(want)
+  })
+
+  it('without policy rules the local table is merged into main (no `table local`), src the primary address', () => {
+    // Kernel, netns a (eth0 10.0.1.2/24 then 10.0.1.3/24): `local 10.0.1.3 dev lo src 10.0.1.2 uid 0`.
+    let w = addNetns(emptyWorld(), newNetns('a', 'plain'))
+    w = addLink(w, 'a', { kind: 'dummy', name: 'eth0' })
+    w = setLinkUp(w, 'a', 'eth0', true)
+    w = addAddr(w, 'a', 'eth0', '10.0.1.2/24')
+    w = addAddr(w, 'a', 'eth0', '10.0.1.3/24')
+    expect(printRouteGet(w.netns.a!, '10.0.1.3')).toBe('local 10.0.1.3 dev lo src 10.0.1.2 uid 0 \n    cache <local> \n')
   })
 })

@@ -15,7 +15,9 @@
  */
 import type { Addr, FdbEntry, Link, NeighEntry, Netns, Route, World } from '../model/types.ts'
 import { describeRoute, lookupRoute, routeSource } from '../route/fib.ts'
-import { networkOf, tryParsePrefix } from '../wire/addr.ts'
+import type { FlowKey } from '../route/fib.ts'
+import { isDefaultRules } from '../route/rules.ts'
+import { ipToInt, networkOf, tryParsePrefix } from '../wire/addr.ts'
 import type { Ip } from '../wire/addr.ts'
 
 // ---- links: carrier, flags, state, names ------------------------------------------------------
@@ -422,17 +424,48 @@ export function jsonIpRoute(ns: Netns, opts: RoutePrintOptions = {}): Record<str
   }))
 }
 
-/** `ip route get ADDR`: the route the kernel would use, with the source it would pick. */
-export function printRouteGet(ns: Netns, dst: Ip): string {
-  const r = lookupRoute(ns, dst)
+/**
+ * `ip route get ADDR [from SRC] [iif DEV] [oif DEV] [mark M]`: the route the kernel would use.
+ * As the kernel prints it: `from` when given; the table unless main (and the local table only
+ * once policy rules split it from main); the chosen source and `uid 0` only for a locally
+ * generated lookup (no `iif`); `cache iif DEV` for an input lookup.
+ * @example printRouteGet(ns, '9.9.9.9', { src: '10.0.1.3', iif: 'ra' }) // '9.9.9.9 from 10.0.1.3 via 10.0.3.2 dev rc table 100 \n    cache iif ra \n'
+ */
+export function printRouteGet(ns: Netns, dst: Ip, flow: FlowKey = {}): string {
+  const r = lookupRoute(ns, dst, flow)
   if (r.kind === 'none') return 'RTNETLINK answers: Network is unreachable\n'
-  if (r.kind === 'local') return `local ${dst} dev lo src ${dst} uid 0 \n    cache <local> \n`
+  const input = flow.iif !== undefined && flow.iif !== 'lo'
+  const from = flow.src !== undefined ? ` from ${flow.src}` : ''
+  const mark = flow.mark ? ` mark ${flow.mark}` : ''
+  const uid = input ? '' : ' uid 0'
+  const cacheIif = input ? ` iif ${flow.iif}` : ''
+  if (r.kind === 'local') {
+    const table = isDefaultRules(ns.rules) ? '' : ' table local'
+    // The local route of an address carries its subnet's primary address as prefsrc.
+    const src = flow.src !== undefined || input ? '' : ` src ${localPrefsrc(ns, r.addr.ip)}`
+    return `local ${dst}${from} dev lo${table}${src}${mark}${uid} \n    cache <local>${cacheIif} \n`
+  }
   const rt = r.route
   if (rt.type === 'blackhole') return 'RTNETLINK answers: Invalid argument\n'
-  if (rt.type === 'unreachable') return 'RTNETLINK answers: No route to host\n'
+  if (rt.type === 'unreachable') return `RTNETLINK answers: ${r.index < 0 ? 'Network is unreachable' : 'No route to host'}\n`
   if (rt.type === 'prohibit') return 'RTNETLINK answers: Permission denied\n'
-  const src = routeSource(ns, rt, dst)
-  return `${dst}${rt.via ? ` via ${rt.via}` : ''}${rt.dev ? ` dev ${rt.dev}` : ''}${src ? ` src ${src}` : ''} uid 0 \n    cache \n`
+  const table = rt.table !== 'main' ? ` table ${rt.table === 253 ? 'default' : String(rt.table)}` : ''
+  const prefsrc = flow.src === undefined && !input ? routeSource(ns, rt, dst) : undefined
+  return `${dst}${from}${rt.via ? ` via ${rt.via}` : ''}${rt.dev ? ` dev ${rt.dev}` : ''}${table}${prefsrc ? ` src ${prefsrc}` : ''}${mark}${uid} \n    cache${cacheIif} \n`
+}
+
+/** The primary address of the subnet `ip` is in on its device (a secondary's local route carries it). */
+function localPrefsrc(ns: Netns, ip: Ip): Ip {
+  for (const l of ns.links) {
+    const i = l.addrs.findIndex((a) => a.ip === ip)
+    if (i < 0) continue
+    const a = l.addrs[i]!
+    const primary = l.addrs.find((p) => p.len === a.len && (p.len === 0 || ((ipToInt(p.ip) ^ ipToInt(ip)) >>> (32 - p.len)) === 0))
+    return primary?.ip ?? ip
+  }
+  // An address inside lo's prefix (127.0.0.5): the prefix's own local route, src its address.
+  const lo = ns.links.find((l) => l.kind === 'loopback')?.addrs.find((a) => a.len > 0 && ((ipToInt(a.ip) ^ ipToInt(ip)) >>> (32 - a.len)) === 0)
+  return lo?.ip ?? ip
 }
 
 // ---- neighbours -----------------------------------------------------------------------------

@@ -76,6 +76,18 @@ export interface FlowKey {
  * kernel flushes them.
  */
 export function lookupRoute(ns: Netns, dst: Ip, opts: FlowKey = {}): RouteResult {
+  const r = lookupRules(ns, dst, opts)
+  if (opts.oif === undefined || (opts.iif !== undefined && opts.iif !== 'lo')) return r
+  if (r.kind === 'local' || (r.kind === 'route' && r.route.type === 'unicast')) return r
+  // ip_route_output_key_hash_rcu: an output lookup bound to a device that fails ("the tables
+  // are wrong") assumes the destination is on that device's link.
+  const link = ns.links.find((l) => l.name === opts.oif)
+  if (!link || !link.up) return r
+  const route: Route = { dst, type: 'unicast', table: 'main', dev: opts.oif, scope: 'link', proto: 'unspec' }
+  return { kind: 'route', route, index: -1, considered: 0, explain: `no route through ${opts.oif}: the kernel assumes ${dst} is on ${opts.oif}'s link` }
+}
+
+function lookupRules(ns: Netns, dst: Ip, opts: FlowKey): RouteResult {
   const rules = ns.rules
   if (isDefaultRules(rules)) {
     if (!opts.skipLocal) {
