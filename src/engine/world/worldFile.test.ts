@@ -5,6 +5,7 @@ import { simulate } from '../sim/simulate.ts'
 import { renderTrace } from '../sim/render.ts'
 import { bridgeWorld, vxlanWorld } from '../sim/testWorlds.ts'
 import type { World } from '../model/types.ts'
+import { printRule } from '../route/rules.ts'
 
 const WORLDS = new URL('../../../scenarios/worlds/', import.meta.url).pathname
 const load = (name: string) => loadWorldFile(readFileSync(`${WORLDS}${name}`, 'utf8'), { file: name })
@@ -95,5 +96,40 @@ describe('iptables blocks in world files', () => {
     const text = ['apiVersion: packetwalk.dev/v1', 'kind: World', 'netns:', '  - name: a', '    iptables: |', '      *nat', '      -A NOPE -j ACCEPT', '      COMMIT'].join('\n')
     const { diagnostics } = loadWorldFile(text, { file: 'w.yaml' })
     expect(diagnostics[0]).toMatchObject({ file: 'w.yaml', line: 7 })
+  })
+})
+
+describe('policy routing rules in world files', () => {
+  const world = (rules: string[], routes = '') =>
+    ['apiVersion: packetwalk.dev/v1', 'kind: World', 'netns:', '  - name: a', '    links: [{ name: eth0, type: phys, addrs: [10.0.0.2/24] }]', ...(routes ? ['    routes:', routes] : []), '    rules:', ...rules.map((r) => `      - ${r}`)].join('\n')
+
+  it('are added to the three defaults as `ip rule add` adds them (no pref: one below the second rule)', () => {
+    const { world: w, diagnostics } = loadWorldFile(world(['from 10.0.0.5 lookup 100 pref 100', 'fwmark 0x80/0xff lookup 200'], '      - { dst: default, via: 10.0.0.1, table: 100 }'))
+    expect(diagnostics).toEqual([])
+    // After `pref 100` is second, the kernel gives the next rule 99 (fib_default_rule_pref).
+    expect(w.netns.a!.rules!.map((r) => printRule(r))).toEqual(['0:\tfrom all lookup local', '99:\tfrom all fwmark 0x80/0xff lookup 200', '100:\tfrom 10.0.0.5 lookup 100', '32766:\tfrom all lookup main', '32767:\tfrom all lookup default'])
+    expect(w.netns.a!.rules![2]!.source).toEqual({ line: 9 }) // lines 6-7 are the route, 8 `rules:`
+    expect(w.netns.a!.routes.find((r) => r.dst === 'default')).toMatchObject({ table: 100, via: '10.0.0.1' })
+  })
+
+  it('a netns without rules keeps the defaults (no rules field)', () => {
+    const { world: w } = loadWorldFile(world([]).replace('    rules:', ''))
+    expect(w.netns.a!.rules).toBeUndefined()
+  })
+
+  it('a bad word is reported at its own line and column, with what would work', () => {
+    const { world: w, diagnostics } = loadWorldFile(world(['from 10.0.0.5 lokup 100', '"to 10.0.0.x prohibit"']), { file: 'r.yaml' })
+    expect(diagnostics).toHaveLength(2)
+    // `      - ` is 8 columns, `from 10.0.0.5 ` 14 more: `lokup` starts at column 23.
+    expect(diagnostics[0]).toMatchObject({ code: 'WORLD002', file: 'r.yaml', line: 7, col: 23, message: 'rule "from 10.0.0.5 lokup 100": unknown rule selector `lokup`' })
+    expect(diagnostics[0]!.hint).toMatch(/lookup TABLE/)
+    // Quoted: the quote is skipped; `10.0.0.x` starts at column 13.
+    expect(diagnostics[1]).toMatchObject({ line: 8, col: 13 })
+    expect(w.netns.a!.rules).toBeUndefined() // nothing was added: the defaults
+  })
+
+  it('the same rule twice is refused as the kernel does', () => {
+    const { diagnostics } = loadWorldFile(world(['from all lookup main pref 32766']))
+    expect(diagnostics[0]).toMatchObject({ code: 'WORLD004', line: 7, message: 'RTNETLINK answers: File exists' })
   })
 })

@@ -1,6 +1,7 @@
 /**
  * World files: a raw Linux topology in YAML (or JSON) — network namespaces, links,
- * addresses, routes, neighbours, FDB entries, sysctls, listening sockets and iptables rules.
+ * addresses, routes (any table), policy routing rules, neighbours, FDB entries, sysctls,
+ * listening sockets and iptables rules.
  * The format is documented in README "World files". Loading applies the same operations
  * `ip` commands do (model/ops.ts), so kernel side effects (prefix routes, bridge port FDB
  * entries) appear exactly as on a real host. Never throws on bad input: every problem is a
@@ -11,7 +12,8 @@ import type { Diagnostic } from '../diagnostics.ts'
 import { isIpv4, isMac, normalizeMac } from '../wire/addr.ts'
 import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, getNetns, newNetns, putFdb, putNeigh, putNetns, setLinkUp, setMaster } from '../model/ops.ts'
 import type { NewLink } from '../model/ops.ts'
-import type { FdbEntry, Listener, NeighEntry, Route, Sysctls, World } from '../model/types.ts'
+import type { FdbEntry, Listener, NeighEntry, Route, RoutingRule, Sysctls, World } from '../model/types.ts'
+import { addRule, DEFAULT_RULES, isDefaultRules, parseRuleSpec } from '../route/rules.ts'
 import { DEFAULT_SYSCTLS } from '../model/types.ts'
 import { diagnosticAt, readYaml, zodIssuesToDiagnostics } from '../yamlSource.ts'
 import { applyIptablesToWorld } from './iptables.ts'
@@ -67,6 +69,8 @@ const RouteSchema = z.object({
   proto: z.string().optional(),
   metric: z.number().int().min(0).optional(),
   mtu: z.number().int().optional(),
+  /** `table 100`: a table policy routing rules look up (default main). */
+  table: z.union([z.enum(['main', 'local', 'default']), z.number().int().min(1).max(0xffffffff)]).optional(),
 })
 
 const NeighSchema = z.object({ ip: ipv4, dev: z.string(), mac: mac.optional(), state: z.enum(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE']).default('PERMANENT') })
@@ -75,6 +79,8 @@ const ListenerSchema = z.union([
   z.string().regex(/^(tcp|udp)\/\d{1,5}(\s+\S+)?$/, { message: 'expected "tcp/80 nginx" or an object {proto, port, app}' }),
   z.object({ proto: z.enum(['tcp', 'udp']), port: z.number().int().min(1).max(65535), app: z.string().default('app'), addr: ipv4.optional(), dns: z.boolean().optional() }),
 ])
+
+const RULE_HINT = 'write it as `ip rule add` takes it: selectors (from PREFIX, to PREFIX, fwmark MARK[/MASK], iif DEV, oif DEV, ipproto tcp|udp|icmp, sport N[-M], dport N[-M], tos N, uidrange N-M, not), then lookup TABLE | goto PRIO | blackhole | unreachable | prohibit | nop, and pref N; e.g. "from 10.0.0.5 lookup 100 pref 100"'
 
 const SYSCTL_KEYS = Object.keys(DEFAULT_SYSCTLS) as (keyof Sysctls)[]
 
@@ -88,6 +94,8 @@ const NetnsSchema = z.object({
   neigh: z.array(NeighSchema).default([]),
   fdb: z.array(FdbSchema).default([]),
   listeners: z.array(ListenerSchema).default([]),
+  /** Policy routing rules in `ip rule add` syntax, added to the kernel's three defaults. */
+  rules: z.array(z.string()).default([]),
   iptables: z.string().optional(),
   resolvConf: z.object({ nameservers: z.array(ipv4), search: z.array(z.string()).default([]), ndots: z.number().int().default(1) }).optional(),
 })
@@ -158,6 +166,45 @@ function buildWorld(f: WorldFile, src: YamlSource, docIndex: number, file: strin
       }
       throw e
     }
+  }
+
+  /** `rules:` of netns `i`, each added as `ip rule add` would; undefined when there are none. */
+  const addRules = (texts: readonly string[], i: number): RoutingRule[] | undefined => {
+    let rules: readonly RoutingRule[] = DEFAULT_RULES
+    texts.forEach((text, ri) => {
+      const path: YamlPath = ['netns', i, 'rules', ri]
+      const words = text.trim().split(/\s+/).filter((x) => x !== '')
+      const parsed = parseRuleSpec(words)
+      if (!parsed.ok) {
+        diagnostics.push(ruleWordDiagnostic(path, text, parsed.word, parsed.error))
+        return
+      }
+      const pos = src.locate(docIndex, path)
+      const added = addRule(rules, { ...parsed.rule, source: { ...(file !== undefined && { file }), line: pos?.line ?? 0 } })
+      if (!added.ok) return problem('WORLD004', path, `RTNETLINK answers: ${added.error}`, 'the same rule is already in the list (the defaults: 0 lookup local, 32766 lookup main, 32767 lookup default)')
+      rules = added.rules
+    })
+    return isDefaultRules(rules) ? undefined : [...rules]
+  }
+  /** A bad word of a rule string: at its own column when the string is on one line. */
+  const ruleWordDiagnostic = (path: YamlPath, text: string, word: number, error: string): Diagnostic => {
+    const d = diagnosticAt(src, docIndex, path, { code: 'WORLD002', severity: 'error', message: `rule "${text.trim()}": ${error}`, hint: RULE_HINT, ...(file !== undefined && { file }) })
+    if (d.line === undefined || d.col === undefined) return d
+    const line = src.lineText(d.line)
+    const quote = line[d.col - 1] === '"' || line[d.col - 1] === "'" ? 1 : 0
+    const start = d.col - 1 + quote
+    if (line.slice(start, start + text.length) !== text) return d
+    const re = /\S+/g
+    let m: RegExpExecArray | null
+    let k = 0
+    let col = start + text.trimEnd().length + 2
+    while ((m = re.exec(text)) !== null) {
+      if (k++ === word) {
+        col = start + m.index + 1
+        break
+      }
+    }
+    return { ...d, col }
   }
 
   let w: World = { ...emptyWorld(), segments: Object.fromEntries(f.segments.map((s) => [s.name, { name: s.name, ...(s.cidr && { cidr: s.cidr }), ...(s.description && { description: s.description }) }])) }
@@ -269,7 +316,7 @@ function buildWorld(f: WorldFile, src: YamlSource, docIndex: number, file: strin
       const route: Route = {
         dst: r.dst,
         type: r.type,
-        table: 'main',
+        table: r.table === undefined || r.table === 'main' || r.table === 254 ? 'main' : r.table === 'local' || r.table === 255 ? 'local' : r.table === 'default' ? 253 : r.table,
         scope: r.scope ?? (r.type === 'unicast' && !r.via ? 'link' : 'global'),
         proto: r.proto ?? 'boot',
         ...(r.via && { via: r.via }),
@@ -296,7 +343,8 @@ function buildWorld(f: WorldFile, src: YamlSource, docIndex: number, file: strin
       return { proto: m[1] as 'tcp' | 'udp', port: Number(m[2]), app: m[3] ?? 'app' }
     })
     const ns = w.netns[n.name]!
-    w = putNetns(w, { ...ns, listeners, ...(n.resolvConf && { resolvConf: n.resolvConf }) })
+    const rules = addRules(n.rules, i)
+    w = putNetns(w, { ...ns, listeners, ...(n.resolvConf && { resolvConf: n.resolvConf }), ...(rules && { rules }) })
   })
 
   const iptables: Record<string, { text: string; line?: number }> = {}
