@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { exportScript, fdbArgs, neighArgs, routeArgs, shellQuote } from './script.ts'
+import { exportScript, fdbArgs, neighArgs, routeArgs, ruleCommands, shellQuote } from './script.ts'
 import { formatProbe } from './probe.ts'
 import { loadWorldFile } from '../world/worldFile.ts'
 import { bridgeWorld, vxlanWorld } from '../sim/testWorlds.ts'
@@ -223,5 +223,31 @@ describe('probe specs', () => {
     [{ kind: 'pause', seconds: 1.1 } as const, 'pause,seconds=1.1'],
   ])('formatProbe %#', (p, want) => {
     expect(formatProbe(p)).toBe(want)
+  })
+})
+
+describe('exportScript: policy routing rules', () => {
+  const rules = (yaml: string[]) => {
+    const r = loadWorldFile(['apiVersion: packetwalk.dev/v1', 'kind: World', 'netns:', '  - name: a', '    links: [{ name: eth0, type: phys, addrs: [10.0.0.2/24] }]', '    routes: [{ dst: default, via: 10.0.0.1, table: 100 }]', '    rules:', ...yaml.map((x) => `      - ${x}`)].join('\n'))
+    expect(r.diagnostics).toEqual([])
+    return r.world
+  }
+
+  it('the defaults write nothing; other rules are added with their priority, in list order', () => {
+    expect(ruleCommands({})).toEqual([])
+    const w = rules(['from 10.0.0.5 lookup 100 pref 100', 'not to 10.1.0.0/16 fwmark 0x80/0xff iif d0 lookup 200', 'from 10.2.0.0/16 blackhole pref 400'])
+    // No pref on the second: the kernel's pick (one below the second rule, 100) is written out, and it sorts first.
+    expect(ruleCommands(w.netns.a!)).toEqual(['add not from all to 10.1.0.0/16 fwmark 0x80/0xff iif d0 lookup 200 pref 99', 'add from 10.0.0.5 lookup 100 pref 100', 'add from 10.2.0.0/16 blackhole pref 400'])
+  })
+
+  it('a default rule the netns lacks is deleted first; the route of table 100 is added with its table', () => {
+    const w = rules(['from 10.0.0.5 lookup 100 pref 100'])
+    const a = w.netns.a!
+    const world = { ...w, netns: { a: { ...a, rules: a.rules!.filter((r) => r.priority !== 32767) } } }
+    // Run on the kernel (prefix pwT1e-): `ip rule show` then printed exactly this list.
+    expect(ruleCommands(world.netns.a)).toEqual(['del pref 32767 lookup default', 'add from 10.0.0.5 lookup 100 pref 100'])
+    const text = exportScript(world, { prefix: 'pwT1e-' })
+    expect(bashSyntax(text)).toBe('ok')
+    expect(text).toContain('  ip -n "${P}a" route add default via 10.0.0.1 dev eth0 table 100\n  ip -n "${P}a" rule del pref 32767 lookup default\n  ip -n "${P}a" rule add from 10.0.0.5 lookup 100 pref 100\n')
   })
 })

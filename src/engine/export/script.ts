@@ -8,8 +8,8 @@
  * - One prefix on everything created: netns `${P}<name>`; the underlay segments are bridges
  *   inside their own netns `${P}seg.<segment>`, so nothing touches the host's interfaces.
  * - Only what the kernel does not do by itself is written: prefix routes of addresses,
- *   local routes and a bridge port's own FDB entry appear on their own; learned (dynamic)
- *   neighbours and FDB entries are not recreated.
+ *   local routes, a bridge port's own FDB entry and the three default `ip rule`s appear on
+ *   their own; learned (dynamic) neighbours and FDB entries are not recreated.
  * - MACs and MTUs are the model's, so permanent neighbour and FDB entries stay right.
  * Simplifications, said in the script where they apply: a `phys` link is a veth into its
  * segment's bridge; a dummy link (and a phys link on no segment) is a veth whose other end
@@ -17,7 +17,8 @@
  * apps are stand-ins (socat, dnsmasq), not the real servers.
  */
 import type { Ip } from '../wire/addr.ts'
-import type { FdbEntry, Link, NeighEntry, Netns, Route, World } from '../model/types.ts'
+import type { FdbEntry, Link, NeighEntry, Netns, Route, RoutingRule, World } from '../model/types.ts'
+import { DEFAULT_RULES, describeRule, isDefaultRules, sameRule } from '../route/rules.ts'
 import { printIptablesSave } from '../netfilter/save.ts'
 import { PROBE_LINE_TAG } from './probe.ts'
 import { readyEndpoints } from '../kube/services.ts'
@@ -507,7 +508,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
 
   // 5. Routes, neighbours, FDB.
   s.blank()
-  s.comment('5. Routes the kernel does not add by itself, permanent neighbours, FDB entries.')
+  s.comment('5. Routes the kernel does not add by itself (any table), permanent neighbours, FDB entries, policy routing rules.')
   for (const name of plan.names) {
     const ns = w.netns[name]!
     const ref = nsRef(plan.kn.get(name)!)
@@ -525,6 +526,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
       if (text) s.add(`  bridge -n ${ref} fdb append ${text}`)
     }
     if (learned > 0) s.comment(`${name}: ${learned} learned FDB/unresolved neighbour entries are not recreated (the kernel learns them again).`)
+    for (const text of ruleCommands(ns)) s.add(`  ip -n ${ref} rule ${text}`)
   }
 
   // 6. iptables.
@@ -575,6 +577,27 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
   }
   s.blank()
   s.add('  trap - ERR', '  echo "up: ${#NETNS[@]} namespaces ready (prefix $P)"', '}')
+}
+
+/**
+ * `ip rule` commands that turn a fresh netns's three default rules into the netns's list:
+ * `del` for each default it lacks, then `add … pref N` for each other rule in order (the
+ * kernel puts a rule after those of its priority, so the order is kept).
+ * @example ruleCommands({ rules: [DEFAULT_RULES[0]!, { priority: 100, from: '10.0.0.5', action: 'lookup', table: 100 }, ...DEFAULT_RULES.slice(1)] }) // ['add from 10.0.0.5 lookup 100 pref 100']
+ */
+export function ruleCommands(ns: Pick<Netns, 'rules'>): string[] {
+  if (isDefaultRules(ns.rules)) return []
+  const rules = ns.rules ?? []
+  const isDefault = (r: RoutingRule) => DEFAULT_RULES.some((d) => sameRule(d, r))
+  const out: string[] = []
+  for (const d of DEFAULT_RULES) if (!rules.some((r) => sameRule(d, r))) out.push(`del pref ${d.priority} lookup ${describeRule(d).split(' ').pop() ?? ''}`)
+  for (const r of rules) {
+    if (isDefault(r)) continue
+    // `ip rule add` spells the VRF rule `l3mdev`; show prints `lookup [l3mdev-table]`.
+    const words = describeRule(r).replace('lookup [l3mdev-table]', 'l3mdev').split(' ').map((w) => shellQuote(w))
+    out.push(`add ${words.join(' ')} pref ${r.priority}`)
+  }
+  return out
 }
 
 /** `ip route add` arguments, or undefined for a route the kernel makes itself. */

@@ -194,7 +194,7 @@ up() {
   ip -n "${P}pod-a" addr add 10.244.1.2/24 dev eth0
   ip -n "${P}pod-b" addr add 10.244.1.3/24 dev eth0
 
-  # 5. Routes the kernel does not add by itself, permanent neighbours, FDB entries.
+  # 5. Routes the kernel does not add by itself (any table), permanent neighbours, FDB entries, policy routing rules.
   ip -n "${P}pod-a" route add default via 10.244.1.1 dev eth0
   ip -n "${P}pod-b" route add default via 10.244.1.1 dev eth0
 

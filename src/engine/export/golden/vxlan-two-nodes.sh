@@ -217,7 +217,7 @@ up() {
   ip -n "${P}node2" addr add 10.244.2.0/32 dev flannel.1
   ip -n "${P}node2-pod" addr add 10.244.2.5/24 dev eth0
 
-  # 5. Routes the kernel does not add by itself, permanent neighbours, FDB entries.
+  # 5. Routes the kernel does not add by itself (any table), permanent neighbours, FDB entries, policy routing rules.
   ip -n "${P}node1" route add 10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink
   ip -n "${P}node1" neigh replace 10.244.2.0 lladdr 02:00:00:00:f2:02 dev flannel.1 nud permanent
   bridge -n "${P}node1" fdb append 02:00:00:00:f2:02 dev flannel.1 dst 192.168.1.20 self permanent
