@@ -11,7 +11,7 @@ import type { Netns, World } from '../engine/model/types.ts'
 import { setLinkMtu } from '../engine/model/ops.ts'
 import type { DnsResponder } from '../engine/sim/simulate.ts'
 import { createRng } from '../engine/sim/rng.ts'
-import { bridgeWorld, vxlanWorld } from '../engine/sim/testWorlds.ts'
+import { bridgeWorld, policyRoutingWorld, vxlanWorld } from '../engine/sim/testWorlds.ts'
 import { loadWorldFile } from '../engine/world/worldFile.ts'
 import { clusterDnsResponder } from '../engine/kube/dns.ts'
 import { buildCluster } from '../engine/kube/build.ts'
@@ -122,6 +122,26 @@ export function testWorldCases(): DiffCase[] {
     withProbes('test:vxlan-underlay-1400', 'vxlanWorld() with eth0 cut to 1400', cut, 5, [
       { kind: 'ping', from: 'node1-pod', to: '10.244.2.5', size: 1450, df: true },
       { kind: 'ping', from: 'node1', to: '10.244.2.5', size: 1450, df: true },
+    ]),
+    // Which server answers shows which rule and table routed each packet (see policyRoutingWorld).
+    withProbes('test:policy-routing', 'policyRoutingWorld()', policyRoutingWorld(), 6, [
+      { kind: 'tcp', from: 'a', to: '9.9.9.9', port: 80 },
+      { kind: 'tcp', from: 'd', to: '9.9.9.9', port: 80 },
+      { kind: 'udp', from: 'a', to: '9.9.9.9', port: 5353 },
+      { kind: 'udp', from: 'd', to: '9.9.9.9', port: 5353 },
+      { kind: 'tcp', from: 'r', to: '9.9.9.9', port: 80 },
+      { kind: 'tcp', from: 'r', to: '9.9.9.9', port: 81 },
+      { kind: 'tcp', from: 'r', to: '7.7.7.7', port: 80 },
+      { kind: 'tcp', from: 'a', to: '7.7.7.7', port: 80 },
+      { kind: 'ping', from: 'a', to: '8.8.4.4' },
+      { kind: 'ping', from: 'd', to: '8.8.8.8' },
+      { kind: 'ping', from: 'a', to: '8.8.8.8' },
+      { kind: 'ping', from: 'r', to: '8.8.4.5' },
+      { kind: 'ping', from: 'r', to: '8.8.4.4' },
+      { kind: 'route', from: 'r', to: '9.9.9.9' },
+      { kind: 'route', from: 'r', to: '7.7.7.7' },
+      { kind: 'route', from: 'r', to: '8.8.8.8' },
+      { kind: 'route', from: 'r', to: '8.8.4.4' },
     ]),
   ]
 }

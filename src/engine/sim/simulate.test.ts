@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { simulate } from './simulate.ts'
 import { renderTrace, renderOutcome } from './render.ts'
 import { worldAtStep } from './effects.ts'
-import { bridgeWorld, vxlanWorld } from './testWorlds.ts'
+import { bridgeWorld, policyRoutingWorld, vxlanWorld } from './testWorlds.ts'
 import type { World } from '../model/types.ts'
 import type { SendSpec, TraceStep } from './trace.ts'
 import { setSysctl } from '../model/ops.ts'
@@ -214,5 +214,50 @@ describe('flooding, as the kernel orders it', () => {
     expect(r.world.netns['pod-a']!.neigh.find((n) => n.ip === '10.244.1.3')?.mac).toBe('02:00:00:00:0c:04')
     expect(r.steps.some((s) => s.kind === 'drop' && /locktime/.test(s.explain))).toBe(true)
     expect(r.outcome.deliveredNetns).toBe('pod-c')
+  })
+})
+
+describe('policy routing (ip rule) on a router', () => {
+  // Each answer was seen on Linux 6.x in the same topology (pwL- namespaces; the kernel-diff
+  // case test:policy-routing probes it again on every run): which server answered, or the error.
+  const table: { name: string; send: SendSpec; verdict: string; netns?: string; reason?: RegExp }[] = [
+    // main: 9.9.9.9 via b.
+    { name: 'a → 9.9.9.9 follows main to b', send: { from: 'a', to: '9.9.9.9', proto: 'tcp', dport: 80 }, verdict: 'delivered', netns: 'b' },
+    // rule 100 from 10.0.4.2 lookup 100: d's packets take table 100 to c.
+    { name: 'd → 9.9.9.9 follows table 100 to c', send: { from: 'd', to: '9.9.9.9', proto: 'tcp', dport: 80 }, verdict: 'delivered', netns: 'c' },
+    // mangle PREROUTING marks a's UDP 0x7; rule 120 fwmark 0x7 lookup 100.
+    { name: "a's marked UDP follows table 100 to c", send: { from: 'a', to: '9.9.9.9', proto: 'udp', dport: 5353 }, verdict: 'delivered', netns: 'c' },
+    // r's own TCP: the first lookup (main) picks 10.0.2.1, rule 130 does not apply: b.
+    { name: "r's own TCP to 9.9.9.9 follows main to b", send: { from: 'r', to: '9.9.9.9', proto: 'tcp', dport: 80 }, verdict: 'delivered', netns: 'b' },
+    // mangle OUTPUT marks port 81: ip_route_me_harder routes it again with the mark: table 100, c.
+    { name: "r's TCP to port 81, marked in mangle OUTPUT, is routed again to c", send: { from: 'r', to: '9.9.9.9', proto: 'tcp', dport: 81 }, verdict: 'delivered', netns: 'c' },
+    // main sends 7.7.7.7 out rc with source 10.0.3.1; the second lookup (ip_route_connect) matches rule 130: table 200, b.
+    { name: "r's TCP to 7.7.7.7 is routed again with its chosen source to b", send: { from: 'r', to: '7.7.7.7', proto: 'tcp', dport: 80 }, verdict: 'delivered', netns: 'b' },
+    // rule 110 to 8.8.4.4 prohibit: "Packet filtered" (ICMP 3/13) back to a.
+    { name: 'prohibit rule', send: { from: 'a', to: '8.8.4.4', proto: 'icmp' }, verdict: 'dropped', reason: /rule 110 \(prohibit\)/ },
+    // rule 112 from 10.0.4.2 to 8.8.8.8 unreachable: ICMP net unreachable.
+    { name: 'unreachable rule', send: { from: 'd', to: '8.8.8.8', proto: 'icmp' }, verdict: 'dropped', reason: /rule 112 \(unreachable\)/ },
+    // r's own ping to 8.8.4.5 (rule 111 blackhole): sendmsg fails with EINVAL.
+    { name: 'blackhole rule, local sender', send: { from: 'r', to: '8.8.4.5', proto: 'icmp' }, verdict: 'dropped', reason: /Invalid argument/ },
+  ]
+  it.each(table)('$name', ({ send, verdict, netns, reason }) => {
+    const r = run(policyRoutingWorld(), send)
+    expect(r.outcome.verdict).toBe(verdict)
+    if (netns) expect(r.outcome.deliveredNetns).toBe(netns)
+    if (reason) expect(r.outcome.dropReason ?? r.steps.map((s) => s.explain).join('\n')).toMatch(reason)
+  })
+
+  it("the socket keeps the source its first lookup chose (10.0.3.1, out rc) though the packet leaves by rb", () => {
+    // Kernel: b's server saw peer 10.0.3.1 (kernel-diff test:policy-routing, tcp r → 7.7.7.7:80).
+    const r = run(policyRoutingWorld(), { from: 'r', to: '7.7.7.7', proto: 'tcp', dport: 80 })
+    const sent = r.steps.find((s) => s.kind === 'tx' && s.netns === 'r')
+    expect(sent?.dev).toBe('rb')
+    expect(sent?.packet?.headers.find((h) => h.kind === 'ipv4')).toMatchObject({ src: '10.0.3.1' })
+  })
+
+  it('the ICMP error of a prohibit rule is "packet filtered" (3/13), of an unreachable rule "net unreachable" (3/0)', () => {
+    const codes = (send: SendSpec) => run(policyRoutingWorld(), send).steps.flatMap((s) => s.packet?.headers.filter((h) => h.kind === 'icmp' && h.type === 3).map((h) => (h.kind === 'icmp' ? `${h.type}/${h.code}` : '')) ?? [])
+    expect(codes({ from: 'a', to: '8.8.4.4', proto: 'icmp' })).toContain('3/13')
+    expect(codes({ from: 'd', to: '8.8.8.8', proto: 'icmp' })).toContain('3/0')
   })
 })

@@ -607,14 +607,20 @@ interface OriginateOpts {
   readonly explain?: string
 }
 
-function originate(ctx: Ctx, nsName: string, pkt0: Packet, o: OriginateOpts = {}): void {
+function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}): void {
   const n = ns(ctx, nsName)
-  const h0 = ipOf(pkt0)!
+  let pkt0 = sent
+  let h0 = ipOf(pkt0)!
   let r = lookupRoute(n, h0.dst, flowOf(pkt0, 0, undefined, o.oif ? { oif: o.oif } : {}))
   if (!h0.src && o.socket && r.kind === 'route' && !isDefaultRules(n.rules)) {
-    // ip_route_connect: the first lookup picks the source, the second routes with it (`from` rules apply).
+    // ip_route_connect: the first lookup picks the source, which the socket keeps; the second
+    // routes with it, so `from` rules apply (checked: the peer saw the first route's source).
     const src = routeSource(n, r.route, h0.dst)
-    if (src) r = lookupRoute(n, h0.dst, flowOf(rewriteL3(pkt0, { src }), 0, undefined, o.oif ? { oif: o.oif } : {}))
+    if (src) {
+      pkt0 = rewriteL3(pkt0, { src })
+      h0 = ipOf(pkt0)!
+      r = lookupRoute(n, h0.dst, flowOf(pkt0, 0, undefined, o.oif ? { oif: o.oif } : {}))
+    }
   }
   if (r.kind === 'none') {
     record(ctx, { kind: 'route', netns: nsName, packet: pkt0, explain: `route lookup for ${h0.dst}: ${r.explain}` })
