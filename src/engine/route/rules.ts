@@ -235,8 +235,9 @@ function parseWords(words: readonly string[]): RuleSpecResult {
       case 'sport':
       case 'dport':
       case 'uidrange': {
-        const r = parseRange(v)
-        if (!r) return fail(i, `\`${w} ${v}\`: expected N or N-M`)
+        // iproute2 takes `sport 80` but insists on `uidrange N-M`.
+        const r = w === 'uidrange' && !v.includes('-') ? undefined : parseRange(v)
+        if (!r) return fail(i, `\`${w} ${v}\`: expected ${w === 'uidrange' ? 'N-M' : 'N or N-M'}`)
         rule[w] = r
         break
       }

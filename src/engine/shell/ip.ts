@@ -9,11 +9,15 @@
  * The kernel's side (ifindexes, a moved link's state, a refused master detaching the port,
  * the RTNETLINK messages) is model/ops.ts; this file is iproute2's side: parsing, names,
  * client-side errors, and which exit status goes with which message. `ip netns add` leaves lo down.
- * Simplifications: no IPv6, no multipath routes, no `ip rule` (the main table only).
+ * `ip rule` edits the netns's policy routing rules as the kernel does (route/rules.ts: default
+ * priority, insertion order, `File exists`, the first match deleted).
+ * Simplifications: no IPv6, no multipath routes; `ip rule save|restore` are not simulated.
  */
 import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, canonicalDst, delAddr, delLink, delNetns, delRoute, findLink, moveLink, newNetns, putNeigh, putNetns, renameLink, setLinkFlag, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
 import type { NewLink } from '../model/ops.ts'
-import type { Addr, NeighState, Netns, Route, RouteType, World } from '../model/types.ts'
+import type { Addr, NeighState, Netns, Route, RouteType, RoutingRule, World } from '../model/types.ts'
+import { addRule, describeRule, findRule, isDefaultRules, parseRuleSpec, rulesOf } from '../route/rules.ts'
+import type { RuleSpec } from '../route/rules.ts'
 import { broadcastOf, isIpv4, isMac, networkOf, normalizeMac } from '../wire/addr.ts'
 import { filterLinks, iprouteJson, jsonIpAddr, jsonIpLink, jsonIpRoute, neighState, netnsIds, printIpAddr, printIpBrief, printIpLink, printIpNeigh, printIpRoute, printRoute, printRouteGet, routeOrder, runNetnsName } from '../print/iproute2.ts'
 import { matches } from './args.ts'
@@ -695,6 +699,13 @@ function routeFlush(io: Io, g: Global, args: readonly string[]): number {
   return 0
 }
 
+/** The numbered tables (and default, 253) holding routes, in the order the kernel dumps them: by id mod 256. */
+function otherTables(n: Netns): number[] {
+  const ids = new Set<number>()
+  for (const x of n.routes) if (typeof x.table === 'number') ids.add(x.table)
+  return [...ids].sort((a, b) => (a & 255) - (b & 255) || a - b)
+}
+
 /** The local table the kernel keeps for every address (`ip route show table local`). */
 function localTable(n: Netns): Route[] {
   const out: Route[] = []
@@ -716,17 +727,27 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
   const table = r.table ?? 'main'
   if (table === 'local' || table === 'all') {
     const local = localTable(n).filter((x) => r.dev === undefined || x.dev === r.dev)
+    const byDev = (x: Route) => r.dev === undefined || x.dev === r.dev
+    // `table all`: the kernel walks its table hash (id mod 256), so numbered tables and
+    // default (253) come before main (254) and local (255); each route names its table.
+    const others = table === 'all' ? otherTables(n).map((t) => ({ t, routes: n.routes.filter((x) => x.table === t && byDev(x)) })) : []
+    const main = table === 'all' ? n.routes.filter((x) => x.table === 'main' && byDev(x)) : []
     if (g.json) {
-      // With `table all` each local-table route names its table, right after the device.
-      const main = table === 'all' ? jsonIpRoute(n, { w: io.sh.world, routes: n.routes.filter((x) => x.table === 'main' && (r.dev === undefined || x.dev === r.dev)) }) : []
-      const locals = jsonIpRoute(n, { w: io.sh.world, routes: local, ...(r.dev !== undefined && { dev: r.dev }) }).map((o) => (table === 'all' ? Object.fromEntries(Object.entries(o).flatMap(([k, v]) => (k === 'dev' ? [[k, v], ['table', 'local']] : [[k, v]]))) : o))
-      io.out(`${iprouteJson([...main, ...locals], g.pretty)}\n`)
+      const named = (o: Record<string, unknown>, t: string) => {
+        const after = 'dev' in o ? 'dev' : 'gateway' in o ? 'gateway' : 'dst'
+        return Object.fromEntries(Object.entries(o).flatMap(([k, v]) => (k === after ? [[k, v], ['table', t]] : [[k, v]])))
+      }
+      const tables = others.flatMap(({ t, routes }) => jsonIpRoute(n, { w: io.sh.world, routes }).map((o) => named(o, t === 253 ? 'default' : String(t))))
+      const mainJson = table === 'all' ? jsonIpRoute(n, { w: io.sh.world, routes: main }) : []
+      const locals = jsonIpRoute(n, { w: io.sh.world, routes: local, ...(r.dev !== undefined && { dev: r.dev }) }).map((o) => (table === 'all' ? named(o, 'local') : o))
+      io.out(`${iprouteJson([...tables, ...mainJson, ...locals], g.pretty)}\n`)
       return 0
     }
-    const mainText = table === 'all' ? printIpRoute(n, { w: io.sh.world, routes: n.routes.filter((x) => x.table === 'main' && (r.dev === undefined || x.dev === r.dev)) }) : ''
+    const tablesText = others.map(({ routes }) => printIpRoute(n, { w: io.sh.world, routes }).replace(/ table 253 /g, ' table default ')).join('')
+    const mainText = table === 'all' ? printIpRoute(n, { w: io.sh.world, routes: main }) : ''
     // With `table all` the local table's routes say which table they are in.
     const localText = local.map((x) => `${printRoute(table === 'all' ? x : { ...x, table: 'main' })}\n`)
-    io.out(mainText + localText.join(''))
+    io.out(tablesText + mainText + localText.join(''))
     return 0
   }
   let routes = n.routes.filter((x) => x.table === table)
@@ -889,17 +910,160 @@ function neighShow(io: Io, g: Global, args: readonly string[]): number {
 
 // ---- ip rule --------------------------------------------------------------------------------
 
+const RULE_USAGE = `Usage: ip rule { add | del } SELECTOR ACTION
+       ip rule { flush | save | restore }
+       ip rule [ list [ SELECTOR ]]
+SELECTOR := [ not ] [ from PREFIX ] [ to PREFIX ] [ tos TOS ]
+            [ fwmark FWMARK[/MASK] ]
+            [ iif STRING ] [ oif STRING ] [ pref NUMBER ] [ l3mdev ]
+            [ uidrange NUMBER-NUMBER ]
+            [ ipproto PROTOCOL ]
+            [ sport [ NUMBER | NUMBER-NUMBER ]
+            [ dport [ NUMBER | NUMBER-NUMBER ] ]
+ACTION := [ table TABLE_ID ]
+          [ protocol PROTO ]
+          [ nat ADDRESS ]
+          [ realms [SRCREALM/]DSTREALM ]
+          [ goto NUMBER ]
+          SUPPRESSOR
+SUPPRESSOR := [ suppress_prefixlength NUMBER ]
+              [ suppress_ifgroup DEVGROUP ]
+TABLE_ID := [ local | main | default | NUMBER ]
+`
+
+/** iprule.c's invarg() texts for a bad value after each keyword (they end in a blank line). */
+const RULE_VALUE_ERRORS: Readonly<Record<string, string>> = {
+  fwmark: 'fwmark value is invalid',
+  pref: 'preference value is invalid',
+  priority: 'preference value is invalid',
+  preference: 'preference value is invalid',
+  order: 'preference value is invalid',
+  goto: 'invalid target',
+  ipproto: 'Invalid "ipproto" value',
+  sport: 'invalid port range',
+  dport: 'invalid port range',
+  tos: 'TOS value is invalid',
+  dsfield: 'TOS value is invalid',
+  uidrange: 'invalid UID range',
+  suppress_prefixlength: 'suppress_prefixlength value is invalid',
+}
+
+/** The words of `ip rule add|del|show`, or iproute2's message for the first it refuses. */
+function parseRuleArgs(io: Io, args: readonly string[], forShow: boolean): RuleSpec {
+  const r = parseRuleSpec(args)
+  if (r.ok) return r.rule
+  const w = args[r.word]
+  const prev = args[r.word - 1]
+  if (w === undefined || r.error.endsWith('needs a value')) return incomplete(io)
+  if (r.error.startsWith('unknown rule selector')) return forShow ? fail(io, `Error: inet prefix is expected rather than "${w}".`, 1) : invarg(io, 'Failed to parse rule type', w)
+  if (prev === 'from' || prev === 'to') return fail(io, `Error: any valid prefix is expected rather than "${w}".`, 1)
+  if (prev === 'lookup' || prev === 'table') return invarg(io, `${forShow ? 'table id value is invalid' : 'invalid table ID'}\n`, w)
+  if (prev === 'type' || r.error.startsWith('unknown rule type')) return invarg(io, 'Failed to parse rule type', w)
+  if (prev === 'ipproto' && /^(sctp|udplite|gre|esp|ah|\d+)$/.test(w)) return fail(io, `packetwalk: \`ipproto ${w}\` is not simulated (tcp, udp, icmp)`, 2)
+  const msg = prev !== undefined ? RULE_VALUE_ERRORS[prev] : undefined
+  return msg !== undefined ? invarg(io, `${msg}\n`, w) : fail(io, `packetwalk: ${r.error}`, 2)
+}
+
+function setRules(io: Io, g: Global, rules: readonly RoutingRule[]): void {
+  const { rules: _old, ...n } = ns(io, g)
+  io.sh.setWorld(putNetns(io.sh.world, isDefaultRules(rules) ? n : { ...n, rules }))
+}
+
+/** `ip rule show` line; `[detached]` after an iif/oif the netns has no such device for (the kernel flags it). */
+function showRule(n: Netns, r: RoutingRule): string {
+  const words = describeRule(r).split(' ')
+  const out: string[] = []
+  for (let i = 0; i < words.length; i++) {
+    out.push(words[i]!)
+    if ((words[i - 1] === 'iif' || words[i - 1] === 'oif') && !findLink(n, words[i]!)) out.push('[detached]')
+  }
+  return `${r.priority}:\t${out.join(' ')}`
+}
+
+function ruleTableName(t: RoutingRule['table']): string {
+  return t === undefined || t === 'main' ? 'main' : t === 253 ? 'default' : String(t)
+}
+
+/** `ip -j rule show`: iprule.c print_rule's keys, in its order. */
+function jsonRule(n: Netns, r: RoutingRule): Record<string, unknown> {
+  const o: Record<string, unknown> = { priority: r.priority }
+  const hex = (v: number) => `0x${(v >>> 0).toString(16)}`
+  const prefix = (key: 'src' | 'dst', p: string) => {
+    const [a, len] = p.split('/')
+    o[key] = a
+    if (len !== undefined) o[`${key}len`] = Number(len)
+  }
+  const range = (key: 'sport' | 'dport', v: { from: number; to: number }) => {
+    if (v.from === v.to) o[key] = v.from
+    else Object.assign(o, { [`${key}_start`]: v.from, [`${key}_end`]: v.to })
+  }
+  if (r.not) o.not = null
+  if (r.from !== undefined) prefix('src', r.from)
+  else o.src = 'all'
+  if (r.to !== undefined) prefix('dst', r.to)
+  if (r.tos !== undefined) o.tos = `0x${r.tos.toString(16).padStart(2, '0')}`
+  if (r.fwmark !== undefined) {
+    o.fwmark = hex(r.fwmark)
+    if (r.fwmask !== undefined && r.fwmask !== 0xffffffff) o.fwmask = hex(r.fwmask)
+  }
+  for (const k of ['iif', 'oif'] as const) {
+    const dev = r[k]
+    if (dev === undefined) continue
+    o[k] = dev
+    if (!findLink(n, dev)) o[`${k}_detached`] = null
+  }
+  const l3mdev = r.unmodelled?.split(' ').includes('l3mdev') === true
+  if (l3mdev) o.l3mdev = null
+  if (r.uidrange) Object.assign(o, { uid_start: r.uidrange.from, uid_end: r.uidrange.to })
+  if (r.ipproto !== undefined) o.ipproto = r.ipproto
+  if (r.sport) range('sport', r.sport)
+  if (r.dport) range('dport', r.dport)
+  if (r.action === 'lookup' && !l3mdev) {
+    o.table = ruleTableName(r.table)
+    if (r.suppressPrefixlength !== undefined) o.suppress_prefixlen = r.suppressPrefixlength
+  } else if (r.action === 'goto') o.goto = r.goto
+  else if (r.action === 'nop') o.nop = null
+  else if (r.action !== 'lookup') o.action = r.action
+  return o
+}
+
+/** Does a rule pass `ip rule show`'s filter (the fields the command gave must be equal)? */
+function ruleFilter(spec: RuleSpec): (r: RoutingRule) => boolean {
+  return (r) => findRule([r], spec) === 0
+}
+
 function ipRule(io: Io, g: Global, args: readonly string[]): number {
   const sub = args[0]
-  if (sub === undefined || matches(sub, 'show') || matches(sub, 'list')) {
-    if (g.json) {
-      io.out(`${iprouteJson([[0, 'local'], [32766, 'main'], [32767, 'default']].map(([priority, table]) => ({ priority, src: 'all', table })), g.pretty)}\n`)
-      return 0
-    }
-    io.out('0:\tfrom all lookup local\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n')
+  const rest = args.slice(1)
+  const n = ns(io, g)
+  const rules = rulesOf(n)
+  if (sub === undefined || matches(sub, 'list') || matches(sub, 'show') || sub === 'lst') {
+    const shown = rules.filter(ruleFilter(parseRuleArgs(io, rest, true)))
+    io.out(g.json ? `${iprouteJson(shown.map((r) => jsonRule(n, r)), g.pretty)}\n` : shown.map((r) => `${showRule(n, r)}\n`).join(''))
     return 0
   }
-  return fail(io, 'packetwalk: policy routing (ip rule) is not simulated: the tracer looks up the main table only', 2)
+  if (matches(sub, 'add')) {
+    const added = addRule(rules, parseRuleArgs(io, rest, false))
+    if (!added.ok) return fail(io, `RTNETLINK answers: ${added.error}`, 2)
+    setRules(io, g, added.rules)
+    return 0
+  }
+  if (matches(sub, 'delete') || sub === 'del') {
+    if (rest.length === 0) return fail(io, '"ip rule del" requires arguments.', 1)
+    const at = findRule(rules, parseRuleArgs(io, rest, false))
+    if (at < 0) return fail(io, 'RTNETLINK answers: No such file or directory', 2)
+    setRules(io, g, rules.filter((_, i) => i !== at))
+    return 0
+  }
+  if (matches(sub, 'flush')) {
+    // iproute2 deletes what the dump gives a priority attribute: every rule but those at 0.
+    const keep = ruleFilter(parseRuleArgs(io, rest, true))
+    setRules(io, g, rules.filter((r) => r.priority === 0 || !keep(r)))
+    return 0
+  }
+  if (matches(sub, 'help')) return fail(io, RULE_USAGE, 255)
+  if (matches(sub, 'save') || matches(sub, 'restore')) return fail(io, `packetwalk: \`ip rule ${sub}\` (binary netlink dumps) is not simulated; use ip rule show / add`, 2)
+  return fail(io, `Command "${sub}" is unknown, try "ip rule help".`, 255)
 }
 
 // ---- ip netns -------------------------------------------------------------------------------
