@@ -1,8 +1,8 @@
-/** Addresses, routes, neighbours, bridge FDB and VXLAN FDB of one netns, as they are at this frame, with the entry the step used marked and explained. */
+/** Policy routing rules (when not the defaults), addresses, routes, neighbours, bridge FDB and VXLAN FDB of one netns, as they are at this frame, with the entry the step used marked and explained. */
 import { Suspense, lazy, useEffect, useRef } from 'react'
 import { NetnsPicker } from './NetnsPicker.tsx'
 import { RowsTable } from './RowsTable.tsx'
-import { addrRows, fdbRows, neighRows, routeRows, sysctlRows } from './tableRows.ts'
+import { addrRows, fdbRows, neighRows, routeRows, ruleRows, sysctlRows } from './tableRows.ts'
 import { useInspected } from './useInspected.ts'
 
 /** Only Calico nodes have it: its code (and calicoctl's printer) loads when one is shown. */
@@ -21,9 +21,11 @@ export function TablesView() {
   const fdb = fdbRows(netns, refStep)
   const hasBridge = netns.links.some((l) => l.kind === 'bridge')
   const hasVxlan = netns.links.some((l) => l.kind === 'vxlan')
+  const rules = ruleRows(netns, refStep)
   return (
     <div data-testid="inspector-tables" ref={box}>
       <NetnsPicker netns={netns.name} stepNetns={c?.step?.netns ?? null} />
+      {rules.length > 0 && <RowsTable title="ip rule" rows={rules} netns={netns.name} empty="" testId="table-rules" />}
       <RowsTable title="ip route" rows={routeRows(netns, refStep)} netns={netns.name} empty="No routes." testId="table-routes" />
       {world && netns.kind === 'host' && world.cluster?.bgp && (
         <Suspense fallback={null}>

@@ -7,7 +7,9 @@ import { bridgeWorld, vxlanWorld } from '../../engine/sim/testWorlds.ts'
 import type { ChainWalk } from '../../engine/sim/trace.ts'
 import { parseIptablesSave } from '../../engine/netfilter/save.ts'
 import { loadWorld } from '../scenarios/buildDemo.ts'
-import { addrRows, bgpView, chainView, conntrackRows, fdbRows, lastNetfilterStep, neighRows, routeRows, sysctlRows } from './tableRows.ts'
+import { addrRows, bgpView, chainView, conntrackRows, fdbRows, lastNetfilterStep, neighRows, routeRows, ruleRows, sysctlRows } from './tableRows.ts'
+import { addRule, DEFAULT_RULES } from '../../engine/route/rules.ts'
+import { addRoute, putNetns } from '../../engine/model/ops.ts'
 
 const used = (rows: readonly { used: boolean; text: string }[]) => rows.filter((r) => r.used).map((r) => r.text)
 
@@ -109,5 +111,26 @@ describe('bgpView: a Calico node’s peers and the block it advertises', () => {
     expect(bgpView(w, pod)).toBeUndefined()
     const flannel = vxlanWorld()
     expect(bgpView(flannel, flannel.netns.node1!)).toBeUndefined()
+  })
+})
+
+describe('ip rule rows', () => {
+  it('none with the kernel\'s defaults (the table stays hidden)', () => {
+    expect(ruleRows(bridgeWorld().netns['pod-a']!)).toEqual([])
+  })
+
+  it('one row per rule as ip rule prints it; the rule that chose the route\'s table is marked, and that table\'s route shown', () => {
+    let w = bridgeWorld()
+    // pod-a: 8.8.8.8 is looked up in table 100 (rule 32765, the kernel's pick for a rule added without pref).
+    const added = addRule(DEFAULT_RULES, { to: '8.8.8.8', action: 'lookup', table: 100 })
+    if (!added.ok) throw new Error('add failed')
+    w = putNetns(w, { ...w.netns['pod-a']!, rules: added.rules })
+    w = addRoute(w, 'pod-a', { dst: 'default', type: 'unicast', table: 100, via: '10.244.1.1', dev: 'eth0', scope: 'global', proto: 'boot' })
+    const { steps } = simulate(w, { from: 'pod-a', to: '8.8.8.8', proto: 'icmp' }, { seed: 1, now: 0 })
+    const i = steps.findIndex((s) => s.kind === 'route' && s.netns === 'pod-a')
+    const rows = ruleRows(worldAtStep(w, steps, i).netns['pod-a']!, steps[i])
+    expect(rows.map((r) => r.text)).toEqual(['0:\tfrom all lookup local', '32765:\tfrom all to 8.8.8.8 lookup 100', '32766:\tfrom all lookup main', '32767:\tfrom all lookup default'])
+    expect(used(rows)).toEqual(['32765:\tfrom all to 8.8.8.8 lookup 100'])
+    expect(used(routeRows(worldAtStep(w, steps, i).netns['pod-a']!, steps[i]))).toEqual(['default via 10.244.1.1 dev eth0 table 100'])
   })
 })

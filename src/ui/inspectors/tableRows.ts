@@ -1,6 +1,6 @@
 /**
  * The tables an inspector shows for one netns, in the forms the real tools print (`ip addr`,
- * `ip route`, `ip neigh`, `bridge fdb`, `iptables-save`, `conntrack -L`), each row marked when
+ * `ip rule`, `ip route`, `ip neigh`, `bridge fdb`, `iptables-save`, `conntrack -L`), each row marked when
  * the current step used it, with the reason the engine gave. Pure: netns and step in, rows out.
  */
 import type { ConntrackEntry, Rule, Ruleset } from '../../engine/netfilter/types.ts'
@@ -8,6 +8,7 @@ import type { FdbEntry, NeighEntry, Netns, Route, World } from '../../engine/mod
 import type { ChainWalk, RuleEval, TableRef, TraceStep } from '../../engine/sim/trace.ts'
 import { printConntrackL } from '../../engine/netfilter/conntrack.ts'
 import { printFdbEntry, printNeighEntry, printRoute } from '../../engine/print/iproute2.ts'
+import { isDefaultRules, printRule, rulesOf, sameRule } from '../../engine/route/rules.ts'
 
 export interface Row {
   readonly key: string
@@ -65,14 +66,27 @@ export function addrRows(ns: Netns, step?: TraceStep): Row[] {
 
 const sameRoute = (a: Route, b: Route) => a.dst === b.dst && a.dev === b.dev && a.via === b.via && a.table === b.table && a.type === b.type && a.metric === b.metric
 
+/** Routes of every table but local (which the kernel fills from the addresses); other tables print their `table N`. */
 export function routeRows(ns: Netns, step?: TraceStep): Row[] {
   const ref = refIn(step?.ref, ns.name, 'route')
   return ns.routes
-    .filter((r) => r.table === 'main')
+    .filter((r) => r.table !== 'local')
     .map((r, i) => {
       const used = ref?.table === 'route' && sameRoute(ref.route, r)
       return { key: `${i}:${r.dst}:${r.dev ?? ''}`, text: printRoute(r).trimEnd(), used, ...(r.dev && { dev: r.dev }), ...(used && ref?.table === 'route' && { reason: ref.reason }) }
     })
+}
+
+/** `ip rule`, only when the netns has rules beyond the kernel's three defaults; the rule that chose the route's table is marked. */
+export function ruleRows(ns: Netns, step?: TraceStep): Row[] {
+  if (isDefaultRules(ns.rules)) return []
+  const ref = refIn(step?.ref, ns.name, 'route')
+  const chose = ref?.table === 'route' ? ref.rule : undefined
+  return rulesOf(ns).map((r, i) => {
+    const used = chose !== undefined && sameRule(chose, r)
+    const ends = r.action === 'blackhole' || r.action === 'unreachable' || r.action === 'prohibit'
+    return { key: `rule:${i}:${r.priority}`, text: printRule(r), used, ...(used && { reason: ends ? `the first matching rule: ${r.action}, the lookup ends here` : 'the first matching rule whose table had a route' }) }
+  })
 }
 
 export function neighRows(ns: Netns, step?: TraceStep): Row[] {
