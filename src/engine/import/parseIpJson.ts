@@ -60,6 +60,7 @@ export function parseIpJsonText(lines: readonly Line[], file: string): ParseOut<
       const r = ruleOf(o)
       if (r === 'v6') v6Rules++
       else if (r.ok) res.rules.push({ ...r.rule, priority: o.priority, source: where })
+      else if (r.error.startsWith('unknown table')) out.diagnostics.push(diag('IP011', file, first, `rule ${o.priority}: ${r.error}`, { hint: 'run `ip -N -j rule show`: it prints table numbers instead of the names in /etc/iproute2/rt_tables' }))
       else out.diagnostics.push(diag('IP001', file, first, `rule ${o.priority}: ${r.error}`, { hint: 'paste `ip -j rule show` output unchanged (iproute2 6.x)' }))
     } else if (typeof o.mac === 'string' && typeof o.ifname === 'string') {
       const f = fdbOf(o, where)

@@ -260,7 +260,9 @@ export function parseIpRuleText(lines: readonly Line[], file: string, opts: { re
     if (!r.ok) {
       const skip = l.text.length - m[3]!.length
       out.bad.push(l)
-      out.diagnostics.push(diag('IP001', file, l, r.error, { col: skip + wordColumn(m[3]!, r.word), hint: 'paste `ip rule show` output unchanged (iproute2 6.x)' }))
+      // A table named in /etc/iproute2/rt_tables: `ip -N rule` prints its number.
+      const named = r.error.startsWith('unknown table')
+      out.diagnostics.push(diag(named ? 'IP011' : 'IP001', file, l, r.error, { col: skip + wordColumn(m[3]!, r.word), hint: named ? 'run `ip -N rule show`: it prints table numbers instead of the names in /etc/iproute2/rt_tables' : 'paste `ip rule show` output unchanged (iproute2 6.x)' }))
       continue
     }
     out.items.push({ ...r.rule, priority: Number(m[2]), source: { file, line: l.n } })

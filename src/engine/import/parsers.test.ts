@@ -183,6 +183,14 @@ describe('ip neigh, bridge fdb, ip rule', () => {
     expect(r.diagnostics[0]).toMatchObject({ code: 'IP001', line: 2, col: 20, message: 'unknown rule selector `frobnicate`' })
   })
 
+  it('a table known only by its rt_tables name: IP011, and how to get the number', () => {
+    const r = parseIpRuleText(lines('9:\tfrom all fwmark 0x200/0xf00 lookup cilium\n'), 'r')
+    expect(r.items).toEqual([])
+    // `9:\t` is 3 columns, `from all fwmark 0x200/0xf00 lookup ` 35 more: the name starts at 39.
+    expect(r.diagnostics[0]).toMatchObject({ code: 'IP011', col: 39 })
+    expect(r.diagnostics[0]!.hint).toContain('ip -N rule show')
+  })
+
   it('skips `ip -6 rule` whole: its 0 and 32766 are the IPv6 list', () => {
     const r = parseIpRuleText(file('rules.ip-6-rule.txt'), 'r6')
     expect(r.items).toEqual([])
