@@ -100,6 +100,12 @@ describe('policy routing rules of an imported node', () => {
     expect(six.nodes[0]!.ipRules).toBeUndefined()
   })
 
+  it('a table the rules look up but the dump has no routes of is said to be taken as empty', () => {
+    expect(w.notes!.some((n) => n.includes('table(s)'))).toBe(false) // table 100 has its default route
+    const bare = importToWorld(importDumps([{ name: 'q', text: 'root@r1:~# ip rule\n0:\tfrom all lookup local\n100:\tfrom 10.244.1.0/24 lookup 100\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n' }]))
+    expect(bare.notes).toContain('r1: the rules look up table(s) 100, which the dump shows no routes of: taken as empty, so those lookups fall through to the next rule (add `ip route show table all` to the dump)')
+  })
+
   it('only the defaults: the netns has no rules of its own', () => {
     const d = importToWorld(importDumps([{ name: 'd', text: captured('n1.bundle.txt') }]))
     expect(d.netns['pwB-node1']!.rules).toBeUndefined()

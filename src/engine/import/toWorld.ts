@@ -275,6 +275,8 @@ function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: A
   }
   // Policy routing: the dump's rules when they are not just the kernel's three defaults.
   const rules = n.ipRules && !isDefaultRules(n.ipRules) ? n.ipRules : undefined
+  const emptyTables = [...new Set((rules ?? []).flatMap((r) => (r.action === 'lookup' && typeof r.table === 'number' && r.table !== 253 && !routes.some((x) => x.table === r.table) ? [r.table] : [])))]
+  if (emptyTables.length > 0) notes.push(`${n.name}: the rules look up table(s) ${emptyTables.join(', ')}, which the dump shows no routes of: taken as empty, so those lookups fall through to the next rule (add \`ip route show table all\` to the dump)`)
   const unmodelled = (rules ?? []).filter((r) => r.unmodelled !== undefined)
   if (unmodelled.length > 0) notes.push(`${n.name}: rule(s) ${unmodelled.map((r) => `${r.priority} (${r.unmodelled ?? ''})`).join(', ')} select by what the engine does not model: they never match`)
 
