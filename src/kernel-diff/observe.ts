@@ -16,7 +16,7 @@ import type { Probe } from '../engine/export/probe.ts'
 import { PROBE_LINE_TAG, formatProbe } from '../engine/export/probe.ts'
 import type { World } from '../engine/model/types.ts'
 import type { ConntrackEntry } from '../engine/netfilter/types.ts'
-import { lookupRoute, routeSource } from '../engine/route/fib.ts'
+import { lookupRouteGet, routeErrno, routeSource } from '../engine/route/fib.ts'
 import type { SimResult } from '../engine/sim/simulate.ts'
 import type { TraceStep } from '../engine/sim/trace.ts'
 import type { Packet } from '../engine/wire/packet.ts'
@@ -214,13 +214,10 @@ export function observeEngine(probe: Probe, world: World, r: SimResult | undefin
 export function observeRoute(world: World, from: string, to: string): Observation {
   const ns = world.netns[from]
   if (!ns) return { status: 'error', errno: 'ENOENT' }
-  const r = lookupRoute(ns, to)
+  const r = lookupRouteGet(ns, to)
   if (r.kind === 'local') return { status: 'route', type: 'local' }
-  if (r.kind === 'none') return { status: 'error', errno: 'ENETUNREACH' }
-  const t = r.route.type
-  if (t === 'blackhole') return { status: 'error', errno: 'EINVAL' }
-  if (t === 'unreachable') return { status: 'error', errno: 'EHOSTUNREACH' }
-  if (t === 'prohibit') return { status: 'error', errno: 'EACCES' }
+  const errno = routeErrno(r)
+  if (errno || r.kind === 'none') return { status: 'error', errno: errno ?? 'ENETUNREACH' }
   const src = routeSource(ns, r.route, to) ?? ''
   return { status: 'route', type: 'unicast', dev: r.route.dev ?? '', via: r.route.via ?? '', src }
 }

@@ -2,12 +2,15 @@
  * Seeded random small topologies for the differential test, built with the same operations
  * a learner's commands use (model/ops.ts): bridges with pods, veth chains through routers
  * (with or without ip_forward, with blackhole/unreachable/prohibit routes), VXLAN pairs
- * (flannel-style routed, or a bridged L2 overlay) with MTU variants, Calico-style proxy ARP.
+ * (flannel-style routed, or a bridged L2 overlay) with MTU variants, Calico-style proxy ARP,
+ * policy routing rules on a router.
  * Each world comes with extra probes aimed at what it varies.
  */
 import type { Probe } from '../engine/export/probe.ts'
 import { addAddr, addLink, addNetns, addRoute, addVethPair, emptyWorld, newNetns, putFdb, putNeigh, setLinkFlag, setLinkMtu, setLinkUp, setMaster } from '../engine/model/ops.ts'
-import type { Listener, Route, RouteType, World } from '../engine/model/types.ts'
+import type { Listener, Route, RouteType, RoutingRule, World } from '../engine/model/types.ts'
+import { parseIptablesSave } from '../engine/netfilter/save.ts'
+import { DEFAULT_RULES, describeRule } from '../engine/route/rules.ts'
 import { createRng, randomInt } from '../engine/sim/rng.ts'
 import type { Rng } from '../engine/sim/rng.ts'
 
@@ -221,7 +224,82 @@ function calicoWorld(rng: Rng, id: number): RandomWorld {
   return { name: `calico-${id}`, world: w, probes, params: `forwarding=${fwd} hostDefault=${hostDefault} proxyArp=${proxyOn}` }
 }
 
-const FAMILIES = [lanWorld, chainWorld, vxlanPairWorld, calicoWorld]
+/**
+ * Policy routing: a router between two clients and two servers that both own V1 and V2 (on
+ * lo), with random rules (selectors from/to/iif/fwmark/ipproto/dport/not; actions lookup,
+ * goto, nop, blackhole, unreachable, prohibit; suppress_prefixlength), random routes in tables
+ * 100 and 200 (some throw, unreachable or blackhole) and mangle marks, so which server answers,
+ * or which error comes back, shows the rule and table the kernel used.
+ */
+function policyWorld(rng: Rng, id: number): RandomWorld {
+  const v1 = `198.18.${id}.1`
+  const v2 = `198.18.${id}.2`
+  const mangle = oneOf(rng, ['none', 'udp', 'port81', 'both'] as const)
+  const marks: string[] = []
+  if (mangle === 'udp' || mangle === 'both') marks.push(`-A PREROUTING -s 10.${id}.2.2/32 -p udp -j MARK --set-xmark 0x1/0xffffffff`)
+  if (mangle === 'port81' || mangle === 'both') marks.push('-A PREROUTING -p tcp -m tcp --dport 81 -j MARK --set-xmark 0x2/0xffffffff', '-A OUTPUT -p tcp -m tcp --dport 81 -j MARK --set-xmark 0x2/0xffffffff')
+  const ruleset = marks.length > 0 ? parseIptablesSave(`*mangle\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${marks.join('\n')}\nCOMMIT\n`).ruleset : undefined
+  let w = addNetns(emptyWorld(), newNetns('r', 'host', { sysctl: { 'net.ipv4.ip_forward': true }, ...(ruleset && { ruleset }) }))
+  const ends = [['c1', 1], ['c2', 2], ['s1', 3], ['s2', 4]] as const
+  for (const [name, k] of ends) {
+    w = addNetns(w, newNetns(name, 'plain'))
+    w = addVethPair(w, { netns: 'r', name: `r${name}`, mac: mac(id, 0xa0 + k * 2) }, { netns: name, name: 'eth0', mac: mac(id, 0xa1 + k * 2) })
+    w = setLinkUp(w, 'r', `r${name}`, true)
+    w = setLinkUp(w, name, 'eth0', true)
+    w = addAddr(w, 'r', `r${name}`, `10.${id}.${k}.1/24`)
+    w = addAddr(w, name, 'eth0', `10.${id}.${k}.2/24`)
+    w = addRoute(w, name, route('default', { via: `10.${id}.${k}.1`, dev: 'eth0' }))
+  }
+  for (const sv of ['s1', 's2']) {
+    w = addAddr(w, sv, 'lo', `${v1}/32`)
+    w = addAddr(w, sv, 'lo', `${v2}/32`)
+    w = listen(w, sv, [{ proto: 'tcp', port: 80, app: 'web' }, { proto: 'tcp', port: 81, app: 'web' }, { proto: 'udp', port: 5353, app: 'echo' }])
+  }
+  const toServer = (dst: string, table: Route['table'], sv: 's1' | 's2') => route(dst, { via: `10.${id}.${sv === 's1' ? 3 : 4}.2`, dev: `r${sv}`, table })
+  w = addRoute(w, 'r', toServer(v1, 'main', 's1'))
+  w = addRoute(w, 'r', toServer(v2, 'main', 's2'))
+  const tableRoutes: string[] = []
+  for (const table of [100, 200]) {
+    for (const v of [v1, v2]) {
+      const kind = oneOf(rng, ['s1', 's2', 's1', 's2', 'none', 'throw', 'unreachable', 'blackhole'] as const)
+      if (kind === 'none') continue
+      w = addRoute(w, 'r', kind === 's1' || kind === 's2' ? toServer(v, table, kind) : route(v, { type: kind, table }))
+      tableRoutes.push(`${v}@${table}=${kind}`)
+    }
+    if (chance(rng, 0.3)) {
+      w = addRoute(w, 'r', route('default', { via: `10.${id}.3.2`, dev: 'rs1', table }))
+      tableRoutes.push(`default@${table}=s1`)
+    }
+  }
+  const n = randomInt(rng, 1, 4)
+  const prios = [...new Set(Array.from({ length: n }, () => randomInt(rng, 2, 60) * 5))].sort((a, b) => a - b)
+  const rules: RoutingRule[] = prios.map((priority, i) => {
+    const sel: { -readonly [K in keyof RoutingRule]?: RoutingRule[K] } = {}
+    if (chance(rng, 0.4)) sel.from = oneOf(rng, [`10.${id}.1.2`, `10.${id}.2.2`, `10.${id}.0.0/16`, `10.${id}.3.1`])
+    if (chance(rng, 0.3)) sel.to = oneOf(rng, [v1, v2])
+    if (chance(rng, 0.2)) sel.iif = oneOf(rng, ['rc1', 'rc2', 'lo'])
+    if (chance(rng, 0.25)) [sel.fwmark, sel.fwmask] = oneOf(rng, [[1, 0xffffffff], [2, 0xffffffff], [2, 2], [0, 3]] as const)
+    if (chance(rng, 0.2)) sel.ipproto = oneOf(rng, ['tcp', 'udp'] as const)
+    if (chance(rng, 0.15)) sel.dport = oneOf(rng, [{ from: 80, to: 80 }, { from: 81, to: 90 }])
+    if (chance(rng, 0.15)) sel.not = true
+    const later = prios.slice(i + 1)
+    const action = oneOf(rng, ['lookup', 'lookup', 'lookup', 'lookup', 'goto', 'nop', 'blackhole', 'unreachable', 'prohibit'] as const)
+    if (action === 'goto') return { priority, ...sel, action, goto: later.length > 0 && chance(rng, 0.7) ? oneOf(rng, later) : 32766 }
+    if (action !== 'lookup') return { priority, ...sel, action }
+    return { priority, ...sel, action, table: oneOf(rng, [100, 200, 100, 'main'] as const), ...(chance(rng, 0.2) && { suppressPrefixlength: 0 }) }
+  })
+  const dropMain = chance(rng, 0.1)
+  w = { ...w, netns: { ...w.netns, r: { ...w.netns.r!, rules: [DEFAULT_RULES[0]!, ...rules, ...(dropMain ? [] : [DEFAULT_RULES[1]!]), DEFAULT_RULES[2]!] } } }
+  const probes: Probe[] = []
+  for (const from of ['c1', 'c2', 'r']) {
+    probes.push({ kind: 'tcp', from, to: v1, port: 80 }, { kind: 'tcp', from, to: v2, port: 81 }, { kind: 'udp', from, to: v1, port: 5353 })
+  }
+  probes.push({ kind: 'ping', from: 'c1', to: v2 }, { kind: 'ping', from: 'c2', to: v1 }, { kind: 'route', from: 'r', to: v1 }, { kind: 'route', from: 'r', to: v2 })
+  const described = rules.map((r) => `${r.priority}: ${describeRule(r)}`).join('; ')
+  return { name: `policy-${id}`, world: w, probes, params: `mangle=${mangle} tables=${tableRoutes.join(',')} rules=${described}${dropMain ? ' (no main rule)' : ''}` }
+}
+
+const FAMILIES = [lanWorld, chainWorld, vxlanPairWorld, calicoWorld, policyWorld]
 
 /**
  * `count` worlds from `seed`, cycling through the families.

@@ -14,7 +14,7 @@
  * its state (the kernel keeps `noqueue` after a device went down again).
  */
 import type { Addr, FdbEntry, Link, NeighEntry, Netns, Route, World } from '../model/types.ts'
-import { describeRoute, lookupRoute, routeSource } from '../route/fib.ts'
+import { ROUTE_ERRNO_TEXT, describeRoute, lookupRouteGet, routeErrno, routeSource } from '../route/fib.ts'
 import type { FlowKey } from '../route/fib.ts'
 import { isDefaultRules } from '../route/rules.ts'
 import { ipToInt, networkOf, tryParsePrefix } from '../wire/addr.ts'
@@ -432,7 +432,9 @@ export function jsonIpRoute(ns: Netns, opts: RoutePrintOptions = {}): Record<str
  * @example printRouteGet(ns, '9.9.9.9', { src: '10.0.1.3', iif: 'ra' }) // '9.9.9.9 from 10.0.1.3 via 10.0.3.2 dev rc table 100 \n    cache iif ra \n'
  */
 export function printRouteGet(ns: Netns, dst: Ip, flow: FlowKey = {}): string {
-  const r = lookupRoute(ns, dst, flow)
+  const r = lookupRouteGet(ns, dst, flow)
+  const errno = routeErrno(r)
+  if (errno) return `RTNETLINK answers: ${ROUTE_ERRNO_TEXT[errno]}\n`
   if (r.kind === 'none') return 'RTNETLINK answers: Network is unreachable\n'
   const input = flow.iif !== undefined && flow.iif !== 'lo'
   const from = flow.src !== undefined ? ` from ${flow.src}` : ''
@@ -446,9 +448,6 @@ export function printRouteGet(ns: Netns, dst: Ip, flow: FlowKey = {}): string {
     return `local ${dst}${from} dev lo${table}${src}${mark}${uid} \n    cache <local>${cacheIif} \n`
   }
   const rt = r.route
-  if (rt.type === 'blackhole') return 'RTNETLINK answers: Invalid argument\n'
-  if (rt.type === 'unreachable') return `RTNETLINK answers: ${r.index < 0 ? 'Network is unreachable' : 'No route to host'}\n`
-  if (rt.type === 'prohibit') return 'RTNETLINK answers: Permission denied\n'
   const table = rt.table !== 'main' ? ` table ${rt.table === 253 ? 'default' : String(rt.table)}` : ''
   const prefsrc = flow.src === undefined && !input ? routeSource(ns, rt, dst) : undefined
   return `${dst}${from}${rt.via ? ` via ${rt.via}` : ''}${rt.dev ? ` dev ${rt.dev}` : ''}${table}${prefsrc ? ` src ${prefsrc}` : ''}${mark}${uid} \n    cache${cacheIif} \n`

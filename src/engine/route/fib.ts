@@ -138,6 +138,44 @@ function lookupRules(ns: Netns, dst: Ip, opts: FlowKey): RouteResult {
   return { kind: 'none', explain: `no route to ${dst}: ${tried.length > 0 ? `${tried.join('; ')}; ` : ''}no other rule matched (Network is unreachable)` }
 }
 
+/**
+ * The lookup `ip route get` asks for: inet_rtm_getroute builds a UDP packet with ports 0 unless
+ * `ipproto`, `sport` or `dport` say otherwise (a rule `ipproto udp` matches a bare route get).
+ */
+export function lookupRouteGet(ns: Netns, dst: Ip, flow: FlowKey = {}): RouteResult {
+  return lookupRoute(ns, dst, { proto: 'udp', sport: 0, dport: 0, ...flow })
+}
+
+export type RouteErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL'
+
+/**
+ * The error a failed lookup gives a local caller, or undefined when it routes: no route (and
+ * an `unreachable` rule) ENETUNREACH, an `unreachable` route EHOSTUNREACH, `prohibit` EACCES,
+ * `blackhole` EINVAL (fib_props and fib4_rule_action).
+ */
+export function routeErrno(r: RouteResult): RouteErrno | undefined {
+  if (r.kind === 'none') return 'ENETUNREACH'
+  if (r.kind === 'local') return undefined
+  switch (r.route.type) {
+    case 'blackhole':
+      return 'EINVAL'
+    case 'unreachable':
+      return r.index < 0 && r.rule ? 'ENETUNREACH' : 'EHOSTUNREACH'
+    case 'prohibit':
+      return 'EACCES'
+    default:
+      return undefined
+  }
+}
+
+/** strerror of a route errno, as ping and iproute2 print it. */
+export const ROUTE_ERRNO_TEXT: Readonly<Record<RouteErrno, string>> = {
+  ENETUNREACH: 'Network is unreachable',
+  EHOSTUNREACH: 'No route to host',
+  EACCES: 'Permission denied',
+  EINVAL: 'Invalid argument',
+}
+
 interface TableHit {
   readonly route: Route
   readonly index: number

@@ -16,7 +16,7 @@ import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
 import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader, UdpHeader } from '../wire/packet.ts'
 import type { BridgeLink, FdbEntry, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
-import { addrType, describeRoute, findLocalAddr, lookupRoute, routeSource, selectSource } from '../route/fib.ts'
+import { ROUTE_ERRNO_TEXT, addrType, describeRoute, findLocalAddr, lookupRoute, routeErrno, routeSource, selectSource } from '../route/fib.ts'
 import type { FlowKey, RouteResult } from '../route/fib.ts'
 import { isDefaultRules } from '../route/rules.ts'
 import { decideBridge, learnFdb } from '../link/bridge.ts'
@@ -609,19 +609,19 @@ interface OriginateOpts {
 
 function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}): void {
   const n = ns(ctx, nsName)
-  let pkt0 = sent
-  let h0 = ipOf(pkt0)!
-  let r = lookupRoute(n, h0.dst, flowOf(pkt0, 0, undefined, o.oif ? { oif: o.oif } : {}))
-  if (!h0.src && o.socket && r.kind === 'route' && !isDefaultRules(n.rules)) {
-    // ip_route_connect: the first lookup picks the source, which the socket keeps; the second
-    // routes with it, so `from` rules apply (checked: the peer saw the first route's source).
-    const src = routeSource(n, r.route, h0.dst)
-    if (src) {
-      pkt0 = rewriteL3(pkt0, { src })
-      h0 = ipOf(pkt0)!
-      r = lookupRoute(n, h0.dst, flowOf(pkt0, 0, undefined, o.oif ? { oif: o.oif } : {}))
-    }
+  const oif = o.oif ? { oif: o.oif } : {}
+  const connected = o.socket && !ipOf(sent)!.src && !isDefaultRules(n.rules) ? connectSource(n, sent, oif) : undefined
+  if (connected?.failed) {
+    const c = connected.failed
+    const ping = l4(sent)?.kind === 'icmp'
+    const why = ping ? `ping first connects a UDP socket to port 1025 of ${ipOf(sent)!.dst} to learn its source address` : 'connect looks up a route to choose the source address'
+    record(ctx, { kind: 'route', netns: nsName, packet: sent, explain: `${why}: ${c.explain}`, ...(routeRef(nsName, c) && { ref: routeRef(nsName, c)! }) })
+    const text = ROUTE_ERRNO_TEXT[routeErrno(c) ?? 'ENETUNREACH']
+    return drop(ctx, nsName, sent, `${ping ? "ping's source probe fails: " : ''}connect: ${text}`, { reason: `connect fails in ${nsName}: ${text}` })
   }
+  const pkt0 = connected?.pkt ?? sent
+  const h0 = ipOf(pkt0)!
+  const r = lookupRoute(n, h0.dst, flowOf(pkt0, 0, undefined, oif))
   if (r.kind === 'none') {
     record(ctx, { kind: 'route', netns: nsName, packet: pkt0, explain: `route lookup for ${h0.dst}: ${r.explain}` })
     if (isRulesOnly(n)) return rulesOnlyOutput(ctx, nsName, fillSource(n, pkt0, undefined, undefined), o)
@@ -670,6 +670,28 @@ function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}
   skb = hook(ctx, nsName, 'POSTROUTING', skb, { out: rt.dev! })
   if (!skb) return
   l3Output(ctx, nsName, skb, rt)
+}
+
+/**
+ * The source a connecting socket gets under policy routing (ip_route_connect): a first lookup
+ * without one picks it, and the socket keeps it for the lookups that follow, so `from` rules
+ * apply to them. ping (iputils) learns its source from a UDP socket connected to port 1025
+ * first, and stops if that connect fails (checked: a rule `ipproto udp prohibit` made ping
+ * fail with EACCES). `failed`: the lookup that failed.
+ */
+function connectSource(n: Netns, pkt: Packet, oif: FlowKey): { pkt?: Packet; failed?: RouteResult } {
+  const dst = ipOf(pkt)!.dst
+  const ping = l4(pkt)?.kind === 'icmp'
+  const flow: FlowKey = ping ? { ...oif, proto: 'udp', sport: 0, dport: 1025 } : flowOf(pkt, 0, undefined, oif)
+  const first = lookupRoute(n, dst, flow)
+  if (routeErrno(first)) return { failed: first }
+  const src = first.kind === 'local' ? dst : first.kind === 'route' ? routeSource(n, first.route, dst) : undefined
+  if (!src) return {}
+  if (ping) {
+    const second = lookupRoute(n, dst, { ...flow, src })
+    if (routeErrno(second)) return { failed: second }
+  }
+  return { pkt: rewriteL3(pkt, { src }) }
 }
 
 function isRulesOnly(n: Netns): boolean {
@@ -776,13 +798,14 @@ function routeTypeFailure(ctx: Ctx, nsName: string, pkt: Packet, r: Extract<Rout
   const t = r.route.type
   // A rule's own action (index -1) fails the lookup with ENETUNREACH where an unreachable route
   // gives EHOSTUNREACH: "Network is unreachable" to a local sender, ICMP net (not host) unreachable.
-  const byRule = r.index < 0 && r.rule !== undefined
-  const what = byRule ? `rule ${r.rule.priority} (${t})` : `${t} route ${r.route.dst}`
-  // A local sender learns it from sendmsg/connect: EINVAL, EHOSTUNREACH/ENETUNREACH, EACCES (checked on Linux 6.18).
-  if (local) return drop(ctx, nsName, pkt, `${what}: sendmsg fails (${t === 'prohibit' ? 'Permission denied' : t === 'blackhole' ? 'Invalid argument' : byRule ? 'Network is unreachable' : 'No route to host'})`, { ref })
-  if (t === 'blackhole') return drop(ctx, nsName, pkt, `${what}: silently discarded`, { ref })
+  const what = r.index < 0 && r.rule ? `rule ${r.rule.priority} (${t})` : `${t} route ${r.route.dst}`
+  const errno = routeErrno(r) ?? 'EINVAL'
+  // A local sender learns it from sendmsg/connect (checked on Linux 6.18).
+  if (local) return drop(ctx, nsName, pkt, `${what}: sendmsg fails (${ROUTE_ERRNO_TEXT[errno]})`, { ref })
+  // ip_error: EINVAL is dropped silently; the others answer with their ICMP code.
+  if (errno === 'EINVAL') return drop(ctx, nsName, pkt, `${what}: silently discarded`, { ref })
   drop(ctx, nsName, pkt, `${what}: discarded with an ICMP error to the sender`, { ref })
-  sendIcmpError(ctx, nsName, pkt, 3, t === 'prohibit' ? 13 : byRule ? 0 : 1)
+  sendIcmpError(ctx, nsName, pkt, 3, errno === 'EACCES' ? 13 : errno === 'ENETUNREACH' ? 0 : 1)
 }
 
 /** The packet to send (marked as fragmented when it is), or undefined when sendmsg fails. */
