@@ -217,7 +217,7 @@ export function observeRoute(world: World, from: string, to: string): Observatio
   const r = lookupRouteGet(ns, to)
   if (r.kind === 'local') return { status: 'route', type: 'local' }
   const errno = routeErrno(r)
-  if (errno || r.kind === 'none') return { status: 'error', errno: errno ?? 'ENETUNREACH' }
+  if (errno || r.kind === 'none' || r.kind === 'refused') return { status: 'error', errno: errno ?? 'ENETUNREACH' }
   const src = routeSource(ns, r.route, to) ?? ''
   return { status: 'route', type: 'unicast', dev: r.route.dev ?? '', via: r.route.via ?? '', src }
 }

@@ -16,7 +16,7 @@
 import type { Addr, FdbEntry, Link, NeighEntry, Netns, Route, World } from '../model/types.ts'
 import { ROUTE_ERRNO_TEXT, describeRoute, lookupRouteGet, routeErrno, routeSource } from '../route/fib.ts'
 import type { FlowKey } from '../route/fib.ts'
-import { isDefaultRules } from '../route/rules.ts'
+import { isDefaultRules, tableName } from '../route/rules.ts'
 import { ipToInt, networkOf, tryParsePrefix } from '../wire/addr.ts'
 import type { Ip } from '../wire/addr.ts'
 
@@ -434,22 +434,22 @@ export function jsonIpRoute(ns: Netns, opts: RoutePrintOptions = {}): Record<str
 export function printRouteGet(ns: Netns, dst: Ip, flow: FlowKey = {}): string {
   const r = lookupRouteGet(ns, dst, flow)
   const errno = routeErrno(r)
-  if (errno) return `RTNETLINK answers: ${ROUTE_ERRNO_TEXT[errno]}\n`
-  if (r.kind === 'none') return 'RTNETLINK answers: Network is unreachable\n'
+  if (errno || r.kind === 'none' || r.kind === 'refused') return `RTNETLINK answers: ${ROUTE_ERRNO_TEXT[errno ?? 'ENETUNREACH']}\n`
   const input = flow.iif !== undefined && flow.iif !== 'lo'
-  const from = flow.src !== undefined ? ` from ${flow.src}` : ''
-  const mark = flow.mark ? ` mark ${flow.mark}` : ''
+  const from = flow.src !== undefined && flow.src !== '0.0.0.0' ? ` from ${flow.src}` : ''
+  // iproute2 prints a mark below 16 in decimal and the rest in hex (as it printed 15 and 0x10).
+  const mark = flow.mark ? ` mark ${flow.mark < 16 ? flow.mark : `0x${flow.mark.toString(16)}`}` : ''
   const uid = input ? '' : ' uid 0'
   const cacheIif = input ? ` iif ${flow.iif}` : ''
   if (r.kind === 'local') {
     const table = isDefaultRules(ns.rules) ? '' : ' table local'
     // The local route of an address carries its subnet's primary address as prefsrc.
-    const src = flow.src !== undefined || input ? '' : ` src ${localPrefsrc(ns, r.addr.ip)}`
+    const src = from !== '' || input ? '' : ` src ${localPrefsrc(ns, r.addr.ip)}`
     return `local ${dst}${from} dev lo${table}${src}${mark}${uid} \n    cache <local>${cacheIif} \n`
   }
   const rt = r.route
-  const table = rt.table !== 'main' ? ` table ${rt.table === 253 ? 'default' : String(rt.table)}` : ''
-  const prefsrc = flow.src === undefined && !input ? routeSource(ns, rt, dst) : undefined
+  const table = rt.table !== 'main' ? ` table ${tableName(rt.table)}` : ''
+  const prefsrc = from === '' && !input ? routeSource(ns, rt, dst) : undefined
   return `${dst}${from}${rt.via ? ` via ${rt.via}` : ''}${rt.dev ? ` dev ${rt.dev}` : ''}${table}${prefsrc ? ` src ${prefsrc}` : ''}${mark}${uid} \n    cache${cacheIif} \n`
 }
 

@@ -6,7 +6,7 @@
 import { ipToInt, parsePrefix } from '../wire/addr.ts'
 import type { Ip, Prefix } from '../wire/addr.ts'
 import type { Addr, Link, Netns, Route, RoutingRule } from '../model/types.ts'
-import { describeRule, isDefaultRules, printRule } from './rules.ts'
+import { describeRule, isDefaultRules, printRule, tableName } from './rules.ts'
 
 export type RouteResult =
   | { readonly kind: 'local'; readonly dev: string; readonly addr: Addr; readonly explain: string }
@@ -122,11 +122,11 @@ function lookupRules(ns: Netns, dst: Ip, opts: FlowKey): RouteResult {
     }
     const hit = lookupTable(ns, table, dst, opts.oif)
     if (!hit) {
-      tried.push(`rule ${rule.priority}: table ${tableLabel(table)} has no route`)
+      tried.push(`rule ${rule.priority}: table ${tableName(table)} has no route`)
       continue
     }
     if (hit.route.type === 'throw') {
-      tried.push(`rule ${rule.priority}: throw route ${hit.route.dst} in table ${tableLabel(table)}`)
+      tried.push(`rule ${rule.priority}: throw route ${hit.route.dst} in table ${tableName(table)}`)
       continue
     }
     if (rule.suppressPrefixlength !== undefined && hit.route.type === 'unicast' && hit.p.len <= rule.suppressPrefixlength) {
@@ -142,9 +142,21 @@ function lookupRules(ns: Netns, dst: Ip, opts: FlowKey): RouteResult {
  * The lookup `ip route get` asks for: inet_rtm_getroute builds a UDP packet with ports 0 unless
  * `ipproto`, `sport` or `dport` say otherwise (a rule `ipproto udp` matches a bare route get).
  */
-export function lookupRouteGet(ns: Netns, dst: Ip, flow: FlowKey = {}): RouteResult {
-  return lookupRoute(ns, dst, { proto: 'udp', sport: 0, dport: 0, ...flow })
+export function lookupRouteGet(ns: Netns, dst: Ip, flow: FlowKey = {}): RouteGetResult {
+  const { src, ...rest } = flow
+  const output = flow.iif === undefined || flow.iif === 'lo'
+  if (src !== undefined && src !== '0.0.0.0' && output) {
+    // ip_route_output_key_hash_rcu: a multicast, broadcast or 0/8 source is invalid; any other
+    // source must be local (`from 0.0.0.0` is no source at all).
+    const v = ipToInt(src)
+    if (v >>> 28 === 0xe || v === 0xffffffff || v >>> 24 === 0) return { kind: 'refused', errno: 'EINVAL', explain: `${src} cannot be a source address` }
+    if (!findLocalAddr(ns, src)) return { kind: 'refused', errno: 'ENETUNREACH', explain: `${src} is not a local address: an output lookup from it fails` }
+  }
+  return lookupRoute(ns, dst, { proto: 'udp', sport: 0, dport: 0, ...rest, ...(src !== undefined && src !== '0.0.0.0' && { src }) })
 }
+
+/** A lookup's result, or the kernel's refusal of the question itself (`ip route get … from` a foreign address). */
+export type RouteGetResult = RouteResult | { readonly kind: 'refused'; readonly errno: RouteErrno; readonly explain: string }
 
 export type RouteErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL'
 
@@ -153,7 +165,8 @@ export type RouteErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL'
  * an `unreachable` rule) ENETUNREACH, an `unreachable` route EHOSTUNREACH, `prohibit` EACCES,
  * `blackhole` EINVAL (fib_props and fib4_rule_action).
  */
-export function routeErrno(r: RouteResult): RouteErrno | undefined {
+export function routeErrno(r: RouteGetResult): RouteErrno | undefined {
+  if (r.kind === 'refused') return r.errno
   if (r.kind === 'none') return 'ENETUNREACH'
   if (r.kind === 'local') return undefined
   switch (r.route.type) {
@@ -181,10 +194,6 @@ interface TableHit {
   readonly index: number
   readonly p: Prefix
   readonly considered: number
-}
-
-function tableLabel(t: Route['table']): string {
-  return t === 253 ? 'default' : String(t)
 }
 
 function lookupLocal(ns: Netns, dst: Ip): RouteResult | undefined {
@@ -263,7 +272,7 @@ export function describeRoute(r: Route): string {
   parts.push(r.dst)
   if (r.via) parts.push('via', r.via)
   if (r.dev) parts.push('dev', r.dev)
-  if (r.table !== 'main' && r.table !== 254) parts.push('table', String(r.table))
+  if (r.table !== 'main' && r.table !== 254) parts.push('table', tableName(r.table))
   if (r.proto && r.proto !== 'boot' && r.proto !== 'unspec') parts.push('proto', r.proto)
   if (r.scope !== 'global') parts.push('scope', r.scope)
   if (r.src) parts.push('src', r.src)

@@ -30,7 +30,8 @@ export function isDefaultRules(rules: readonly RoutingRule[] | undefined): boole
   })
 }
 
-function tableName(t: RoutingRule['table']): string {
+/** A routing table as iproute2 names it: main, local, default (253) or its number. */
+export function tableName(t: RoutingRule['table']): string {
   if (t === undefined) return 'main'
   if (t === 253) return 'default'
   return String(t)

@@ -16,8 +16,9 @@
 import { NetError, addAddr, addLink, addNetns, addRoute, addVethPair, canonicalDst, delAddr, delLink, delNetns, delRoute, findLink, moveLink, newNetns, putNeigh, putNetns, renameLink, setLinkFlag, setLinkMtu, setLinkUp, setMaster } from '../model/ops.ts'
 import type { NewLink } from '../model/ops.ts'
 import type { Addr, NeighState, Netns, Route, RouteType, RoutingRule, World } from '../model/types.ts'
-import { addRule, describeRule, findRule, isDefaultRules, parseRuleSpec, rulesOf } from '../route/rules.ts'
+import { addRule, describeRule, findRule, isDefaultRules, parseRuleSpec, rulesOf, tableName } from '../route/rules.ts'
 import type { RuleSpec } from '../route/rules.ts'
+import type { FlowKey } from '../route/fib.ts'
 import { broadcastOf, isIpv4, isMac, networkOf, normalizeMac } from '../wire/addr.ts'
 import { filterLinks, iprouteJson, jsonIpAddr, jsonIpLink, jsonIpRoute, neighState, netnsIds, printIpAddr, printIpBrief, printIpLink, printIpNeigh, printIpRoute, printRoute, printRouteGet, routeOrder, runNetnsName } from '../print/iproute2.ts'
 import { matches } from './args.ts'
@@ -624,7 +625,7 @@ function parseRouteArgs(io: Io, args: readonly string[], forShow = false): Route
     if (a === 'via') {
       let v = next()
       if (v === 'inet') v = next()
-      if (!isIpv4(v)) fail(io, `Error: inet address is expected rather than "${v}".`, 1)
+      if (!isIpv4(v)) fail(io, `Error: inet prefix is expected rather than "${v}".`, 1)
       r.via = v
     } else if (a === 'dev' || a === 'oif') r.dev = next()
     else if (a === 'src') r.src = next()
@@ -737,7 +738,7 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
         const after = 'dev' in o ? 'dev' : 'gateway' in o ? 'gateway' : 'dst'
         return Object.fromEntries(Object.entries(o).flatMap(([k, v]) => (k === after ? [[k, v], ['table', t]] : [[k, v]])))
       }
-      const tables = others.flatMap(({ t, routes }) => jsonIpRoute(n, { w: io.sh.world, routes }).map((o) => named(o, t === 253 ? 'default' : String(t))))
+      const tables = others.flatMap(({ t, routes }) => jsonIpRoute(n, { w: io.sh.world, routes }).map((o) => named(o, tableName(t))))
       const mainJson = table === 'all' ? jsonIpRoute(n, { w: io.sh.world, routes: main }) : []
       const locals = jsonIpRoute(n, { w: io.sh.world, routes: local, ...(r.dev !== undefined && { dev: r.dev }) }).map((o) => (table === 'all' ? named(o, 'local') : o))
       io.out(`${iprouteJson([...tables, ...mainJson, ...locals], g.pretty)}\n`)
@@ -773,9 +774,32 @@ function routeShow(io: Io, g: Global, args: readonly string[]): number {
 
 function routeGet(io: Io, g: Global, args: readonly string[]): number {
   let dst: string | undefined
+  const flow: { -readonly [K in keyof FlowKey]?: FlowKey[K] } = {}
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
-    if (a === 'from' || a === 'iif' || a === 'oif' || a === 'mark' || a === 'tos' || a === 'uid' || a === 'sport' || a === 'dport' || a === 'ipproto') i++
+    const v = args[i + 1]
+    if (a === 'from' || a === 'iif' || a === 'oif' || a === 'mark' || a === 'ipproto' || a === 'sport' || a === 'dport') {
+      if (v === undefined) incomplete(io)
+      i++
+      if (a === 'from') {
+        if (!isIpv4(v)) fail(io, `Error: inet prefix is expected rather than "${v}".`, 1)
+        flow.src = v
+      } else if (a === 'iif' || a === 'oif') {
+        if (!findLink(ns(io, g), v)) fail(io, `Cannot find device "${v}"`, 1)
+        flow[a] = v
+      } else if (a === 'mark') {
+        const m = /^0x[0-9a-f]+$/i.test(v) ? Number.parseInt(v.slice(2), 16) : /^\d+$/.test(v) ? Number(v) : undefined
+        if (m === undefined) fail(io, `Error: argument "${v}" is wrong: invalid mark value`, 255)
+        flow.mark = m
+      } else if (a === 'ipproto') {
+        const p = v === '6' ? 'tcp' : v === '17' ? 'udp' : v === '1' ? 'icmp' : v
+        if (p !== 'tcp' && p !== 'udp' && p !== 'icmp') fail(io, `Error: argument "${v}" is wrong: Invalid "ipproto" value\n\n`, 255)
+        flow.proto = p
+      } else {
+        if (!/^\d+$/.test(v) || Number(v) > 65535) fail(io, `Error: argument "${v}" is wrong: invalid ${a}\n\n`, 255)
+        flow[a] = Number(v)
+      }
+    } else if (a === 'tos' || a === 'uid' || a === 'dsfield') i++
     else if (a === 'to') dst = args[++i]
     else if (a === 'fibmatch' || a === 'connected') continue
     else dst = a
@@ -783,7 +807,7 @@ function routeGet(io: Io, g: Global, args: readonly string[]): number {
   if (dst === undefined) incomplete(io)
   const c = validCidr(dst)
   if (!c) fail(io, `Error: any valid prefix is expected rather than "${dst}".`, 1)
-  const text = printRouteGet(ns(io, g), c.ip)
+  const text = printRouteGet(ns(io, g), c.ip, flow)
   if (text.startsWith('RTNETLINK')) fail(io, text, 2)
   const pmtu = io.sh.pmtu[`${g.netns} ${c.ip}`]
   if (g.json) {
@@ -795,8 +819,9 @@ function routeGet(io: Io, g: Global, args: readonly string[]): number {
 }
 
 /**
- * `ip -j route get`'s object from the text form (same fields, same order: type unless unicast,
- * dst, gateway, dev, prefsrc, flags, uid, cache flags). Simplified: a learned path MTU
+ * `ip -j route get`'s object from the text form, in iproute2's order (checked against the
+ * kernel): type unless unicast, dst, from, gateway, dev, table, prefsrc, flags, mark, uid (an
+ * output lookup only), cache flags, iif (an input lookup). Simplified: a learned path MTU
  * (`cache expires … mtu …`) is not carried into the JSON.
  */
 function jsonRouteGet(text: string): Record<string, unknown> {
@@ -806,16 +831,21 @@ function jsonRouteGet(text: string): Record<string, unknown> {
   let i = 0
   if (!isIpv4(t[0] ?? '')) o.type = t[i++]
   o.dst = t[i++]
-  const keys: Readonly<Record<string, string>> = { via: 'gateway', dev: 'dev', src: 'prefsrc' }
-  let uid = 0
+  const keys: Readonly<Record<string, string>> = { from: 'from', via: 'gateway', dev: 'dev', table: 'table', src: 'prefsrc' }
+  let uid: number | undefined
+  let mark: number | undefined
   for (; i < t.length; i++) {
     const k = t[i]!
     if (k === 'uid') uid = Number(t[++i])
+    else if (k === 'mark') mark = Number(t[++i])
     else if (keys[k] !== undefined) o[keys[k]] = t[++i]
   }
   o.flags = []
-  o.uid = uid
+  if (mark !== undefined) o.mark = mark
+  if (uid !== undefined) o.uid = uid
   o.cache = [...second.matchAll(/<([^>]*)>/g)].flatMap((m) => m[1]!.split(','))
+  const iif = / iif (\S+)/.exec(second)
+  if (iif) o.iif = iif[1]
   return o
 }
 
@@ -980,10 +1010,6 @@ function showRule(n: Netns, r: RoutingRule): string {
   return `${r.priority}:\t${out.join(' ')}`
 }
 
-function ruleTableName(t: RoutingRule['table']): string {
-  return t === undefined || t === 'main' ? 'main' : t === 253 ? 'default' : String(t)
-}
-
 /** `ip -j rule show`: iprule.c print_rule's keys, in its order. */
 function jsonRule(n: Netns, r: RoutingRule): Record<string, unknown> {
   const o: Record<string, unknown> = { priority: r.priority }
@@ -1019,7 +1045,7 @@ function jsonRule(n: Netns, r: RoutingRule): Record<string, unknown> {
   if (r.sport) range('sport', r.sport)
   if (r.dport) range('dport', r.dport)
   if (r.action === 'lookup' && !l3mdev) {
-    o.table = ruleTableName(r.table)
+    o.table = tableName(r.table)
     if (r.suppressPrefixlength !== undefined) o.suppress_prefixlen = r.suppressPrefixlength
   } else if (r.action === 'goto') o.goto = r.goto
   else if (r.action === 'nop') o.nop = null

@@ -32,7 +32,7 @@ function replay(): { block: Block; stdout: string; stderr: string; rc: number }[
 describe('ip rule prints what iproute2 printed (golden/captured-rules.txt)', () => {
   const runs = replay()
   it('every captured block is replayed', () => {
-    expect(runs.length).toBe(51)
+    expect(runs.length).toBe(68)
   })
   it.each(runs.map((r, i) => [`${String(i + 1).padStart(2)} ${r.block.cmd}`, r] as const))('%s', (_name, r) => {
     expect(r.rc).toBe(r.block.rc)

@@ -7,8 +7,10 @@
  * `processHook` at the kernel's hook points (PREROUTING, INPUT, FORWARD, OUTPUT, POSTROUTING,
  * and the bridge path when net.bridge.bridge-nf-call-iptables is on).
  *
- * Simplifications (also stated in traces where they matter): main routing table only (no
- * `ip rule`), no rp_filter, no IP fragmentation (an oversized packet without DF is noted and
+ * Routes are looked up through the netns's policy rules (route/fib.ts) with each packet's
+ * flow: source, input device, mark, protocol and ports.
+ *
+ * Simplifications (also stated in traces where they matter): no rp_filter, no IP fragmentation (an oversized packet without DF is noted and
  * travels whole), no STP or VLANs on bridges, TCP is a SYN / SYN-ACK exchange.
  */
 import { BROADCAST_MAC, ZERO_MAC, cidrContains, isLoopbackIp, isMulticastMac } from '../wire/addr.ts'
