@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { parseRuleSpec, printRuleSpec } from './grammar.ts'
 import { tokenizeLine } from './tokenize.ts'
-import { parseIptablesSave } from './save.ts'
+import { parseIptablesSave, printIptablesSave } from './save.ts'
 import { bindNat, lookupConntrack, lookupRelated, newConntrackEntry, printConntrackL, updateOnPacket, gcConntrack } from './conntrack.ts'
 import { needsConntrack, processHook } from './hooks.ts'
 import type { NfEnv, NfPacket } from './hooks.ts'
@@ -144,6 +144,71 @@ describe('processHook', () => {
     const b = send(a.netns, '10.244.1.9')
     expect(a.packet.sport).toBe(5000) // free: kept
     expect(b.packet.sport).not.toBe(5000) // 192.168.0.2:5000 → 8.8.8.8:53 is taken
+  })
+})
+
+describe('CONNMARK and -m connmark (xt_connmark), as Linux 6.18 with iptables 1.8.9 did them', () => {
+  // What iptables-save printed after `iptables -t mangle -A …` with --set-xmark, --restore-mark
+  // --mask, --save-mark, --set-mark (with and without a mask), -m connmark [!] --mark, --and-mark,
+  // --or-mark, --restore-mark, --save-mark --nfmask/--ctmask and --xor-mark, in that order.
+  const SAVED = `*mangle
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -i eth0 -m addrtype --dst-type LOCAL --limit-iface-in -j CONNMARK --set-xmark 0x80/0x80
+-A PREROUTING -i eni+ -j CONNMARK --restore-mark --nfmask 0x80 --ctmask 0x80
+-A OUTPUT -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff
+-A OUTPUT -j CONNMARK --set-xmark 0x5/0xffffffff
+-A OUTPUT -j CONNMARK --set-xmark 0x5/0xf
+-A OUTPUT -m connmark --mark 0x80/0x80 -j ACCEPT
+-A OUTPUT -m connmark ! --mark 0x1 -j CONNMARK --set-xmark 0x0/0xffffff0f
+-A OUTPUT -j CONNMARK --set-xmark 0x3/0x3
+-A OUTPUT -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff
+-A OUTPUT -j CONNMARK --save-mark --nfmask 0xff --ctmask 0xf
+-A OUTPUT -j CONNMARK --set-xmark 0x3/0x0
+COMMIT
+`
+  it('reads what iptables-save prints and prints it back', () => {
+    const r = parseIptablesSave(SAVED)
+    expect(r.diagnostics).toEqual([])
+    expect(printIptablesSave(r.ruleset)).toBe(SAVED)
+  })
+  it('reads the command-line forms as libxt_CONNMARK does (the same xmark pairs iptables-save showed)', () => {
+    const t = (spec: string) => parseRuleSpec(tokenizeLine(spec).tokens).target
+    expect(t('-j CONNMARK --set-mark 0x5')).toEqual({ kind: 'CONNMARK', op: 'set', value: 5, mask: 0xffffffff })
+    expect(t('-j CONNMARK --and-mark 0xf0')).toEqual({ kind: 'CONNMARK', op: 'set', value: 0, mask: 0xffffff0f })
+    expect(t('-j CONNMARK --or-mark 0x3')).toEqual({ kind: 'CONNMARK', op: 'set', value: 3, mask: 3 })
+    expect(t('-j CONNMARK --restore-mark --mask 0x80')).toEqual({ kind: 'CONNMARK', op: 'restore', nfmask: 0x80, ctmask: 0x80 })
+    expect(parseRuleSpec(tokenizeLine('-j CONNMARK').tokens).problems.map((p) => p.code)).toEqual(['NF013'])
+  })
+  // Checked with counters on Linux: after MARK 0x33 and --save-mark --mask 0xf0 the connection
+  // held 0x30; a reply's --restore-mark --nfmask 0xff --ctmask 0xff gave it mark 0x30.
+  const RS = parseIptablesSave(`*mangle
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A OUTPUT -p tcp -j MARK --set-xmark 0x33/0xffffffff
+-A OUTPUT -p tcp -j CONNMARK --save-mark --nfmask 0xf0 --ctmask 0xf0
+-A PREROUTING -p tcp -j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xff
+COMMIT
+`).ruleset
+  it('save-mark keeps the masked packet mark on the connection; restore-mark gives it to the reply', () => {
+    const syn: NfPacket = { src: '10.9.0.1', dst: '10.9.0.2', proto: 'tcp', sport: 40000, dport: 82, len: 60, mark: 0, tcpFlags: ['SYN'] }
+    const out = processHook(netns(RS), 'OUTPUT', syn, env())
+    expect(out.packet.mark).toBe(0x33)
+    expect(out.packet.ct?.entry.mark).toBe(0x30)
+    const post = processHook(out.netns, 'POSTROUTING', { ...out.packet, outIface: 'xe' }, env())
+    expect(post.netns.conntrack[0]!.mark).toBe(0x30)
+    const synack: NfPacket = { src: '10.9.0.2', dst: '10.9.0.1', proto: 'tcp', sport: 82, dport: 40000, len: 60, mark: 0, tcpFlags: ['SYN', 'ACK'] }
+    const back = processHook(post.netns, 'PREROUTING', synack, env())
+    expect(back.packet.mark).toBe(0x30)
+  })
+  it('a new connection starts with mark 0 whatever the packet carries (raw MARK 5: -m connmark --mark 0 matched)', () => {
+    const rs = parseIptablesSave('*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j MARK --set-xmark 0x5/0xffffffff\nCOMMIT\n*mangle\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -m connmark --mark 0x0 -j MARK --set-xmark 0x9/0xffffffff\nCOMMIT\n').ruleset
+    const r = processHook(netns(rs), 'OUTPUT', { src: '10.9.0.1', dst: '10.9.0.2', proto: 'tcp', sport: 40000, dport: 80, len: 60, mark: 0, tcpFlags: ['SYN'] }, env())
+    expect(r.packet.ct?.entry.mark).toBe(0)
+    expect(r.packet.mark).toBe(9)
   })
 })
 

@@ -39,6 +39,8 @@ export interface EvalPacket {
   readonly physIn?: string
   readonly physOut?: string
   readonly mark: number
+  /** The connection's mark (conntrack's `mark=`); absent when the packet has no conntrack entry. */
+  readonly ctMark?: number
   /** Conntrack state of the packet (INVALID when not tracked). */
   readonly ctState: CtStateName
   /** Conntrack status bits and NAT flags of its entry. */
@@ -123,6 +125,8 @@ export interface TableResult {
   /** The NAT target that ended the walk (nat table). */
   readonly nat?: { readonly rule: Rule }
   readonly mark: number
+  /** The connection's mark after the walk (CONNMARK may change it); absent without an entry. */
+  readonly ctMark?: number
   /** NOTRACK / CT --notrack fired (raw table). */
   readonly notrack: boolean
   readonly walks: ChainWalk[]
@@ -233,6 +237,13 @@ function evalMatch(m: Match, rule: Rule, pkt: EvalPacket, env: EvalEnv, st: Eval
     case 'mark': {
       const ok = ((pkt.mark & m.mask) >>> 0) === m.value
       return ok !== m.neg ? OK : fail(`${pre(m)}--mark ${hex(m.value)}${m.mask !== 0xffffffff ? `/${hex(m.mask)}` : ''} ${m.neg ? '=' : '≠'} ${hex(pkt.mark)}`)
+    }
+    case 'connmark': {
+      const want = `${pre(m)}--mark ${hex(m.value)}${m.mask !== 0xffffffff ? `/${hex(m.mask)}` : ''}`
+      // xt_connmark: no conntrack entry, no match (whatever `!` says).
+      if (pkt.ctMark === undefined) return fail(`connmark ${want}: the packet has no conntrack entry`)
+      const ok = ((pkt.ctMark & m.mask) >>> 0) === m.value
+      return ok !== m.neg ? OK : fail(`connmark ${want} ${m.neg ? '=' : '≠'} ${hex(pkt.ctMark)}`)
     }
     case 'ctstate': {
       // The packet's state, plus DNAT/SNAT when its connection has that NAT.
@@ -468,6 +479,8 @@ function actionOf(rule: Rule): string {
       return 'MASQUERADE'
     case 'MARK':
       return `MARK --set-xmark ${hex(t.value)}/${hex(t.mask)}`
+    case 'CONNMARK':
+      return t.op === 'set' ? `CONNMARK --set-xmark ${hex(t.value)}/${hex(t.mask)}` : `CONNMARK --${t.op}-mark --nfmask ${hex(t.nfmask)} --ctmask ${hex(t.ctmask)}`
     case 'CT':
       return t.notrack ? 'NOTRACK' : `CT ${t.text}`
     case 'other':
@@ -561,7 +574,7 @@ export function evalTable(rs: Ruleset, table: TableName, hookChain: string, pkt:
   const t = rs.tables[table]
   const walks: WalkRecord[] = []
   const base = t?.chains[hookChain]
-  if (!t || !base) return { verdict: 'ACCEPT', mark: pkt.mark, notrack: false, walks }
+  if (!t || !base) return { verdict: 'ACCEPT', mark: pkt.mark, notrack: false, walks, ...(pkt.ctMark !== undefined && { ctMark: pkt.ctMark }) }
   let mark = pkt.mark
   let notrack = false
   let cur: EvalPacket = pkt
@@ -583,7 +596,7 @@ export function evalTable(rs: Ruleset, table: TableName, hookChain: string, pkt:
     // Chains still on the stack were left by the decision taken deeper down.
     const decidedIn = frames[frames.length - 1]
     for (const fr of frames) if (fr.walk.exit === '' && fr !== decidedIn) fr.walk.exit = `left: ${decidedIn?.walk.exit ?? verdict} in ${decidedIn?.chain.name ?? '?'}`
-    return { verdict, mark, notrack, walks, ...extra }
+    return { verdict, mark, notrack, walks, ...(cur.ctMark !== undefined && { ctMark: cur.ctMark }), ...extra }
   }
   const policy = (): TableResult => {
     const pol = base.policy ?? 'ACCEPT'
@@ -730,6 +743,17 @@ export function evalTable(rs: Ruleset, table: TableName, hookChain: string, pkt:
       case 'MARK':
         mark = ((mark & ~tg.mask) ^ tg.value) >>> 0
         continue
+      case 'CONNMARK': {
+        // xt_connmark: without a conntrack entry the target does nothing.
+        const ct = cur.ctMark
+        if (ct === undefined) continue
+        if (tg.op === 'restore') mark = ((mark & ~tg.nfmask) ^ (ct & tg.ctmask)) >>> 0
+        else {
+          const next = tg.op === 'set' ? ((ct & ~tg.mask) ^ tg.value) >>> 0 : ((ct & ~tg.ctmask) ^ (mark & tg.nfmask)) >>> 0
+          if (next !== ct) cur = { ...cur, ctMark: next }
+        }
+        continue
+      }
       case 'NOTRACK':
         notrack = true
         continue

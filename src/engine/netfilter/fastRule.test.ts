@@ -116,8 +116,11 @@ describe('fast path = general path', () => {
     '-p udp -m multiport --sports 53,5353 --dports 1:1024 -j ACCEPT',
     '-m comment --comment "back\\\\slash" -j KUBE-A',
     '-m comment --comment "say \\"hi\\" twice" -j KUBE-A',
+    '-i eth0 -m addrtype --dst-type LOCAL --limit-iface-in -j CONNMARK --set-xmark 0x80/0x80',
+    '-i eni+ -j CONNMARK --restore-mark --nfmask 0x80 --ctmask 0x80',
+    '-m connmark ! --mark 0x80/0x80 -j KUBE-A',
   ]
-  const WORDS = ['!', '-s', '-d', '-p', '-i', '-m', '-j', '-g', '-c', '--comment', '--dport', '--dports', '--mode', '--probability', '--mark', '--dst-type', '--ctstate', '--ctstatus', '--to-destination', '--random', '--set-xmark', '--every',
+  const WORDS = ['!', '-s', '-d', '-p', '-i', '-m', '-j', '-g', '-c', '--comment', '--dport', '--dports', '--mode', '--probability', '--mark', '--dst-type', '--ctstate', '--ctstatus', '--to-destination', '--random', '--set-xmark', '--every', '--restore-mark', '--save-mark', '--mask', '--nfmask', 'CONNMARK', 'connmark',
     '--sport', '--sports', '--src-type', '--limit-iface-out', '--persistent', 'tcp', 'udp', 'all', 'TCP', 'comment', 'statistic', 'recent', 'toString', 'ACCEPT', 'DNAT', 'LOG', 'KUBE-A', 'KUBE-NOPE', '10.0.0.0/8', '010.0.0.1', '10.0.0.1/033', '10.0.0.1:80', ':8080', '80', '65536', '1000:2000', 'http', 'nth', '-0', '2', '0x1/0x1', 'local', 'NEW,DNAT',
     '10.1.1.1:080', '10.1.1.1:65536', '10.1.1.1:000080', '10.1.1.1:', '10.1.1.1-10.1.1.5:80', '10.1.1.1:80-90', '10.1.1.1', '10.1.1.1:http',
     '"a b"', '""', '"x\\"y"', '"a\\\\b"', '"q\\" r"', "'q'", '"open', 'word', '--', '-', '\t']

@@ -26,6 +26,7 @@ import {
   protoName,
   protoNumber,
   quantizeProbability,
+  TARGET_FLAG_OPTS,
 } from './grammar.ts'
 import type { ParserState } from './grammar.ts'
 
@@ -241,7 +242,6 @@ function plainPort(v: string): number {
 }
 const PROBABILITY = /^[0-9.eE+-]+$/
 const NO_TARGET: Target = { kind: 'none' }
-const NO_VALUE_TARGET_OPTS = new Set(['--random', '--persistent', '--random-fully'])
 
 /** Comma list, upper-cased, as the grammar's set-valued options read it; undefined if any is not in `order`. */
 function orderedSet<T extends string>(v: string, order: readonly T[]): T[] | undefined {
@@ -588,7 +588,7 @@ function readTarget<C extends { readonly name: string }>(name: string, goto: boo
     const opt = word(k)
     if (!allowed?.includes(opt)) return undefined
     k++
-    if (NO_VALUE_TARGET_OPTS.has(opt)) opts.push({ opt, col: 0 })
+    if (TARGET_FLAG_OPTS.has(opt)) opts.push({ opt, col: 0 })
     else {
       if (!plainValue(k)) return undefined
       opts.push({ opt, value: word(k), col: 0 })

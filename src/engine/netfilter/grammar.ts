@@ -472,6 +472,18 @@ const MODULES: Readonly<Record<string, ModuleDef>> = table<ModuleDef>({
     },
     finalize: (st) => pick(st, ['mark']),
   },
+  connmark: {
+    options: {
+      '--mark': (c) => {
+        const v = c.value()
+        if (v === undefined) return
+        const mm = parseMarkMask(v)
+        if (!mm) return c.bad('connmark', v, `Bad mark value \`${v}'`)
+        c.st.f.connmark = { kind: 'connmark', neg: c.neg, value: (mm.value & mm.mask) >>> 0, mask: mm.mask } satisfies Match
+      },
+    },
+    finalize: (st) => pick(st, ['connmark']),
+  },
   conntrack: {
     options: {
       '--ctstate': (c) => {
@@ -643,11 +655,15 @@ export function isOptionWord(t: Token): boolean {
   return !t.quoted && (t.text === '!' || /^--?[A-Za-z0-9]/.test(t.text))
 }
 
+/** Target options that take no value. */
+export const TARGET_FLAG_OPTS: ReadonlySet<string> = new Set(['--random', '--persistent', '--random-fully', '--notrack', '--log-uid', '--log-tcp-sequence', '--log-tcp-options', '--log-ip-options', '--log-macdecode', '--save-mark', '--restore-mark'])
+
 export const NAT_TARGET_OPTS: Readonly<Record<string, readonly string[]>> = table<readonly string[]>({
   DNAT: ['--to-destination', '--random', '--persistent'],
   SNAT: ['--to-source', '--random', '--random-fully', '--persistent'],
   MASQUERADE: ['--to-ports', '--random', '--random-fully'],
   MARK: ['--set-xmark', '--set-mark', '--or-mark', '--and-mark', '--xor-mark'],
+  CONNMARK: ['--set-xmark', '--set-mark', '--or-mark', '--and-mark', '--xor-mark', '--save-mark', '--restore-mark', '--nfmask', '--ctmask', '--mask'],
   REJECT: ['--reject-with'],
 })
 
@@ -795,7 +811,7 @@ export function parseRuleSpec(tokens: readonly Token[]): RuleSpec {
     }
     // A target option?
     if (targetName !== undefined && (NAT_TARGET_OPTS[targetName]?.includes(opt) || (!isKnownModuleOption(mods, opt, p.proto) && opt.startsWith('--')))) {
-      const takesValue = !['--random', '--persistent', '--random-fully', '--notrack', '--log-uid', '--log-tcp-sequence', '--log-tcp-options', '--log-ip-options', '--log-macdecode'].includes(opt)
+      const takesValue = !TARGET_FLAG_OPTS.has(opt)
       let value: string | undefined
       if (takesValue) {
         const v = tokens[i]
@@ -1002,10 +1018,53 @@ export function buildTarget(name: string, goto: boolean, opts: readonly { opt: s
     }
     case 'CT':
       return { kind: 'CT', ...(has('--notrack') && { notrack: true }), text }
+    case 'CONNMARK':
+      return connmarkTarget(opts, p, col, text)
     default:
       if (isTargetExtension(name)) return { kind: 'other', name, text }
       if (opts.length) unexpected([])
       return { kind: 'jump', chain: name }
+  }
+}
+
+/** CONNMARK's options as libxt_CONNMARK reads them (revision 2; --set-mark v/m sets the bits of v|m). */
+function connmarkTarget(opts: readonly { opt: string; value?: string; col: number }[], p: ParserState, col: number, text: string): Target {
+  const fail = (message: string, c = col): Target => {
+    p.problems.push({ code: 'NF013', severity: 'error', message, col: c, tool: 'CONNMARK target: No operation specified' })
+    return { kind: 'other', name: 'CONNMARK', text }
+  }
+  const ops = opts.filter((o) => !['--nfmask', '--ctmask', '--mask'].includes(o.opt))
+  const o = ops[0]
+  if (!o || ops.length > 1) return fail('CONNMARK needs exactly one of --set-xmark, --set-mark, --and-mark, --or-mark, --xor-mark, --save-mark, --restore-mark')
+  if (o.opt === '--save-mark' || o.opt === '--restore-mark') {
+    const num = (name: string) => {
+      const v = opts.find((x) => x.opt === name)
+      if (v?.value === undefined) return 0xffffffff
+      const n = parseU32(v.value)
+      if (n === undefined) p.problems.push({ code: 'NF007', severity: 'error', message: `bad ${name} "${v.value}"`, col: v.col, tool: `Bad ${name} value "${v.value}"` })
+      return n ?? 0xffffffff
+    }
+    const mask = num('--mask')
+    return { kind: 'CONNMARK', op: o.opt === '--save-mark' ? 'save' : 'restore', nfmask: opts.some((x) => x.opt === '--nfmask') ? num('--nfmask') : mask, ctmask: opts.some((x) => x.opt === '--ctmask') ? num('--ctmask') : mask }
+  }
+  if (o.value === undefined) return fail(`${o.opt} needs a value`, o.col)
+  const mm = o.opt === '--set-xmark' || o.opt === '--set-mark' ? parseMarkMask(o.value) : ((v) => (v === undefined ? undefined : { value: v, mask: 0xffffffff }))(parseU32(o.value))
+  if (!mm) {
+    p.problems.push({ code: 'NF007', severity: 'error', message: `bad mark "${o.value}"`, col: o.col, tool: `Bad CONNMARK value "${o.value}"` })
+    return { kind: 'other', name: 'CONNMARK', text }
+  }
+  // The kernel's xmark pair, as for MARK: ctmark = (ctmark & ~mask) ^ value.
+  switch (o.opt) {
+    case '--set-mark':
+      return { kind: 'CONNMARK', op: 'set', value: mm.value, mask: (mm.value | mm.mask) >>> 0 }
+    case '--and-mark':
+      return { kind: 'CONNMARK', op: 'set', value: 0, mask: ~mm.value >>> 0 }
+    case '--or-mark':
+      return { kind: 'CONNMARK', op: 'set', value: mm.value, mask: mm.value }
+    case '--xor-mark':
+      return { kind: 'CONNMARK', op: 'set', value: mm.value, mask: 0 }
+    default:
+      return { kind: 'CONNMARK', op: 'set', value: mm.value, mask: mm.mask }
   }
 }
 
@@ -1077,6 +1136,7 @@ export function printMatchOptions(m: Match): string {
     case 'statistic':
       return m.mode === 'random' ? `--mode random${m.neg ? ' !' : ''} --probability ${m.probability.toFixed(11)}` : `--mode nth${m.neg ? ' !' : ''} --every ${m.every} --packet ${m.packet}`
     case 'mark':
+    case 'connmark':
       return `${not(m.neg)}--mark ${hex(m.value)}${m.mask !== 0xffffffff ? `/${hex(m.mask)}` : ''}`
     case 'ctstate':
       return `${not(m.neg)}--${m.module === 'state' ? 'state' : 'ctstate'} ${m.states.join(',')}`
@@ -1167,6 +1227,8 @@ export function printTarget(t: Target): string {
       return `-j MARK --set-xmark ${hex(t.value)}/${hex(t.mask)}`
     case 'CT':
       return `-j CT${t.text ? ` ${t.text}` : ''}`
+    case 'CONNMARK':
+      return t.op === 'set' ? `-j CONNMARK --set-xmark ${hex(t.value)}/${hex(t.mask)}` : `-j CONNMARK --${t.op}-mark --nfmask ${hex(t.nfmask)} --ctmask ${hex(t.ctmask)}`
     case 'other':
       return `-j ${t.name}${t.text ? ` ${t.text}` : ''}`
   }

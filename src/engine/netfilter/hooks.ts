@@ -22,6 +22,7 @@ import type { Netns } from '../model/types.ts'
 import type { ChainWalk, Effect, NetfilterStep } from '../sim/trace.ts'
 import type { ConntrackEntry, CtStateName, Hook, RecentEntry, Rule, Ruleset, TableName } from './types.ts'
 import { evalTable, newEvalState } from './eval.ts'
+import { hex } from './grammar.ts'
 import type { EvalPacket, WalkFork } from './eval.ts'
 import { bindNat, gcConntrack, hasNat, isIcmpError, isInvalidNew, lookupConntrack, lookupRelated, newConntrackEntry, pickSnatPort, stateFor, tupleOf, updateOnPacket } from './conntrack.ts'
 
@@ -116,7 +117,7 @@ export function needsConntrack(rs: Ruleset): boolean {
       outer: for (const t of Object.values(rs.tables)) {
         for (const c of Object.values(t.chains)) {
           for (const r of c.rules) {
-            if (r.matches.some((m) => m.kind === 'ctstate' || m.kind === 'ctstatus') || r.target.kind === 'CT' || r.target.kind === 'NOTRACK') {
+            if (r.matches.some((m) => m.kind === 'ctstate' || m.kind === 'ctstatus' || m.kind === 'connmark') || r.target.kind === 'CT' || r.target.kind === 'NOTRACK' || r.target.kind === 'CONNMARK') {
               v = true
               break outer
             }
@@ -163,6 +164,7 @@ function evalView(p: NfPacket): EvalPacket {
     natDst: ct !== undefined && hasNat(ct.entry, 'dst'),
     natSrc: ct !== undefined && hasNat(ct.entry, 'src'),
   }
+  if (ct && ct.entry.id !== 0) v.ctMark = ct.entry.mark
   if (p.sport !== undefined) v.sport = p.sport
   if (p.dport !== undefined) v.dport = p.dport
   if (p.icmpType !== undefined) v.icmpType = p.icmpType
@@ -218,6 +220,16 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
     effects.push({ kind: 'conntrack', netns: ns.name, entry: e })
   }
 
+  /** CONNMARK changed the connection's mark: the entry carries it (written back once confirmed). */
+  const takeCtMark = (ctMark: number | undefined) => {
+    const ct = p.ct
+    if (ctMark === undefined || !ct || ct.entry.id === 0 || ctMark === ct.entry.mark) return
+    const entry = { ...ct.entry, mark: ctMark }
+    if (!ct.unconfirmed) putEntry(entry)
+    p = { ...p, ct: { ...ct, entry } }
+    notes.push(`conntrack: CONNMARK sets the connection's mark of entry #${entry.id} to ${hex(ctMark)}`)
+  }
+
   const tracking = needsConntrack(rs)
   if (!tracking && (hook === 'PREROUTING' || hook === 'OUTPUT')) notes.push('conntrack: not active in this netns (no nat table and no rule that needs connection state)')
   stages: for (const stage of HOOK_ORDER[hook]) {
@@ -260,7 +272,8 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
         continue
       }
       const id = table.reduce((m, e) => Math.max(m, e.id), 0) + 1
-      const entry = newConntrackEntry(id, p, now, p.mark)
+      // A new connection's mark starts at 0 whatever the packet's (checked: raw MARK 5, then -m connmark --mark 0 matched).
+      const entry = newConntrackEntry(id, p, now)
       if (entry) {
         p = { ...p, ct: { entry, dir: 'orig', state: 'NEW', unconfirmed: true } }
         notes.push(`conntrack: NEW, entry #${id} (unconfirmed until ${hook === 'OUTPUT' ? 'POSTROUTING' : 'POSTROUTING or INPUT'})`)
@@ -285,6 +298,7 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
     if (!rs.tables[stage]?.chains[hook]) continue
     const r = evalTable(rs, stage, hook, evalView(p), env, st)
     chains.push(...r.walks)
+    takeCtMark(r.ctMark)
     if (r.mark !== p.mark) {
       if (stage === 'mangle') mangleRemarked = true
       p = { ...p, mark: r.mark }
@@ -306,6 +320,7 @@ export function processHook(ns: Netns, hook: Hook, pkt: NfPacket, env: NfEnv, pa
       if (hasNatTable && rs.tables.nat?.chains[hook]) {
         const r = evalTable(rs, 'nat', hook, evalView(p), env, st)
         chains.push(...r.walks)
+        takeCtMark(r.ctMark)
         if (r.mark !== p.mark) p = { ...p, mark: r.mark }
         if (r.verdict !== 'ACCEPT') {
           verdict = r.verdict

@@ -53,6 +53,8 @@ export type Match =
   | { readonly kind: 'statistic'; readonly mode: 'random'; readonly probability: number; readonly neg: boolean; readonly text: string }
   | { readonly kind: 'statistic'; readonly mode: 'nth'; readonly every: number; readonly packet: number; readonly neg: boolean; readonly text: string }
   | { readonly kind: 'mark'; readonly neg: boolean; readonly value: number; readonly mask: number }
+  /** `-m connmark --mark v[/m]`: the connection's mark (no conntrack entry: never matches, even with `!`). */
+  | { readonly kind: 'connmark'; readonly neg: boolean; readonly value: number; readonly mask: number }
   /** `-m conntrack --ctstate` (module absent or 'conntrack') or the older `-m state --state`. */
   | { readonly kind: 'ctstate'; readonly neg: boolean; readonly states: readonly CtStateName[]; readonly module?: 'conntrack' | 'state' }
   | { readonly kind: 'ctstatus'; readonly neg: boolean; readonly statuses: readonly string[] }
@@ -86,6 +88,12 @@ export type Target =
   /** `value`/`mask` are the kernel's xmark pair whatever `op` was written: mark = (mark & ~mask) ^ value. */
   | { readonly kind: 'MARK'; readonly op: 'set-xmark' | 'set-mark' | 'or-mark' | 'and-mark' | 'xor-mark'; readonly value: number; readonly mask: number }
   | { readonly kind: 'CT'; readonly notrack?: boolean; readonly text: string }
+  /**
+   * CONNMARK (xt_connmark): `set` ctmark = (ctmark & ~mask) ^ value; `save` ctmark = (ctmark &
+   * ~ctmask) ^ (mark & nfmask); `restore` mark = (mark & ~nfmask) ^ (ctmark & ctmask).
+   */
+  | { readonly kind: 'CONNMARK'; readonly op: 'set'; readonly value: number; readonly mask: number }
+  | { readonly kind: 'CONNMARK'; readonly op: 'save' | 'restore'; readonly nfmask: number; readonly ctmask: number }
   | { readonly kind: 'other'; readonly name: string; readonly text: string }
   /** No -j: the rule only counts. */
   | { readonly kind: 'none' }
