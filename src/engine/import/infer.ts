@@ -255,7 +255,8 @@ function networkOfPrefix(cidr: string): Ip {
 // ------------------------------------------------------------------ node addresses
 
 /** Interfaces whose addresses are not the node's underlay address. */
-const NOT_UNDERLAY = /^(lo|cni0|cbr0|docker0|kube-bridge|kube-ipvs0|nodelocaldns|flannel[.-]|vxlan\.calico|vxlan-v6|tunl0|cali|veth|lxc|cilium_|weave|vethwe|datapath|wg|flannel-wg|kube-dummy|dummy)/
+// Host ends of pod veths: cali (Calico), veth (bridge plugin), lxc (Cilium), eni (AWS VPC CNI), gke (GKE), azv (Azure CNI).
+const NOT_UNDERLAY = /^(lo|cni0|cbr0|docker0|kube-bridge|kube-ipvs0|nodelocaldns|flannel[.-]|vxlan\.calico|vxlan-v6|tunl0|cali|veth|lxc|eni|gke|azv|cilium_|weave|vethwe|datapath|wg|flannel-wg|kube-dummy|dummy)/
 
 export function isUnderlayInterface(l: ImportedInterface): boolean {
   if (NOT_UNDERLAY.test(l.name)) return false

@@ -347,3 +347,50 @@ describe('the answer to a sender outside the model, as its socket would take it'
     expect(r.steps.at(-1)?.explain).toBe('leaves n out of eth0, a NIC whose network is not in the input towards 10.0.0.5, back to the sender')
   })
 })
+
+describe('an AWS VPC CNI-style node: two ENIs, policy routing and CONNMARK (fixtures/captured-aws-eni)', () => {
+  // observed.txt: the VPC counted which node interface each connection's packets came from.
+  const FILES = ['ip-d-link.txt', 'ip-addr.txt', 'ip-route.txt', 'ip-rule.txt', 'ip-neigh.txt', 'iptables-save.txt', 'sysctl.txt']
+  const load = (dir: string) => importToWorld(importDumps(FILES.map((f) => ({ name: f, text: readFileSync(new URL(`./fixtures/captured-aws-eni/${dir}${f}`, import.meta.url), 'utf8'), node: 'node1' }))))
+  const withMark = load('')
+  const without = load('no-connmark/')
+  /** The interface the request, or its reply, leaves the node by. */
+  const leaves = (w: World, send: SendSpec, flow: 'request' | 'reply') => {
+    const r = simulate(w, { ...send, roundTrip: flow === 'reply' }, { seed: 1 })
+    const out = r.steps.filter((s) => s.flow === flow && s.netns === 'node1' && s.kind === 'deliver').at(-1)?.explain ?? ''
+    return { outcome: r.outcome, dev: /out of (\w+)/.exec(out)?.[1] }
+  }
+
+  it('makes up the two pods as the CNI wires them: /32, default via 169.254.1.1, a permanent ARP entry for it', () => {
+    const pod = withMark.netns['pod-192.168.60.31']!
+    expect(pod.routes.map((r) => r.dst)).toEqual(['169.254.1.1', 'default'])
+    expect(pod.neigh).toEqual([{ ip: '169.254.1.1', dev: 'eth0', mac: withMark.netns.node1!.links.find((l) => l.name === 'eniP2')!.mac, state: 'PERMANENT' }])
+    expect(withMark.netns.node1!.rules?.map((r) => r.priority)).toEqual([0, 512, 512, 1024, 1536, 32766, 32767])
+  })
+
+  it.each([
+    // Kernel: "from eth0 5, from eth1 0" for p1, "from eth0 0, from eth1 5" for p2 (rule 1536, table 2).
+    ['p1 to the internet leaves by eth0 (main)', '192.168.60.30', '203.0.113.7', 9001, 'eth0'],
+    ['p2 to the internet leaves by eth1 (from 192.168.60.31 lookup 2)', '192.168.60.31', '203.0.113.7', 9001, 'eth1'],
+    ['p2 to the VPC router leaves by eth1 (table 2 routes it on-link there)', '192.168.60.31', '192.168.60.1', 9000, 'eth1'],
+  ])('%s', (_name, from, to, dport, dev) => {
+    const r = leaves(withMark, { from, to, proto: 'tcp', dport }, 'request')
+    expect(r.outcome.verdict).toBe('delivered')
+    expect(r.dev).toBe(dev)
+  })
+
+  it("a NodePort answer from p2 goes back by eth0 thanks to the connection's mark; without the CONNMARK rules, by eth1", () => {
+    // Kernel: "p2 seen from 192.168.60.1" both times; the answer came "from eth0 3" with the
+    // mangle rules and "from eth1 3" without them.
+    const send: SendSpec = { from: '192.168.60.1', to: '192.168.60.10', proto: 'tcp', dport: 30080 }
+    const a = leaves(withMark, send, 'reply')
+    expect([a.outcome.deliveredTo, a.outcome.reply?.verdict, a.dev]).toEqual(['192.168.60.31:8080', 'delivered', 'eth0'])
+    const b = leaves(without, send, 'reply')
+    expect([b.outcome.deliveredTo, b.dev]).toEqual(['192.168.60.31:8080', 'eth1'])
+  })
+
+  it('a NodePort on eth1 is not marked (the rule wants eth0), so its answer leaves by eth1', () => {
+    // Kernel: "from eth0 0, from eth1 4".
+    expect(leaves(withMark, { from: '192.168.60.1', to: '192.168.60.20', proto: 'tcp', dport: 30080 }, 'reply').dev).toBe('eth1')
+  })
+})

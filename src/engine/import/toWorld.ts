@@ -334,6 +334,10 @@ function isPodResolvConf(rc: ResolvConf): boolean {
 function podNetns(n: ImportedNode, p: InferredPod, name: string, host: Netns, notes: string[]): { host: Netns; pod: Netns } {
   const cni = n.inferred.cni?.value.name
   const calicoStyle = (p.hostVeth !== undefined && /^cali/.test(p.hostVeth)) || (p.hostVeth === undefined && cni === 'calico')
+  // The AWS VPC CNI wires pods as Calico does (a /32 route to an `eni…` host end, the pod's
+  // default via 169.254.1.1) but gives the pod a permanent ARP entry instead of proxy ARP.
+  const awsStyle = p.hostVeth !== undefined && /^eni/.test(p.hostVeth)
+  const routed = calicoStyle || awsStyle
   const bridge = host.links.find((l) => l.kind === 'bridge' && l.addrs.some((a) => a.len < 32 && cidrContains(`${a.ip}/${a.len}`, p.ip)))
   const podCidr = n.inferred.podCidr?.value
   let h = host
@@ -344,7 +348,7 @@ function podNetns(n: ImportedNode, p: InferredPod, name: string, host: Netns, no
   let len = 32
   let gateway: Ip | undefined
   let bridgeName: string | undefined
-  if (!calicoStyle) {
+  if (!routed) {
     const br = bridge ? { host: h, link: bridge } : ensureBridge(n, h, p.ip, podCidr, notes)
     if (br) {
       h = br.host
@@ -375,7 +379,7 @@ function podNetns(n: ImportedNode, p: InferredPod, name: string, host: Netns, no
     pieces.push(`proxy_arp on ${hostEnd.name} assumed (Calico sets it)`)
   }
   const endName = hostEnd.name
-  if (calicoStyle && !h.routes.some((r) => r.dev === endName && r.dst === p.ip)) {
+  if (routed && !h.routes.some((r) => r.dev === endName && r.dst === p.ip)) {
     h = { ...h, routes: [...h.routes, { dst: p.ip, type: 'unicast', table: 'main', dev: hostEnd.name, scope: 'link', proto: 'boot' }] }
     pieces.push(`route ${p.ip} dev ${hostEnd.name} scope link added`)
   }
@@ -387,7 +391,9 @@ function podNetns(n: ImportedNode, p: InferredPod, name: string, host: Netns, no
   const hostWithPeer: Link = { ...hostEnd, peer: { netns: name, name: 'eth0' } }
   h = { ...h, links: h.links.map((l) => (l.name === endName ? hostWithPeer : l)) }
   const routes: Route[] = []
-  if (calicoStyle) {
+  const neigh: NeighEntry[] = awsStyle ? [{ ip: '169.254.1.1', dev: 'eth0', mac: hostEnd.mac, state: 'PERMANENT' }] : []
+  if (awsStyle) pieces.push(`169.254.1.1 lladdr ${hostEnd.mac} nud permanent in the pod (as the AWS VPC CNI sets it)`)
+  if (routed) {
     routes.push({ dst: '169.254.1.1', type: 'unicast', table: 'main', dev: 'eth0', scope: 'link', proto: 'boot' })
     routes.push({ dst: 'default', type: 'unicast', table: 'main', via: '169.254.1.1', dev: 'eth0', scope: 'global', proto: 'boot' })
   } else {
@@ -398,8 +404,8 @@ function podNetns(n: ImportedNode, p: InferredPod, name: string, host: Netns, no
   const base = newNetns(name, 'pod', { node: n.name })
   const rc = n.resolvConf && isPodResolvConf(n.resolvConf) ? n.resolvConf : undefined
   // Which other ports the pod listens on is not in a node's dump: like the node, it is assumed to answer.
-  const pod: Netns = { ...base, links: [base.links[0]!, eth0], routes, listeners, socketsUnknown: true, ...(rc && { resolvConf: rc }), nextIfindex: Math.max(3, podIfindex + 1) }
-  const wiring = calicoStyle ? `eth0 ${p.ip}/32, default via 169.254.1.1 (Calico style)` : `eth0 ${p.ip}/${len}${gateway ? `, default via ${gateway}` : ''}${bridgeName ? ` (bridge ${bridgeName})` : ''}`
+  const pod: Netns = { ...base, links: [base.links[0]!, eth0], routes, neigh, listeners, socketsUnknown: true, ...(rc && { resolvConf: rc }), nextIfindex: Math.max(3, podIfindex + 1) }
+  const wiring = routed ? `eth0 ${p.ip}/32, default via 169.254.1.1 (${awsStyle ? 'AWS VPC CNI' : 'Calico'} style)` : `eth0 ${p.ip}/${len}${gateway ? `, default via ${gateway}` : ''}${bridgeName ? ` (bridge ${bridgeName})` : ''}`
   notes.push(`pod ${p.ip} on ${n.name} ${why}: netns ${name}, ${wiring}${hostEnd ? `, peer of ${hostEnd.name}` : ''}${pieces.length ? `; ${pieces.join('; ')}` : ''}${listeners.length ? `; listens on ${listeners.map((l) => `${l.proto}/${l.port}`).join(', ')} (Service ports)` : ''}`)
   return { host: h, pod }
 }

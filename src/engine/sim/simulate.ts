@@ -857,7 +857,9 @@ function l3Output(ctx: Ctx, nsName: string, skb: Skb, rt: Route): void {
   // outside the model: the request came from it, or through it) or may well be (a network the
   // input shows only part of, an imported node's LAN, and no neighbour entry says otherwise):
   // the packet leaves the model here rather than at an ARP nobody in the model can answer.
-  const home = isForOutsideSender(ctx, skb.pkt)
+  // Only a NIC leads outside the model: behind a veth or a bridge port is a netns of the input
+  // (a pod's gateway 169.254.1.1 is its host end answering, not the outside sender).
+  const home = dev.kind === 'phys' && isForOutsideSender(ctx, skb.pkt)
   const seg = dev.kind === 'phys' && dev.segment !== undefined ? ctx.w0.segments[dev.segment] : undefined
   // A neighbour entry decides instead: with a MAC the frame goes out (segmentTransmit), FAILED means nobody answered.
   const partial = seg?.partial === true && !n.neigh.some((e) => e.ip === nexthop && e.dev === dev.name && (e.mac !== undefined || e.state === 'FAILED'))
