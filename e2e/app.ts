@@ -161,7 +161,7 @@ class Inspector {
   get stepText(): Locator {
     return this.page.getByTestId('step-explain')
   }
-  table(name: 'routes' | 'neigh' | 'fdb' | 'vxlan-fdb' | 'addrs' | 'sysctl' | 'conntrack'): Locator {
+  table(name: 'rules' | 'routes' | 'neigh' | 'fdb' | 'vxlan-fdb' | 'addrs' | 'sysctl' | 'conntrack'): Locator {
     return this.page.getByTestId(`table-${name}`)
   }
   usedRows(name: Parameters<Inspector['table']>[0]): Locator {

@@ -1321,6 +1321,12 @@ function receiveIp(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
   }
   const r = lookupRoute(n, h.dst, flowOf(skb.pkt, skb.mark, inDev))
   recordRoute(ctx, nsName, skb.pkt, r, 'route lookup (input)')
+  // fib_validate_source: a packet that comes in from a device with one of this netns's own
+  // addresses as its source is a martian (accept_local is 0), dropped before delivery or
+  // forwarding. (Checked: a pod reaching itself through a NodePort DNAT without masquerade timed out.)
+  if (inDev !== 'lo' && (r.kind === 'local' || (r.kind === 'route' && r.route.type === 'unicast')) && findLocalAddr(n, h.src)) {
+    return drop(ctx, nsName, skb.pkt, `martian source: ${h.src} is an address of ${nsName} itself, yet the packet came in on ${inDev} (accept_local is 0)`, { reason: `martian source ${h.src} on ${inDev} in ${nsName}` })
+  }
   if (r.kind === 'local') return localIn(ctx, nsName, inDev, skb)
   // Checked before the route's fate: a non-forwarding device answers nothing, not even "no
   // route" or an unreachable route (ip_route_input_slow → ip_error counts it, sends no ICMP).

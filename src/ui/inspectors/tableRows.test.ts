@@ -119,7 +119,7 @@ describe('ip rule rows', () => {
     expect(ruleRows(bridgeWorld().netns['pod-a']!)).toEqual([])
   })
 
-  it('one row per rule as ip rule prints it; the rule that chose the route\'s table is marked, and that table\'s route shown', () => {
+  it('one row per rule as ip rule prints it (priorities right-aligned, not tabbed); the rule that chose the route\'s table is marked, and that table\'s route shown', () => {
     let w = bridgeWorld()
     // pod-a: 8.8.8.8 is looked up in table 100 (rule 32765, the kernel's pick for a rule added without pref).
     const added = addRule(DEFAULT_RULES, { to: '8.8.8.8', action: 'lookup', table: 100 })
@@ -129,8 +129,8 @@ describe('ip rule rows', () => {
     const { steps } = simulate(w, { from: 'pod-a', to: '8.8.8.8', proto: 'icmp' }, { seed: 1, now: 0 })
     const i = steps.findIndex((s) => s.kind === 'route' && s.netns === 'pod-a')
     const rows = ruleRows(worldAtStep(w, steps, i).netns['pod-a']!, steps[i])
-    expect(rows.map((r) => r.text)).toEqual(['0:\tfrom all lookup local', '32765:\tfrom all to 8.8.8.8 lookup 100', '32766:\tfrom all lookup main', '32767:\tfrom all lookup default'])
-    expect(used(rows)).toEqual(['32765:\tfrom all to 8.8.8.8 lookup 100'])
+    expect(rows.map((r) => r.text)).toEqual(['    0: from all lookup local', '32765: from all to 8.8.8.8 lookup 100', '32766: from all lookup main', '32767: from all lookup default'])
+    expect(used(rows)).toEqual(['32765: from all to 8.8.8.8 lookup 100'])
     expect(used(routeRows(worldAtStep(w, steps, i).netns['pod-a']!, steps[i]))).toEqual(['default via 10.244.1.1 dev eth0 table 100'])
   })
 })

@@ -8,7 +8,7 @@ import type { FdbEntry, NeighEntry, Netns, Route, World } from '../../engine/mod
 import type { ChainWalk, RuleEval, TableRef, TraceStep } from '../../engine/sim/trace.ts'
 import { printConntrackL } from '../../engine/netfilter/conntrack.ts'
 import { printFdbEntry, printNeighEntry, printRoute } from '../../engine/print/iproute2.ts'
-import { isDefaultRules, printRule, rulesOf, sameRule } from '../../engine/route/rules.ts'
+import { describeRule, isDefaultRules, rulesOf, sameRule } from '../../engine/route/rules.ts'
 
 export interface Row {
   readonly key: string
@@ -82,10 +82,13 @@ export function ruleRows(ns: Netns, step?: TraceStep): Row[] {
   if (isDefaultRules(ns.rules)) return []
   const ref = refIn(step?.ref, ns.name, 'route')
   const chose = ref?.table === 'route' ? ref.rule : undefined
-  return rulesOf(ns).map((r, i) => {
+  const rules = rulesOf(ns)
+  // `ip rule` separates priority and rule with a tab; here the priorities are right-aligned instead.
+  const width = Math.max(...rules.map((r) => String(r.priority).length))
+  return rules.map((r, i) => {
     const used = chose !== undefined && sameRule(chose, r)
     const ends = r.action === 'blackhole' || r.action === 'unreachable' || r.action === 'prohibit'
-    return { key: `rule:${i}:${r.priority}`, text: printRule(r), used, ...(used && { reason: ends ? `the first matching rule: ${r.action}, the lookup ends here` : 'the first matching rule whose table had a route' }) }
+    return { key: `rule:${i}:${r.priority}`, text: `${String(r.priority).padStart(width)}: ${describeRule(r)}`, used, ...(used && { reason: ends ? `the first matching rule: ${r.action}, the lookup ends here` : 'the first matching rule whose table had a route' }) }
   })
 }
 
