@@ -3,7 +3,7 @@
  * a learner's commands use (model/ops.ts): bridges with pods, veth chains through routers
  * (with or without ip_forward, with blackhole/unreachable/prohibit routes), VXLAN pairs
  * (flannel-style routed, or a bridged L2 overlay) with MTU variants, Calico-style proxy ARP,
- * policy routing rules on a router.
+ * policy routing rules on a router, random iptables rules on a router.
  * Each world comes with extra probes aimed at what it varies.
  */
 import type { Probe } from '../engine/export/probe.ts'
@@ -299,7 +299,94 @@ function policyWorld(rng: Rng, id: number): RandomWorld {
   return { name: `policy-${id}`, world: w, probes, params: `mangle=${mangle} tables=${tableRoutes.join(',')} rules=${described}${dropMain ? ' (no main rule)' : ''}` }
 }
 
-const FAMILIES = [lanWorld, chainWorld, vxlanPairWorld, calicoWorld, policyWorld]
+/**
+ * iptables on a router: random filter rules (matches on addresses, ports, protocol, ICMP type,
+ * interfaces, conntrack state, marks; ACCEPT, DROP, REJECT with each --reject-with, RETURN,
+ * jumps into a user chain, MARK), an optional FORWARD DROP policy, DNAT of a virtual address
+ * (with a port change), SNAT or MASQUERADE on the way out and an INPUT rule on the router, so
+ * the answer each client gets (who served it, the peer it saw, the error) shows the verdicts.
+ */
+function netfilterWorld(rng: Rng, id: number): RandomWorld {
+  const c = `10.${id}.1.2`
+  const s = `10.${id}.2.2`
+  const s2 = `10.${id}.3.2`
+  const vip = `10.${id}.9.9`
+  let w = addNetns(emptyWorld(), newNetns('r', 'host', { sysctl: { 'net.ipv4.ip_forward': true } }))
+  for (const [name, k] of [['c', 1], ['s', 2], ['s2', 3]] as const) {
+    w = addNetns(w, newNetns(name, 'plain'))
+    w = addVethPair(w, { netns: 'r', name: `r${name}`, mac: mac(id, 0xc0 + k * 2) }, { netns: name, name: 'eth0', mac: mac(id, 0xc1 + k * 2) })
+    w = setLinkUp(w, 'r', `r${name}`, true)
+    w = setLinkUp(w, name, 'eth0', true)
+    w = addAddr(w, 'r', `r${name}`, `10.${id}.${k}.1/24`)
+    w = addAddr(w, name, 'eth0', `10.${id}.${k}.2/24`)
+    w = addRoute(w, name, route('default', { via: `10.${id}.${k}.1`, dev: 'eth0' }))
+  }
+  for (const sv of ['s', 's2']) w = listen(w, sv, [{ proto: 'tcp', port: 80, app: 'web' }, { proto: 'tcp', port: 81, app: 'web' }, { proto: 'udp', port: 5353, app: 'echo' }])
+  w = listen(w, 'r', [{ proto: 'tcp', port: 22, app: 'sshd' }])
+  const match = (): string => {
+    const parts: string[] = []
+    if (chance(rng, 0.3)) parts.push(oneOf(rng, [`-s ${c}/32`, `! -s ${c}/32`, `-s 10.${id}.0.0/16`]))
+    if (chance(rng, 0.3)) parts.push(oneOf(rng, [`-d ${s}/32`, `-d ${s2}/32`, `! -d ${s}/32`]))
+    if (chance(rng, 0.25)) parts.push(oneOf(rng, ['-i rc', '-o rs', '-i rc -o rs2', '! -o rs']))
+    const proto = oneOf(rng, ['', '', 'tcp', 'udp', 'icmp'] as const)
+    if (proto === 'tcp') parts.push(oneOf(rng, ['-p tcp', '-p tcp -m tcp --dport 80', '-p tcp -m tcp --dport 81', '-p tcp -m multiport --dports 80,81', '-p tcp -m tcp --dport 80:81']))
+    if (proto === 'udp') parts.push(oneOf(rng, ['-p udp', '-p udp -m udp --dport 5353']))
+    if (proto === 'icmp') parts.push(oneOf(rng, ['-p icmp', '-p icmp -m icmp --icmp-type 8', '-p icmp -m icmp --icmp-type 0']))
+    if (chance(rng, 0.25)) parts.push(oneOf(rng, ['-m conntrack --ctstate NEW', '-m conntrack --ctstate RELATED,ESTABLISHED', '-m conntrack --ctstate ESTABLISHED', '-m state --state NEW']))
+    if (chance(rng, 0.15)) parts.push(oneOf(rng, ['-m mark --mark 0x1', '-m mark ! --mark 0x1/0x1']))
+    return parts.join(' ')
+  }
+  const target = (spec: string, inUser: boolean): string => {
+    const tcp = spec.includes('-p tcp')
+    const rejects = ['icmp-port-unreachable', 'icmp-host-unreachable', 'icmp-net-unreachable', 'icmp-net-prohibited', 'icmp-host-prohibited', 'icmp-admin-prohibited', ...(tcp ? ['tcp-reset'] : [])]
+    const t = oneOf(rng, ['ACCEPT', 'DROP', 'REJECT', 'REJECT', 'MARK', 'JUMP', ...(inUser ? ['RETURN'] : [])] as const)
+    if (t === 'REJECT') return `-j REJECT --reject-with ${oneOf(rng, rejects)}`
+    if (t === 'MARK') return '-j MARK --set-xmark 0x1/0xffffffff'
+    if (t === 'JUMP') return inUser ? '-j ACCEPT' : '-j PW-CHECK'
+    return `-j ${t}`
+  }
+  const forward: string[] = []
+  const policyDrop = chance(rng, 0.3)
+  if (policyDrop) forward.push('-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT')
+  for (let i = randomInt(rng, 1, 4); i > 0; i--) {
+    const m = match()
+    forward.push(`-A FORWARD ${m ? `${m} ` : ''}${target(m, false)}`.replace(/  +/g, ' '))
+  }
+  if (policyDrop) forward.push(`-A FORWARD -s ${c}/32 -j ACCEPT`, `-A FORWARD -d ${c}/32 -j ACCEPT`)
+  const user: string[] = []
+  for (let i = randomInt(rng, 1, 3); i > 0; i--) {
+    const m = match()
+    user.push(`-A PW-CHECK ${m ? `${m} ` : ''}${target(m, true)}`.replace(/  +/g, ' '))
+  }
+  const input = chance(rng, 0.5) ? [`-A INPUT -p tcp -m tcp --dport 22 ${oneOf(rng, ['-j REJECT --reject-with tcp-reset', '-j DROP', '-j REJECT --reject-with icmp-port-unreachable', '-s 10.0.0.0/8 -j ACCEPT'])}`.replace(/  +/g, ' ')] : []
+  const dnatTo = oneOf(rng, [`${s}:80`, `${s2}:81`, `${s}`])
+  const nat = [`-A PREROUTING -d ${vip}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination ${dnatTo}`]
+  const out = oneOf(rng, ['none', 'masquerade', 'snat', 'masquerade-s2'] as const)
+  if (out === 'masquerade') nat.push('-A POSTROUTING -o rs -j MASQUERADE')
+  if (out === 'masquerade-s2') nat.push(`-A POSTROUTING -s ${c}/32 -o rs2 -j MASQUERADE`)
+  if (out === 'snat') nat.push(`-A POSTROUTING -s ${c}/32 -o rs -j SNAT --to-source 10.${id}.2.1`)
+  const text = `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${nat.join('\n')}\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ${policyDrop ? 'DROP' : 'ACCEPT'} [0:0]\n:OUTPUT ACCEPT [0:0]\n:PW-CHECK - [0:0]\n${[...input, ...forward, ...user].join('\n')}\nCOMMIT\n`
+  const parsed = parseIptablesSave(text)
+  const bad = parsed.diagnostics.find((d) => d.severity === 'error')
+  if (bad) throw new Error(`netfilterWorld ${id}: generated rules do not parse (line ${bad.line}: ${bad.message})\n${text}`)
+  w = { ...w, netns: { ...w.netns, r: { ...w.netns.r!, netfilter: parsed.ruleset } } }
+  const probes: Probe[] = [
+    { kind: 'tcp', from: 'c', to: s, port: 80 },
+    { kind: 'tcp', from: 'c', to: s, port: 81 },
+    { kind: 'tcp', from: 'c', to: s2, port: 80 },
+    { kind: 'udp', from: 'c', to: s, port: 5353 },
+    { kind: 'udp', from: 'c', to: s2, port: 5353 },
+    { kind: 'ping', from: 'c', to: s },
+    { kind: 'ping', from: 'c', to: s2 },
+    { kind: 'tcp', from: 'c', to: vip, port: 80 },
+    { kind: 'tcp', from: 'c', to: `10.${id}.1.1`, port: 22 },
+    { kind: 'ping', from: 's', to: c },
+    { kind: 'tcp', from: 's2', to: s, port: 81 },
+  ]
+  return { name: `netfilter-${id}`, world: w, probes, params: `policy=${policyDrop ? 'DROP' : 'ACCEPT'} dnat=${dnatTo} out=${out} rules=${[...input, ...forward, ...user].join(' | ')}` }
+}
+
+const FAMILIES = [lanWorld, chainWorld, vxlanPairWorld, calicoWorld, policyWorld, netfilterWorld]
 
 /**
  * `count` worlds from `seed`, cycling through the families.

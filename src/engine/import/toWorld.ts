@@ -192,9 +192,20 @@ function linkOf(n: ImportedNode, l: ImportedInterface, ifindex: number, segmentF
   }
 }
 
+/**
+ * kube-proxy serves NodePorts on localhost (and then sets route_localnet=1) unless its jump
+ * from KUBE-SERVICES to KUBE-NODEPORTS says `! -d 127.0.0.0/8`.
+ */
+function localhostNodePorts(rs: Ruleset): boolean {
+  const rules = rs.tables.nat?.chains['KUBE-SERVICES']?.rules ?? []
+  return rules.some((r) => r.target.kind === 'jump' && r.target.chain === 'KUBE-NODEPORTS' && !r.matches.some((m) => m.kind === 'dst' && m.neg && m.cidr.text.startsWith('127.')))
+}
+
 function hostNetns(n: ImportedNode, segmentFor: (node: string, dev: string, a: Addr) => string, notes: string[], opts: ToWorldOptions): { ns: Netns } {
   const isK8s = n.inferred.cni !== undefined || n.inferred.kubeProxyMode !== undefined || n.inferred.pods.length > 0 || n.inferred.services.length > 0 || n.inferred.podCidr !== undefined
-  const sysctl: Sysctls = { ...DEFAULT_SYSCTLS, ...(isK8s ? K8S_SYSCTLS : {}), ...n.sysctls, ...opts.sysctls }
+  const localnet = !('net.ipv4.conf.all.route_localnet' in n.sysctls) && !(opts.sysctls && 'net.ipv4.conf.all.route_localnet' in opts.sysctls) && localhostNodePorts(n.ruleset)
+  const sysctl: Sysctls = { ...DEFAULT_SYSCTLS, ...(isK8s ? K8S_SYSCTLS : {}), ...(localnet && { 'net.ipv4.conf.all.route_localnet': true }), ...n.sysctls, ...opts.sysctls }
+  if (localnet) notes.push(`${n.name}: net.ipv4.conf.all.route_localnet=1 assumed (kube-proxy sets it for NodePorts on 127.0.0.1: its KUBE-NODEPORTS jump does not exclude 127.0.0.0/8)`)
   const assumed = Object.keys(K8S_SYSCTLS).filter((k) => !(k in n.sysctls) && !(opts.sysctls && k in opts.sysctls)) as (keyof Sysctls)[]
   if (isK8s && assumed.length > 0) notes.push(`${n.name}: ${assumed.map((k) => `${k}=1`).join(', ')} assumed (a Kubernetes node; the dump has no sysctl output for ${assumed.length === 1 ? 'it' : 'them'})`)
   if (n.sysctlRaw['net.bridge.bridge-nf-call-iptables']?.value === 'unavailable') notes.push(`${n.name}: br_netfilter is not loaded (sysctl cannot stat bridge-nf-call-iptables): bridged traffic skips iptables`)

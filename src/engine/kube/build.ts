@@ -94,7 +94,7 @@ export function gatewayOf(config: ClusterConfig): string {
 export function addNodeNetns(ctx: Ctx, node: { name: string; ip: string }): void {
   const cfg = ctx.state.config
   const len = parsePrefix(cfg.underlay.cidr).len
-  let w = addNetns(ctx.world, newNetns(node.name, 'host', { node: node.name, sysctl: { 'net.ipv4.ip_forward': true, 'net.bridge.bridge-nf-call-iptables': true } }))
+  let w = addNetns(ctx.world, newNetns(node.name, 'host', { node: node.name, sysctl: { 'net.ipv4.ip_forward': true, 'net.bridge.bridge-nf-call-iptables': true, 'net.ipv4.conf.all.route_localnet': true } }))
   w = addLink(w, node.name, { kind: 'phys', name: 'eth0', segment: cfg.underlay.segment, mac: ctx.rng.mac() })
   w = setLinkUp(w, node.name, 'eth0', true)
   w = addAddr(w, node.name, 'eth0', `${node.ip}/${len}`)

@@ -6,7 +6,8 @@ import { worldAtStep } from './effects.ts'
 import { bridgeWorld, policyRoutingWorld, vxlanWorld } from './testWorlds.ts'
 import type { World } from '../model/types.ts'
 import type { SendSpec, TraceStep } from './trace.ts'
-import { setSysctl } from '../model/ops.ts'
+import { addAddr, addNetns, addVethPair, emptyWorld, newNetns, setLinkUp, setSysctl } from '../model/ops.ts'
+import { parseIptablesSave } from '../netfilter/save.ts'
 
 const GOLDEN = new URL('./golden/', import.meta.url).pathname
 
@@ -259,5 +260,31 @@ describe('policy routing (ip rule) on a router', () => {
     const codes = (send: SendSpec) => run(policyRoutingWorld(), send).steps.flatMap((s) => s.packet?.headers.filter((h) => h.kind === 'icmp' && h.type === 3).map((h) => (h.kind === 'icmp' ? `${h.type}/${h.code}` : '')) ?? [])
     expect(codes({ from: 'a', to: '8.8.4.4', proto: 'icmp' })).toContain('3/13')
     expect(codes({ from: 'd', to: '8.8.8.8', proto: 'icmp' })).toContain('3/0')
+  })
+})
+
+describe('a 127.0.0.1 source on a node, DNATed elsewhere (route_localnet)', () => {
+  // Kernel: `socat - TCP:127.0.0.1:3001` with OUTPUT DNAT to 10.7.0.2:80 and MASQUERADE timed out
+  // with net.ipv4.conf.all.route_localnet=0 and reached the peer, from 10.7.0.1, with it 1.
+  function world(localnet: boolean): World {
+    const rs = parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A OUTPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 3001 -j DNAT --to-destination 10.7.0.2:80\n-A POSTROUTING -o e0 -j MASQUERADE\nCOMMIT\n').ruleset
+    let w = addNetns(emptyWorld(), newNetns('h', 'host', { ruleset: rs, sysctl: { 'net.ipv4.conf.all.route_localnet': localnet } }))
+    w = addNetns(w, newNetns('p', 'plain'))
+    w = addVethPair(w, { netns: 'h', name: 'e0' }, { netns: 'p', name: 'e1' })
+    w = setLinkUp(w, 'h', 'e0', true)
+    w = setLinkUp(w, 'p', 'e1', true)
+    w = addAddr(w, 'h', 'e0', '10.7.0.1/24')
+    w = addAddr(w, 'p', 'e1', '10.7.0.2/24')
+    return { ...w, netns: { ...w.netns, p: { ...w.netns.p!, listeners: [{ proto: 'tcp', port: 80, app: 'web' }] } } }
+  }
+  const send: SendSpec = { from: '127.0.0.1', to: '127.0.0.1', proto: 'tcp', dport: 3001 }
+  it('route_localnet 0: the DNATed packet may not leave by e0 with its 127.0.0.1 source', () => {
+    const r = run(world(false), send)
+    expect(r.outcome.verdict).toBe('dropped')
+    expect(r.outcome.dropReason).toMatch(/route_localnet is off in h/)
+  })
+  it('route_localnet 1: it leaves, masqueraded to 10.7.0.1, and the peer answers', () => {
+    const r = run(world(true), send)
+    expect([r.outcome.verdict, r.outcome.deliveredNetns, r.outcome.masquerade, r.outcome.reply?.verdict]).toEqual(['delivered', 'p', true, 'delivered'])
   })
 })

@@ -388,8 +388,14 @@ type Source = { kind: 'netns'; netns: string; ip?: Ip } | { kind: 'outside'; ip:
 
 function resolveSource(w: World, from: string, to: Ip): Source {
   if (w.netns[from]) return { kind: 'netns', netns: from }
-  // 127/8 is on every netns's lo, so it names none of them; any other address names its owner (lo included: `ip addr add 192.168.9.9/32 dev lo`).
-  if (!from.startsWith('127.')) {
+  // 127/8 is on every netns's lo, so it names none of them, except where there is one host to
+  // send from (a node's `curl 127.0.0.1:NODEPORT`); any other address names its owner (lo
+  // included: `ip addr add 192.168.9.9/32 dev lo`).
+  if (from.startsWith('127.')) {
+    const hosts = Object.values(w.netns).filter((n) => n.kind === 'host')
+    const only = hosts.length === 1 ? hosts[0]! : Object.keys(w.netns).length === 1 ? Object.values(w.netns)[0]! : undefined
+    if (only) return { kind: 'netns', netns: only.name, ip: from }
+  } else {
     for (const n of Object.values(w.netns)) {
       if (n.links.some((l) => l.addrs.some((a) => a.ip === from))) return { kind: 'netns', netns: n.name, ip: from }
     }
@@ -666,6 +672,11 @@ function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}
   }
   if (route.kind === 'route' && route.route.type !== 'unicast') return routeTypeFailure(ctx, nsName, skb.pkt, route, true)
   const rt = (route).route
+  // A 127/8 source may leave by a device other than lo only with route_localnet (checked: a
+  // DNAT of 127.0.0.1:3001 to another host timed out with it 0 and worked with it 1).
+  if (isLoopbackIp(ipOf(skb.pkt)!.src) && rt.dev !== undefined && findLink(n, rt.dev)?.kind !== 'loopback' && !n.sysctl['net.ipv4.conf.all.route_localnet']) {
+    return drop(ctx, nsName, skb.pkt, `a ${ipOf(skb.pkt)!.src} source may not leave by ${rt.dev}: net.ipv4.conf.all.route_localnet is 0`, { ref: { table: 'sysctl', netns: nsName, key: 'net.ipv4.conf.all.route_localnet', value: '0' }, reason: `route_localnet is off in ${nsName}` })
+  }
   const fitted = checkMtuLocal(ctx, nsName, skb.pkt, rt)
   if (!fitted) return
   skb = { ...skb, pkt: fitted }
