@@ -189,6 +189,40 @@ export const ROUTE_ERRNO_TEXT: Readonly<Record<RouteErrno, string>> = {
   EINVAL: 'Invalid argument',
 }
 
+export type SourceCheck = { readonly ok: true } | { readonly ok: false; readonly why: 'martian' | 'rp_filter'; readonly explain: string }
+
+/**
+ * fib_validate_source for a packet that came in on `inDev` and is delivered locally or
+ * forwarded (`outDev`; `l4` the packet's protocol and ports): with rp_filter 0 and only the default rules, a source that is one of
+ * this netns's own addresses is a martian. Otherwise the route back to the source decides: a
+ * local answer makes a martian; no route (or a blackhole, unreachable or prohibit one) fails
+ * rp_filter and passes without it; a route back through `inDev` passes; strict rp_filter (1) refuses any other
+ * device, and so does loose (2) when `inDev` has no address. accept_local is 0 here.
+ * @example validateSource(ns, '10.0.0.9', '10.0.0.1', 'eth1') // { ok: false, why: 'rp_filter', … } when rp_filter is 1 and the route to 10.0.0.9 is via eth0
+ */
+export function validateSource(ns: Netns, src: Ip, dst: Ip, inDev: string, outDev?: string, l4?: { readonly proto?: FlowKey['proto']; readonly sport?: number; readonly dport?: number }): SourceCheck {
+  const rpf = ns.sysctl['net.ipv4.conf.all.rp_filter']
+  if (rpf === 0 && isDefaultRules(ns.rules)) {
+    return findLocalAddr(ns, src) ? { ok: false, why: 'martian', explain: `martian source: ${src} is an address of ${ns.name} itself, yet the packet came in on ${inDev}` } : { ok: true }
+  }
+  // The reverse lookup: from the packet's destination to its source, input device lo (or, when
+  // forwarding, the output device: __fib_validate_source's flowi4_iif), mark 0.
+  // With rules that select on protocol or ports the kernel dissects the packet for this lookup
+  // too, ports swapped (fib4_rules_early_flow_dissect).
+  const back = lookupRoute(ns, src, { src: dst, iif: outDev ?? 'lo', mark: 0, ...(l4?.proto && { proto: l4.proto }), ...(l4?.dport !== undefined && { sport: l4.dport }), ...(l4?.sport !== undefined && { dport: l4.sport }) })
+  const lastResort = (why: string): SourceCheck => (rpf !== 0 ? { ok: false, why: 'rp_filter', explain: `rp_filter=${rpf}: ${why}` } : { ok: true })
+  // A lookup that fails (no route, or a blackhole/unreachable/prohibit route or rule: fib_lookup
+  // returns their error) is the last resort; only a local answer makes a martian.
+  if (back.kind === 'none') return lastResort(`no route back to ${src}`)
+  if (back.kind === 'local') return { ok: false, why: 'martian', explain: `martian source: ${src} is an address of ${ns.name} itself, yet the packet came in on ${inDev}` }
+  if (back.route.type !== 'unicast') return lastResort(`the way back to ${src} ends in ${back.route.type}`)
+  if (back.route.dev === inDev) return { ok: true }
+  const inLink = ns.links.find((l) => l.name === inDev)
+  if (!inLink || inLink.addrs.length === 0) return lastResort(`the route back to ${src} leaves by ${back.route.dev ?? '?'}, not ${inDev}, which has no address`)
+  if (rpf === 1) return { ok: false, why: 'rp_filter', explain: `rp_filter=1 (strict): the route back to ${src} leaves by ${back.route.dev ?? '?'}, not ${inDev} where the packet came in` }
+  return { ok: true }
+}
+
 interface TableHit {
   readonly route: Route
   readonly index: number

@@ -18,7 +18,7 @@ import type { Ip, Mac } from '../wire/addr.ts'
 import { HEADER_BYTES, VXLAN_OVERHEAD, findHeader, ip as ipOf, l4, rewriteL3, stripL2, summarize, withEthernet } from '../wire/packet.ts'
 import type { ArpHeader, Header, IcmpHeader, Ipv4Header, Packet, TcpHeader, UdpHeader } from '../wire/packet.ts'
 import type { BridgeLink, FdbEntry, Link, Listener, NeighEntry, Netns, Route, VxlanLink, World } from '../model/types.ts'
-import { ROUTE_ERRNO_TEXT, addrType, describeRoute, findLocalAddr, lookupRoute, routeErrno, routeSource, selectSource } from '../route/fib.ts'
+import { ROUTE_ERRNO_TEXT, addrType, describeRoute, findLocalAddr, lookupRoute, routeErrno, routeSource, selectSource, validateSource } from '../route/fib.ts'
 import type { FlowKey, RouteResult } from '../route/fib.ts'
 import { isDefaultRules } from '../route/rules.ts'
 import { decideBridge, learnFdb } from '../link/bridge.ts'
@@ -612,6 +612,8 @@ interface OriginateOpts {
   readonly send?: SendSpec
   /** Output device forced by a tunnel (`dev eth0` of a VXLAN device). */
   readonly oif?: string
+  /** Route as a sender with no source address yet (an ICMP error about a forwarded packet), though the packet names one. */
+  readonly unbound?: boolean
   readonly explain?: string
 }
 
@@ -629,7 +631,7 @@ function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}
   }
   const pkt0 = connected?.pkt ?? sent
   const h0 = ipOf(pkt0)!
-  const r = lookupRoute(n, h0.dst, flowOf(pkt0, 0, undefined, oif))
+  const r = lookupRoute(n, h0.dst, flowOf(o.unbound ? rewriteL3(pkt0, { src: '0.0.0.0' }) : pkt0, 0, undefined, oif))
   if (r.kind === 'none') {
     record(ctx, { kind: 'route', netns: nsName, packet: pkt0, explain: `route lookup for ${h0.dst}: ${r.explain}` })
     if (isRulesOnly(n)) return rulesOnlyOutput(ctx, nsName, fillSource(n, pkt0, undefined, undefined), o)
@@ -688,9 +690,10 @@ function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}
 /**
  * The source a connecting socket gets under policy routing (ip_route_connect): a first lookup
  * without one picks it, and the socket keeps it for the lookups that follow, so `from` rules
- * apply to them. ping (iputils) learns its source from a UDP socket connected to port 1025
- * first, and stops if that connect fails (checked: a rule `ipproto udp prohibit` made ping
- * fail with EACCES). `failed`: the lookup that failed.
+ * apply to them. ping (iputils) first connects a UDP socket to port 1025 and stops if that
+ * fails (checked: a rule `ipproto udp prohibit` made ping fail with EACCES), but does not bind
+ * to the source it learns (checked: a `from` rule did not apply to its echo request).
+ * `failed`: the lookup that failed.
  */
 function connectSource(n: Netns, pkt: Packet, oif: FlowKey): { pkt?: Packet; failed?: RouteResult } {
   const dst = ipOf(pkt)!.dst
@@ -701,8 +704,11 @@ function connectSource(n: Netns, pkt: Packet, oif: FlowKey): { pkt?: Packet; fai
   const src = first.kind === 'local' ? dst : first.kind === 'route' ? routeSource(n, first.route, dst) : undefined
   if (!src) return {}
   if (ping) {
+    // The probe's own connect routes again with that source; ping keeps neither the source nor
+    // the route (it binds only with -I), so its echo request is routed once, with no source.
     const second = lookupRoute(n, dst, { ...flow, src })
     if (routeErrno(second)) return { failed: second }
+    return {}
   }
   return { pkt: rewriteL3(pkt, { src }) }
 }
@@ -1159,14 +1165,25 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
     // arp_process drops a request for a loopback address before any lookup.
     const owned = isLoopbackIp(arp.targetIp) ? undefined : findLocalAddr(n, arp.targetIp)
     let proxy = false
+    let proxyDev: string | undefined
     // Proxy ARP answers only where the receiving device forwards (arp_process: IN_DEV_FORWARD).
     if (!owned && dev.proxyArp && n.sysctl['net.ipv4.ip_forward']) {
-      const r = lookupRoute(n, arp.targetIp, { skipLocal: true })
+      const r = lookupRoute(n, arp.targetIp, { skipLocal: true, src: arp.senderIp, iif: devName })
       proxy = r.kind === 'route' && r.route.dev !== devName && r.route.type === 'unicast'
+      if (r.kind === 'route') proxyDev = r.route.dev
     }
     if (!owned && !proxy) {
       record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: `ARP who-has ${arp.targetIp}: not an address of ${nsName}, ignored`, minor: true })
       return
+    }
+    // arp_process answers only after ip_route_input accepts the asker as a source (martian
+    // check, rp_filter): a strict rp_filter leaves an asker it would not route back to unanswered.
+    if (arp.senderIp !== '0.0.0.0') {
+      const v = validateSource(n, arp.senderIp, arp.targetIp, devName, owned ? undefined : proxyDev)
+      if (!v.ok) {
+        record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: `ARP who-has ${arp.targetIp} from ${arp.senderIp} is not answered: ${v.explain}`, ...(v.why === 'rp_filter' && { ref: { table: 'sysctl', netns: nsName, key: 'net.ipv4.conf.all.rp_filter', value: String(n.sysctl['net.ipv4.conf.all.rp_filter']) } }) })
+        return
+      }
     }
     // The kernel records the asker's address when the request is for us (neigh_event_ns), but
     // neigh_update leaves a PERMANENT/NOARP entry alone and a known address keeps its state.
@@ -1332,11 +1349,17 @@ function receiveIp(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
   }
   const r = lookupRoute(n, h.dst, flowOf(skb.pkt, skb.mark, inDev))
   recordRoute(ctx, nsName, skb.pkt, r, 'route lookup (input)')
-  // fib_validate_source: a packet that comes in from a device with one of this netns's own
-  // addresses as its source is a martian (accept_local is 0), dropped before delivery or
-  // forwarding. (Checked: a pod reaching itself through a NodePort DNAT without masquerade timed out.)
-  if (inDev !== 'lo' && (r.kind === 'local' || (r.kind === 'route' && r.route.type === 'unicast')) && findLocalAddr(n, h.src)) {
-    return drop(ctx, nsName, skb.pkt, `martian source: ${h.src} is an address of ${nsName} itself, yet the packet came in on ${inDev} (accept_local is 0)`, { reason: `martian source ${h.src} on ${inDev} in ${nsName}` })
+  // fib_validate_source, before delivery or forwarding: a martian source (one of this netns's
+  // own addresses, accept_local 0) or one rp_filter refuses is dropped without a word.
+  // (Checked: a pod reaching itself through a NodePort DNAT without masquerade timed out.)
+  // (Forwarding is refused first when ip_forward is 0: ip_route_input_slow checks it before __mkroute_input.)
+  if (inDev !== 'lo' && (r.kind === 'local' || (r.kind === 'route' && r.route.type === 'unicast' && n.sysctl['net.ipv4.ip_forward']))) {
+    const f = flowOf(skb.pkt, skb.mark, inDev)
+    const v = validateSource(n, h.src, h.dst, inDev, r.kind === 'route' ? r.route.dev : undefined, f)
+    if (!v.ok) {
+      const ref: TableRef | undefined = v.why === 'rp_filter' ? { table: 'sysctl', netns: nsName, key: 'net.ipv4.conf.all.rp_filter', value: String(n.sysctl['net.ipv4.conf.all.rp_filter']) } : undefined
+      return drop(ctx, nsName, skb.pkt, v.explain, { reason: `${v.why === 'martian' ? 'martian source' : 'rp_filter drops source'} ${h.src} on ${inDev} in ${nsName}`, ...(ref && { ref }) })
+    }
   }
   if (r.kind === 'local') return localIn(ctx, nsName, inDev, skb)
   // Checked before the route's fate: a non-forwarding device answers nothing, not even "no
@@ -1599,9 +1622,12 @@ function sendIcmpError(ctx: Ctx, nsName: string, about: Packet, type: number, co
   const t = l4(about)
   if (t?.kind === 'icmp' && t.type !== 8 && t.type !== 0) return // never an error about an error
   const n = ns(ctx, nsName)
-  const back = lookupRoute(n, h.src, { skipLocal: true })
-  // To a local address the kernel sends from that same address.
-  const src = natted ? h.src : back.kind === 'route' ? routeSource(n, back.route, h.src) : selectSource(n, undefined, undefined)
+  // icmp_send: about a packet addressed to this host, the error comes from that address and is
+  // routed with it; about one passing through, it is routed with no source (so `from` rules
+  // do not apply) and takes the route's (icmp_errors_use_inbound_ifaddr 0).
+  const toUs = !natted && findLocalAddr(n, h.dst) !== undefined
+  const back = lookupRoute(n, h.src, { skipLocal: true, ...(toUs && { src: h.dst }) })
+  const src = natted ? h.src : toUs ? h.dst : back.kind === 'route' ? routeSource(n, back.route, h.src) : selectSource(n, undefined, undefined)
   const quoted: IcmpHeader['quoted'] = { src: h.src, dst: h.dst, proto: h.proto === 'ipip' ? 'icmp' : h.proto, ...(t && t.kind !== 'icmp' && { sport: t.sport, dport: t.dport }), ...(t?.kind === 'icmp' && t.id !== undefined && { sport: t.id }) }
   const err: Packet = {
     headers: [
@@ -1622,7 +1648,7 @@ function sendIcmpError(ctx: Ctx, nsName: string, about: Packet, type: number, co
   ctx.phase = 'reply' // errors never change the request's outcome again
   const before = ctx.reply
   record(ctx, { kind: 'icmp-error', netns: nsName, packet: err, explain: `${nsName} sends ${summarize(err)}` })
-  originate(ctx, nsName, err)
+  originate(ctx, nsName, err, toUs || natted ? {} : { unbound: true })
   ctx.flow = outer
   ctx.copy = outerCopy
   ctx.phase = phase

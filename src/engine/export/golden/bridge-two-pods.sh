@@ -53,6 +53,8 @@ pw_netns_add() {  # NETNS
   done
   if [ "${PW_TEST:-0}" = 1 ]; then
     pw_sysctl "$1" net/ipv4/icmp_ratelimit 0
+    pw_sysctl "$1" net/ipv4/icmp_msgs_per_sec 100000
+    pw_sysctl "$1" net/ipv4/icmp_msgs_burst 100000
     pw_sysctl "$1" net/ipv4/conf/all/send_redirects 0
     pw_sysctl "$1" net/ipv4/conf/default/send_redirects 0
   fi
