@@ -191,6 +191,8 @@ function calicoWorld(rng: Rng, id: number): RandomWorld {
   const hostDefault = chance(rng, 0.7)
   const proxyOn = chance(rng, 0.85)
   const rpf = oneOf(rng, [0, 0, 1, 2] as const)
+  // A device's own rp_filter counts when larger than conf.all's.
+  const devRpf = [oneOf(rng, [0, 0, 1, 2] as const), oneOf(rng, [0, 0, 1, 2] as const)]
   let w = addNetns(emptyWorld(), newNetns('host', 'host', { sysctl: { 'net.ipv4.ip_forward': fwd, 'net.ipv4.conf.all.rp_filter': rpf } }))
   // The host's uplink to a router netns, so it has an address and (maybe) a default route.
   w = addNetns(w, newNetns('gw', 'plain'))
@@ -206,6 +208,7 @@ function calicoWorld(rng: Rng, id: number): RandomWorld {
     w = addNetns(w, newNetns(pod, 'pod'))
     w = addVethPair(w, { netns: 'host', name: `cali${i}`, mac: 'ee:ee:ee:ee:ee:ee' }, { netns: pod, name: 'eth0', mac: mac(id, 0x90 + i) })
     if (proxyOn) w = setLinkFlag(w, 'host', `cali${i}`, { proxyArp: true })
+    if (devRpf[i - 1]) w = setLinkFlag(w, 'host', `cali${i}`, { rpFilter: devRpf[i - 1] })
     w = setLinkUp(w, 'host', `cali${i}`, true)
     w = setLinkUp(w, pod, 'eth0', true)
     w = addAddr(w, pod, 'eth0', `${ip}/32`)
@@ -222,7 +225,7 @@ function calicoWorld(rng: Rng, id: number): RandomWorld {
     { kind: 'ping', from: 'host', to: `10.${id}.7.1` },
     { kind: 'route', from: 'host', to: `10.${id}.7.1` },
   ]
-  return { name: `calico-${id}`, world: w, probes, params: `forwarding=${fwd} hostDefault=${hostDefault} proxyArp=${proxyOn} rp_filter=${rpf}` }
+  return { name: `calico-${id}`, world: w, probes, params: `forwarding=${fwd} hostDefault=${hostDefault} proxyArp=${proxyOn} rp_filter=${rpf} cali rp_filter=${devRpf.join('/')}` }
 }
 
 /**

@@ -479,6 +479,7 @@ function up(s: Script, plan: Plan, opts: ExportOptions): void {
         s.comment(`Proxy ARP on ${l.name}, answering at once (proxy_delay 0, as Calico sets it).`)
         s.add(`  pw_sysctl ${ref} net/ipv4/conf/${l.name}/proxy_arp 1`, `  pw_sysctl ${ref} net/ipv4/neigh/${l.name}/proxy_delay 0`)
       }
+      if (l.rpFilter) s.add(`  pw_sysctl ${ref} net/ipv4/conf/${l.name}/rp_filter ${l.rpFilter}`)
       if (l.noarp && l.kind !== 'loopback' && l.kind !== 'ipip' && l.kind !== 'dummy') s.add(`  ip -n ${ref} link set ${dev} arp off`)
     }
     for (const br of ns.links) {

@@ -451,7 +451,9 @@ function finishNode(acc: NodeAcc, diagnostics: Diagnostic[]): ImportedNode {
   const sysctls = sysctlsOf(sysctlRaw)
   const withProxyArp = interfaces.map((l) => {
     const v = sysctlRaw[`net.ipv4.conf.${l.name}.proxy_arp`]?.value
-    return v === undefined ? l : { ...l, proxyArp: v === '1' }
+    const rp = sysctlRaw[`net.ipv4.conf.${l.name}.rp_filter`]?.value
+    const withRp = rp === '1' || rp === '2' ? { ...l, rpFilter: Number(rp) as 1 | 2 } : l
+    return v === undefined ? withRp : { ...withRp, proxyArp: v === '1' }
   })
 
   // Neighbours without a device: the device the kernel would use to reach them.

@@ -394,3 +394,20 @@ describe('an AWS VPC CNI-style node: two ENIs, policy routing and CONNMARK (fixt
     expect(leaves(withMark, { from: '192.168.60.1', to: '192.168.60.20', proto: 'tcp', dport: 30080 }, 'reply').dev).toBe('eth1')
   })
 })
+
+describe('rp_filter from a dump: conf.all and each device', () => {
+  it("a device's own rp_filter reaches its link, and a strict eth1 drops what its way back would not take", () => {
+    const dir = new URL('./fixtures/captured-aws-eni/', import.meta.url)
+    const files = ['ip-d-link.txt', 'ip-addr.txt', 'ip-route.txt', 'ip-rule.txt', 'iptables-save.txt'].map((f) => ({ name: f, text: readFileSync(new URL(f, dir), 'utf8'), node: 'node1' }))
+    const sysctl = { name: 'sysctl.txt', text: 'net.ipv4.ip_forward = 1\nnet.ipv4.conf.all.rp_filter = 0\nnet.ipv4.conf.eth1.rp_filter = 1\n', node: 'node1' }
+    const w = importToWorld(importDumps([...files, sysctl]))
+    expect(link(w, 'node1', 'eth1').rpFilter).toBe(1)
+    expect(link(w, 'node1', 'eth0').rpFilter).toBeUndefined()
+    // 203.0.113.9 → p1 (192.168.60.30), coming in by eth1: the way back (from .30, no rule but
+    // main's) is the default route by eth0, not eth1, so strict rp_filter on eth1 drops it.
+    // (For p2 rule 1536 would route back by eth1, and it would pass.)
+    const r = simulate(w, { from: '203.0.113.9', to: '192.168.60.30', proto: 'tcp', dport: 8080, inIface: 'eth1' }, { seed: 1 })
+    expect(r.outcome.dropReason).toMatch(/rp_filter drops source 203\.0\.113\.9 on eth1/)
+    expect(r.steps.at(-1)?.ref).toEqual({ table: 'sysctl', netns: 'node1', key: 'net.ipv4.conf.eth1.rp_filter', value: '1' })
+  })
+})

@@ -147,6 +147,7 @@ function linkOf(n: ImportedNode, l: ImportedInterface, ifindex: number, segmentF
     ...(l.master !== undefined && { master: l.master }),
     ...(l.hairpin !== undefined && { hairpin: l.hairpin }),
     ...(l.proxyArp !== undefined && { proxyArp: l.proxyArp }),
+    ...(l.rpFilter !== undefined && { rpFilter: l.rpFilter }),
     ...(l.noarp && { noarp: true }),
     ...(l.altnames && { altnames: l.altnames }),
     ...(l.from[0] && { source: { file: l.from[0].file, line: l.from[0].line } }),

@@ -52,6 +52,7 @@ export interface ImportedInterface {
   readonly bridge?: { readonly ageingTime?: number; readonly stp?: boolean; readonly vlanFiltering?: boolean }
   readonly hairpin?: boolean
   readonly proxyArp?: boolean
+  readonly rpFilter?: 0 | 1 | 2
   readonly noarp?: boolean
   readonly altnames?: readonly string[]
   /** Not listed by `ip link`/`ip addr`: known only because routes, neighbours or FDB name it. */

@@ -364,7 +364,7 @@ export function setSysctl(w: World, netns: string, key: keyof Sysctls, value: Sy
   return putNetns(w, { ...ns, sysctl: { ...ns.sysctl, [key]: value } })
 }
 
-export function setLinkFlag(w: World, netns: string, dev: string, patch: Partial<Pick<Link, 'hairpin' | 'proxyArp' | 'noarp' | 'mac'>>): World {
+export function setLinkFlag(w: World, netns: string, dev: string, patch: Partial<Pick<Link, 'hairpin' | 'proxyArp' | 'noarp' | 'mac' | 'rpFilter'>>): World {
   const ns = getNetns(w, netns)
   const link = getLink(ns, dev)
   return putNetns(w, replaceLink(ns, { ...link, ...patch }))

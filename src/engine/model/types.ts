@@ -38,6 +38,8 @@ export interface LinkBase {
   readonly hairpin?: boolean
   /** Answer ARP for any address routed elsewhere (Calico's cali* host ends). */
   readonly proxyArp?: boolean
+  /** `net.ipv4.conf.<dev>.rp_filter`; the device filters by the larger of this and `conf.all` (absent: 0). */
+  readonly rpFilter?: 0 | 1 | 2
   /** NOARP flag: the link never resolves neighbours (tunl0, lo). */
   readonly noarp?: boolean
   readonly altnames?: readonly string[]

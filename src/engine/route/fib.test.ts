@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { addAddr, addLink, addNetns, emptyWorld, newNetns, setLinkUp } from '../model/ops.ts'
 import type { Netns, Route, RoutingRule } from '../model/types.ts'
 import { DEFAULT_RULES } from './rules.ts'
-import { addrType, lookupRoute, routeSource, selectSource } from './fib.ts'
+import { addrType, lookupRoute, routeSource, selectSource, validateSource } from './fib.ts'
 import type { FlowKey, RouteResult } from './fib.ts'
 
 /** A route in the main table; the fields a test does not name are the kernel defaults. */
@@ -328,5 +328,39 @@ describe('lookupRoute: policy routing rules (ip rule)', () => {
     const r = lookupRoute(withRules(rule({ priority: 100, from: '10.0.1.3', action: 'lookup', table: 100 })), '9.9.9.9', { src: '10.0.1.3' })
     expect(r.kind === 'route' && r.rule?.priority).toBe(100)
     expect(r.explain).toContain('rule 100 (from 10.0.1.3 lookup 100)')
+  })
+})
+
+describe('validateSource: martian sources and rp_filter (fib_validate_source)', () => {
+  // n: d1 10.2.0.1/24, d2 10.3.0.1/24 (up); main: default via 10.2.0.254 dev d1; 10.9.0.0/16 via 10.3.0.254 dev d2.
+  const base = netns([route('default', { via: '10.2.0.254', dev: 'd1' }), route('10.9.0.0/16', { via: '10.3.0.254', dev: 'd2', scope: 'global' })])
+  const withRpf = (rpf: 0 | 1 | 2, dev?: { name: string; rpFilter: 0 | 1 | 2 }): Netns => ({
+    ...base,
+    sysctl: { ...base.sysctl, 'net.ipv4.conf.all.rp_filter': rpf },
+    links: base.links.map((l) => (dev && l.name === dev.name ? { ...l, rpFilter: dev.rpFilter } : l)),
+  })
+  const verdict = (c: ReturnType<typeof validateSource>) => (c.ok ? 'ok' : c.why)
+  const table: [string, Netns, string, string, string][] = [
+    // One of n's own addresses coming in from outside: a martian whatever rp_filter says.
+    ['own address as source', withRpf(0), '10.3.0.1', '10.2.0.1', 'martian'],
+    // rp_filter 0: a source routed back by another device is fine.
+    ['rp_filter 0, asymmetric', withRpf(0), '10.9.1.1', '10.2.0.1', 'ok'],
+    // Strict: 10.9.1.1 is routed back by d2, the packet came in on d1.
+    ['strict, asymmetric', withRpf(1), '10.9.1.1', '10.2.0.1', 'rp_filter'],
+    ['strict, symmetric', withRpf(1), '10.2.0.7', '10.2.0.1', 'ok'],
+    // Loose: any way back will do.
+    ['loose, asymmetric', withRpf(2), '10.9.1.1', '10.2.0.1', 'ok'],
+    // The device's own setting counts when larger: conf.d1.rp_filter=1 with conf.all 0.
+    ['device strict, all 0', withRpf(0, { name: 'd1', rpFilter: 1 }), '10.9.1.1', '10.2.0.1', 'rp_filter'],
+    ['device strict on the other device only', withRpf(0, { name: 'd2', rpFilter: 1 }), '10.9.1.1', '10.2.0.1', 'ok'],
+  ]
+  it.each(table)('%s', (_name, ns, src, dst, want) => {
+    expect(verdict(validateSource(ns, src, dst, 'd1'))).toBe(want)
+  })
+
+  it('loose: no way back at all fails (no default route)', () => {
+    const bare = { ...netns([]), sysctl: { ...netns([]).sysctl, 'net.ipv4.conf.all.rp_filter': 2 as const } }
+    const c = validateSource(bare, '8.8.8.8', '10.2.0.1', 'd1')
+    expect(c.ok ? null : [c.why, c.sysctl]).toEqual(['rp_filter', { key: 'net.ipv4.conf.all.rp_filter', value: '2' }])
   })
 })

@@ -189,7 +189,8 @@ export const ROUTE_ERRNO_TEXT: Readonly<Record<RouteErrno, string>> = {
   EINVAL: 'Invalid argument',
 }
 
-export type SourceCheck = { readonly ok: true } | { readonly ok: false; readonly why: 'martian' | 'rp_filter'; readonly explain: string }
+/** `sysctl`: for an rp_filter refusal, the setting that decided (conf.all or the device's). */
+export type SourceCheck = { readonly ok: true } | { readonly ok: false; readonly why: 'martian' | 'rp_filter'; readonly explain: string; readonly sysctl?: { readonly key: string; readonly value: string } }
 
 /**
  * fib_validate_source for a packet that came in on `inDev` and is delivered locally or
@@ -201,7 +202,10 @@ export type SourceCheck = { readonly ok: true } | { readonly ok: false; readonly
  * @example validateSource(ns, '10.0.0.9', '10.0.0.1', 'eth1') // { ok: false, why: 'rp_filter', … } when rp_filter is 1 and the route to 10.0.0.9 is via eth0
  */
 export function validateSource(ns: Netns, src: Ip, dst: Ip, inDev: string, outDev?: string, l4?: { readonly proto?: FlowKey['proto']; readonly sport?: number; readonly dport?: number }): SourceCheck {
-  const rpf = ns.sysctl['net.ipv4.conf.all.rp_filter']
+  const inLink = ns.links.find((l) => l.name === inDev)
+  // IN_DEV_RPFILTER: the larger of conf.all and the device's own setting.
+  const rpf = Math.max(ns.sysctl['net.ipv4.conf.all.rp_filter'], inLink?.rpFilter ?? 0)
+  const sysctl = { key: (inLink?.rpFilter ?? 0) > ns.sysctl['net.ipv4.conf.all.rp_filter'] ? `net.ipv4.conf.${inDev}.rp_filter` : 'net.ipv4.conf.all.rp_filter', value: String(rpf) }
   if (rpf === 0 && isDefaultRules(ns.rules)) {
     return findLocalAddr(ns, src) ? { ok: false, why: 'martian', explain: `martian source: ${src} is an address of ${ns.name} itself, yet the packet came in on ${inDev}` } : { ok: true }
   }
@@ -210,16 +214,15 @@ export function validateSource(ns: Netns, src: Ip, dst: Ip, inDev: string, outDe
   // With rules that select on protocol or ports the kernel dissects the packet for this lookup
   // too, ports swapped (fib4_rules_early_flow_dissect).
   const back = lookupRoute(ns, src, { src: dst, iif: outDev ?? 'lo', mark: 0, ...(l4?.proto && { proto: l4.proto }), ...(l4?.dport !== undefined && { sport: l4.dport }), ...(l4?.sport !== undefined && { dport: l4.sport }) })
-  const lastResort = (why: string): SourceCheck => (rpf !== 0 ? { ok: false, why: 'rp_filter', explain: `rp_filter=${rpf}: ${why}` } : { ok: true })
+  const lastResort = (why: string): SourceCheck => (rpf !== 0 ? { ok: false, why: 'rp_filter', explain: `rp_filter=${rpf}: ${why}`, sysctl } : { ok: true })
   // A lookup that fails (no route, or a blackhole/unreachable/prohibit route or rule: fib_lookup
   // returns their error) is the last resort; only a local answer makes a martian.
   if (back.kind === 'none') return lastResort(`no route back to ${src}`)
   if (back.kind === 'local') return { ok: false, why: 'martian', explain: `martian source: ${src} is an address of ${ns.name} itself, yet the packet came in on ${inDev}` }
   if (back.route.type !== 'unicast') return lastResort(`the way back to ${src} ends in ${back.route.type}`)
   if (back.route.dev === inDev) return { ok: true }
-  const inLink = ns.links.find((l) => l.name === inDev)
   if (!inLink || inLink.addrs.length === 0) return lastResort(`the route back to ${src} leaves by ${back.route.dev ?? '?'}, not ${inDev}, which has no address`)
-  if (rpf === 1) return { ok: false, why: 'rp_filter', explain: `rp_filter=1 (strict): the route back to ${src} leaves by ${back.route.dev ?? '?'}, not ${inDev} where the packet came in` }
+  if (rpf === 1) return { ok: false, why: 'rp_filter', explain: `rp_filter=1 (strict): the route back to ${src} leaves by ${back.route.dev ?? '?'}, not ${inDev} where the packet came in`, sysctl }
   return { ok: true }
 }
 

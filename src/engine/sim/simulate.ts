@@ -10,8 +10,11 @@
  * Routes are looked up through the netns's policy rules (route/fib.ts) with each packet's
  * flow: source, input device, mark, protocol and ports.
  *
- * Simplifications (also stated in traces where they matter): no rp_filter, no IP fragmentation (an oversized packet without DF is noted and
- * travels whole), no STP or VLANs on bridges, TCP is a SYN / SYN-ACK exchange.
+ * Sources are validated as fib_validate_source does (martians, rp_filter).
+ *
+ * Simplifications (also stated in traces where they matter): no IP fragmentation (an oversized
+ * packet without DF is noted and travels whole), no STP or VLANs on bridges, TCP is a SYN /
+ * SYN-ACK exchange (the handshake's ACK and the data are not traced).
  */
 import { BROADCAST_MAC, ZERO_MAC, cidrContains, isLoopbackIp, isMulticastMac } from '../wire/addr.ts'
 import type { Ip, Mac } from '../wire/addr.ts'
@@ -1181,7 +1184,7 @@ function processArp(ctx: Ctx, nsName: string, devName: string, frame: Packet, ar
     if (arp.senderIp !== '0.0.0.0') {
       const v = validateSource(n, arp.senderIp, arp.targetIp, devName, owned ? undefined : proxyDev)
       if (!v.ok) {
-        record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: `ARP who-has ${arp.targetIp} from ${arp.senderIp} is not answered: ${v.explain}`, ...(v.why === 'rp_filter' && { ref: { table: 'sysctl', netns: nsName, key: 'net.ipv4.conf.all.rp_filter', value: String(n.sysctl['net.ipv4.conf.all.rp_filter']) } }) })
+        record(ctx, { kind: 'drop', netns: nsName, dev: devName, packet: frame, explain: `ARP who-has ${arp.targetIp} from ${arp.senderIp} is not answered: ${v.explain}`, ...(v.sysctl && { ref: { table: 'sysctl', netns: nsName, ...v.sysctl } }) })
         return
       }
     }
@@ -1357,7 +1360,7 @@ function receiveIp(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
     const f = flowOf(skb.pkt, skb.mark, inDev)
     const v = validateSource(n, h.src, h.dst, inDev, r.kind === 'route' ? r.route.dev : undefined, f)
     if (!v.ok) {
-      const ref: TableRef | undefined = v.why === 'rp_filter' ? { table: 'sysctl', netns: nsName, key: 'net.ipv4.conf.all.rp_filter', value: String(n.sysctl['net.ipv4.conf.all.rp_filter']) } : undefined
+      const ref: TableRef | undefined = v.sysctl && { table: 'sysctl', netns: nsName, ...v.sysctl }
       return drop(ctx, nsName, skb.pkt, v.explain, { reason: `${v.why === 'martian' ? 'martian source' : 'rp_filter drops source'} ${h.src} on ${inDev} in ${nsName}`, ...(ref && { ref }) })
     }
   }
