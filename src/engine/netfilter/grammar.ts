@@ -338,6 +338,22 @@ function flagsList(text: string): string[] | undefined {
   return parts.every((p) => p in TCP_FLAG_BITS) ? parts : undefined
 }
 
+/** `-m mark --mark v[/m]` and `-m connmark --mark v[/m]`: the same option, on the packet's or the connection's mark. */
+function markModule(kind: 'mark' | 'connmark'): ModuleDef {
+  return {
+    options: {
+      '--mark': (c) => {
+        const v = c.value()
+        if (v === undefined) return
+        const mm = parseMarkMask(v)
+        if (!mm) return c.bad(kind, v, `Bad mark value \`${v}'`)
+        c.st.f[kind] = { kind, neg: c.neg, value: (mm.value & mm.mask) >>> 0, mask: mm.mask } satisfies Match
+      },
+    },
+    finalize: (st) => pick(st, [kind]),
+  }
+}
+
 const MODULES: Readonly<Record<string, ModuleDef>> = table<ModuleDef>({
   tcp: {
     options: {
@@ -460,30 +476,8 @@ const MODULES: Readonly<Record<string, ModuleDef>> = table<ModuleDef>({
       return [{ kind: 'statistic', mode: 'random', probability, neg, text: `--mode random${neg ? ' !' : ''} --probability ${probability.toFixed(11)}` }]
     },
   },
-  mark: {
-    options: {
-      '--mark': (c) => {
-        const v = c.value()
-        if (v === undefined) return
-        const mm = parseMarkMask(v)
-        if (!mm) return c.bad('mark', v, `Bad mark value \`${v}'`)
-        c.st.f.mark = { kind: 'mark', neg: c.neg, value: (mm.value & mm.mask) >>> 0, mask: mm.mask } satisfies Match
-      },
-    },
-    finalize: (st) => pick(st, ['mark']),
-  },
-  connmark: {
-    options: {
-      '--mark': (c) => {
-        const v = c.value()
-        if (v === undefined) return
-        const mm = parseMarkMask(v)
-        if (!mm) return c.bad('connmark', v, `Bad mark value \`${v}'`)
-        c.st.f.connmark = { kind: 'connmark', neg: c.neg, value: (mm.value & mm.mask) >>> 0, mask: mm.mask } satisfies Match
-      },
-    },
-    finalize: (st) => pick(st, ['connmark']),
-  },
+  mark: markModule('mark'),
+  connmark: markModule('connmark'),
   conntrack: {
     options: {
       '--ctstate': (c) => {
