@@ -622,7 +622,7 @@ interface OriginateOpts {
 
 function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}): void {
   const n = ns(ctx, nsName)
-  const oif = o.oif ? { oif: o.oif } : {}
+  const oif: FlowKey = o.oif ? { oif: o.oif } : NO_FLOW
   const connected = o.socket && !ipOf(sent)!.src && !isDefaultRules(n.rules) ? connectSource(n, sent, oif) : undefined
   if (connected?.failed) {
     const c = connected.failed
@@ -634,7 +634,7 @@ function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}
   }
   const pkt0 = connected?.pkt ?? sent
   const h0 = ipOf(pkt0)!
-  const r = lookupRoute(n, h0.dst, flowOf(o.unbound ? rewriteL3(pkt0, { src: '0.0.0.0' }) : pkt0, 0, undefined, oif))
+  const r = lookupRoute(n, h0.dst, flowOf(n, o.unbound && !isDefaultRules(n.rules) ? rewriteL3(pkt0, { src: '0.0.0.0' }) : pkt0, 0, undefined, oif))
   if (r.kind === 'none') {
     record(ctx, { kind: 'route', netns: nsName, packet: pkt0, explain: `route lookup for ${h0.dst}: ${r.explain}` })
     if (isRulesOnly(n)) return rulesOnlyOutput(ctx, nsName, fillSource(n, pkt0, undefined, undefined), o)
@@ -660,7 +660,7 @@ function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}
   let route: RouteResult = r
   const remarked = skb.mangleRemarked === true && !isDefaultRules(n.rules)
   if (ipOf(skb.pkt)!.dst !== first.dst || remarked) {
-    route = lookupRoute(ns(ctx, nsName), ipOf(skb.pkt)!.dst, flowOf(skb.pkt, skb.mark, undefined, o.oif ? { oif: o.oif } : {}))
+    route = lookupRoute(ns(ctx, nsName), ipOf(skb.pkt)!.dst, flowOf(ns(ctx, nsName), skb.pkt, skb.mark, undefined, oif))
     const why = ipOf(skb.pkt)!.dst !== first.dst ? 'DNAT' : `MARK ${hex(skb.mark)}`
     record(ctx, { kind: 'route', netns: nsName, packet: skb.pkt, explain: `rerouted after ${why}: ${route.explain}`, ...(routeRef(nsName, route) && { ref: routeRef(nsName, route)! }) })
     if (route.kind === 'none') {
@@ -701,7 +701,7 @@ function originate(ctx: Ctx, nsName: string, sent: Packet, o: OriginateOpts = {}
 function connectSource(n: Netns, pkt: Packet, oif: FlowKey): { pkt?: Packet; failed?: RouteResult } {
   const dst = ipOf(pkt)!.dst
   const ping = l4(pkt)?.kind === 'icmp'
-  const flow: FlowKey = ping ? { ...oif, proto: 'udp', sport: 0, dport: 1025 } : flowOf(pkt, 0, undefined, oif)
+  const flow: FlowKey = ping ? { ...oif, proto: 'udp', sport: 0, dport: 1025 } : flowOf(n, pkt, 0, undefined, oif)
   const first = lookupRoute(n, dst, flow)
   if (routeErrno(first)) return { failed: first }
   const src = first.kind === 'local' ? dst : first.kind === 'route' ? routeSource(n, first.route, dst) : undefined
@@ -789,8 +789,12 @@ function fillSource(n: Netns, pkt: Packet, dev: string | undefined, nexthop: Ip 
   return rewriteL3(pkt, { src })
 }
 
+const NO_FLOW: FlowKey = {}
+
 /** The flow a route lookup sees for this packet (fib rules select on it): source, ports, mark, input device. */
-function flowOf(pkt: Packet, mark: number, iif: string | undefined, extra: FlowKey = {}): FlowKey {
+function flowOf(n: Netns, pkt: Packet, mark: number, iif: string | undefined, extra: FlowKey = NO_FLOW): FlowKey {
+  // The default rules select on nothing but the destination: no flow to build.
+  if (isDefaultRules(n.rules)) return extra
   const h = ipOf(pkt)!
   const t = l4(pkt)
   const proto = h.proto === 'tcp' || h.proto === 'udp' || h.proto === 'icmp' ? h.proto : undefined
@@ -1139,7 +1143,7 @@ function bridgeIngress(ctx: Ctx, nsName: string, br: BridgeLink, port: Link, fra
     // br_nf_pre_routing_finish: when DNAT sends the packet to an address behind this same
     // bridge, the frame is bridged to that address's MAC (bridged DNAT), not routed: no TTL
     // decrement, and it cannot go back out of the port it came in on unless hairpin is on.
-    const r = lookupRoute(ns(ctx, nsName), newDst, flowOf(skb.pkt, skb.mark, br.name))
+    const r = lookupRoute(ns(ctx, nsName), newDst, flowOf(ns(ctx, nsName), skb.pkt, skb.mark, br.name))
     if (r.kind === 'route' && r.route.type === 'unicast' && r.route.dev === br.name) {
       const mac = resolveNeigh(ctx, nsName, br, r.route.via ?? newDst, skb.pkt)
       if (mac === undefined) return drop(ctx, nsName, current, `bridged DNAT: no ARP answer for ${r.route.via ?? newDst} on ${br.name}`, { dev: br.name })
@@ -1350,14 +1354,14 @@ function receiveIp(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
     if (!skb) return
     return leaveModel(ctx, nsName, skb.pkt)
   }
-  const r = lookupRoute(n, h.dst, flowOf(skb.pkt, skb.mark, inDev))
+  const r = lookupRoute(n, h.dst, flowOf(n, skb.pkt, skb.mark, inDev))
   recordRoute(ctx, nsName, skb.pkt, r, 'route lookup (input)')
   // fib_validate_source, before delivery or forwarding: a martian source (one of this netns's
   // own addresses, accept_local 0) or one rp_filter refuses is dropped without a word.
   // (Checked: a pod reaching itself through a NodePort DNAT without masquerade timed out.)
   // (Forwarding is refused first when ip_forward is 0: ip_route_input_slow checks it before __mkroute_input.)
   if (inDev !== 'lo' && (r.kind === 'local' || (r.kind === 'route' && r.route.type === 'unicast' && n.sysctl['net.ipv4.ip_forward']))) {
-    const f = flowOf(skb.pkt, skb.mark, inDev)
+    const f = flowOf(n, skb.pkt, skb.mark, inDev)
     const v = validateSource(n, h.src, h.dst, inDev, r.kind === 'route' ? r.route.dev : undefined, f)
     if (!v.ok) {
       const ref: TableRef | undefined = v.sysctl && { table: 'sysctl', netns: nsName, ...v.sysctl }
