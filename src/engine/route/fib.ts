@@ -194,21 +194,22 @@ export type SourceCheck = { readonly ok: true } | { readonly ok: false; readonly
 
 /**
  * fib_validate_source for a packet that came in on `inDev` and is delivered locally or
- * forwarded (`outDev`; `l4` the packet's protocol and ports): with rp_filter 0 and only the default rules, a source that is one of
- * this netns's own addresses is a martian. Otherwise the route back to the source decides: a
- * local answer makes a martian; no route (or a blackhole, unreachable or prohibit one) fails
- * rp_filter and passes without it; a route back through `inDev` passes; strict rp_filter (1) refuses any other
- * device, and so does loose (2) when `inDev` has no address. accept_local is 0 here.
+ * forwarded (`outDev`; `l4` the packet's protocol and ports). With rp_filter 0 and only the
+ * default rules, a source that is one of this netns's own addresses is a martian. Otherwise
+ * the route back to the source decides: a local answer makes a martian; no route (or a
+ * blackhole, unreachable or prohibit one) fails rp_filter and passes without it; a route back
+ * through `inDev` passes; strict rp_filter (1) refuses any other device, and so does loose (2)
+ * when `inDev` has no address. accept_local is 0 here.
  * @example validateSource(ns, '10.0.0.9', '10.0.0.1', 'eth1') // { ok: false, why: 'rp_filter', … } when rp_filter is 1 and the route to 10.0.0.9 is via eth0
  */
 export function validateSource(ns: Netns, src: Ip, dst: Ip, inDev: string, outDev?: string, l4?: { readonly proto?: FlowKey['proto']; readonly sport?: number; readonly dport?: number }): SourceCheck {
   const inLink = ns.links.find((l) => l.name === inDev)
   // IN_DEV_RPFILTER: the larger of conf.all and the device's own setting.
   const rpf = Math.max(ns.sysctl['net.ipv4.conf.all.rp_filter'], inLink?.rpFilter ?? 0)
-  const sysctl = { key: (inLink?.rpFilter ?? 0) > ns.sysctl['net.ipv4.conf.all.rp_filter'] ? `net.ipv4.conf.${inDev}.rp_filter` : 'net.ipv4.conf.all.rp_filter', value: String(rpf) }
   if (rpf === 0 && isDefaultRules(ns.rules)) {
     return findLocalAddr(ns, src) ? { ok: false, why: 'martian', explain: `martian source: ${src} is an address of ${ns.name} itself, yet the packet came in on ${inDev}` } : { ok: true }
   }
+  const sysctl = { key: (inLink?.rpFilter ?? 0) > ns.sysctl['net.ipv4.conf.all.rp_filter'] ? `net.ipv4.conf.${inDev}.rp_filter` : 'net.ipv4.conf.all.rp_filter', value: String(rpf) }
   // The reverse lookup: from the packet's destination to its source, input device lo (or, when
   // forwarding, the output device: __fib_validate_source's flowi4_iif), mark 0.
   // With rules that select on protocol or ports the kernel dissects the packet for this lookup
