@@ -1354,15 +1354,15 @@ function receiveIp(ctx: Ctx, nsName: string, inDev: string, skb0: Skb): void {
     if (!skb) return
     return leaveModel(ctx, nsName, skb.pkt)
   }
-  const r = lookupRoute(n, h.dst, flowOf(n, skb.pkt, skb.mark, inDev))
+  const flow = flowOf(n, skb.pkt, skb.mark, inDev)
+  const r = lookupRoute(n, h.dst, flow)
   recordRoute(ctx, nsName, skb.pkt, r, 'route lookup (input)')
   // fib_validate_source, before delivery or forwarding: a martian source (one of this netns's
   // own addresses, accept_local 0) or one rp_filter refuses is dropped without a word.
   // (Checked: a pod reaching itself through a NodePort DNAT without masquerade timed out.)
   // (Forwarding is refused first when ip_forward is 0: ip_route_input_slow checks it before __mkroute_input.)
   if (inDev !== 'lo' && (r.kind === 'local' || (r.kind === 'route' && r.route.type === 'unicast' && n.sysctl['net.ipv4.ip_forward']))) {
-    const f = flowOf(n, skb.pkt, skb.mark, inDev)
-    const v = validateSource(n, h.src, h.dst, inDev, r.kind === 'route' ? r.route.dev : undefined, f)
+    const v = validateSource(n, h.src, h.dst, inDev, r.kind === 'route' ? r.route.dev : undefined, flow)
     if (!v.ok) {
       const ref: TableRef | undefined = v.sysctl && { table: 'sysctl', netns: nsName, ...v.sysctl }
       return drop(ctx, nsName, skb.pkt, v.explain, { reason: `${v.why === 'martian' ? 'martian source' : 'rp_filter drops source'} ${h.src} on ${inDev} in ${nsName}`, ...(ref && { ref }) })
